@@ -1,0 +1,267 @@
+"""The command line: everything the app can do, from a terminal.
+
+Exit codes: 0 done, 1 bad input (the message names PATH:LINE), 2 usage, 3 workspace busy,
+4 edit conflict.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from fcstudio import store
+from fcstudio.config import workspace_path
+from fcstudio.formats import IMPORTERS, FormatError
+from fcstudio.ingest import import_files
+from fcstudio.models import ToolEdit
+
+app = typer.Typer(
+    help="fcstudio: function-calling data studio (workspace, importers, catalogue).", no_args_is_help=True
+)
+tools_app = typer.Typer(help="Browse and edit the tool catalogue.", no_args_is_help=True)
+app.add_typer(tools_app, name="tools")
+
+out = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+WorkspaceOpt = Annotated[
+    str | None,
+    typer.Option("--workspace", "-w", help="Workspace file (default: $FCSTUDIO_WORKSPACE or ~/.fcstudio/demo.duckdb)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _workspace(path: str | None) -> store.Workspace:
+    return store.Workspace(workspace_path(path))
+
+
+@contextmanager
+def _connect(ws: store.Workspace) -> Iterator[Any]:
+    """A connection that waits (saying so) while another process holds the workspace."""
+    warned = []
+
+    def on_wait(remaining: float) -> None:
+        if not warned:
+            err.print(
+                f"[yellow]workspace {ws.path} is busy (another process holds it); retrying for up to {remaining:.0f}s[/]"
+            )
+            warned.append(True)
+
+    try:
+        con = ws.open(on_wait=on_wait)
+    except store.WorkspaceBusy as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(3) from None
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def init(
+    workspace: WorkspaceOpt = None,
+    demo: Annotated[bool, typer.Option("--demo", help="Fill it with the demo catalogue from data/demo.")] = False,
+) -> None:
+    """Create (or upgrade) a workspace; with --demo, import the built-in demo data."""
+    from fcstudio.demo import build_demo
+
+    ws = _workspace(workspace)
+    with _connect(ws) as con, _progress() as bar:
+        version = store.schema_version(con)
+        if demo:
+            task = bar.add_task("building demo", total=1.0)
+            results = build_demo(con, progress=lambda f, label: bar.update(task, completed=f, description=label))
+            for r in results:
+                out.print(f"{Path(r.path).name}: {r.message}", markup=False, highlight=False)
+    out.print(f"workspace {ws.path} ready (schema version {version})")
+
+
+@app.command()
+def stats(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
+    """Counts per table and per dataset."""
+    with _connect(_workspace(workspace)) as con:
+        result = store.stats(con)
+    if as_json:
+        _print_json(result)
+        return
+    table = Table("dataset", "imports", "tools", "trajectories", "tasks", title="workspace")
+    for name, counts in result["datasets"].items():
+        table.add_row(name, *(str(counts[k]) for k in ("imports", "tools", "trajectories", "tasks")))
+    t = result["tables"]
+    table.add_row("[bold]total", str(t["imports"]), str(t["tools"]), str(t["trajectories"]), str(t["tasks"]))
+    out.print(table)
+
+
+@app.command("formats")
+def formats_cmd() -> None:
+    """The formats `import` reads."""
+    for name, module in IMPORTERS.items():
+        out.print(f"[bold]{name:14}[/] {module.SUMMARY}")
+
+
+@app.command("import")
+def import_cmd(
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(IMPORTERS)}.")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files to import (one transaction).")],
+    workspace: WorkspaceOpt = None,
+    dataset: Annotated[str | None, typer.Option(help="Dataset name (default: the format name).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Import files; all or nothing. Files imported before are skipped and reported."""
+    if fmt not in IMPORTERS:
+        err.print(f"[red]error:[/] unknown format {fmt!r}; known: {', '.join(IMPORTERS)}")
+        raise typer.Exit(2)
+    ws = _workspace(workspace)
+    try:
+        with _connect(ws) as con, _progress() as bar:
+            task = bar.add_task("importing", total=1.0)
+            results = import_files(
+                con,
+                fmt,
+                [str(p) for p in paths],
+                dataset=dataset,
+                progress=lambda f, label: bar.update(task, completed=f, description=label),
+            )
+    except FormatError as exc:
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        err.print("nothing was imported; the workspace is unchanged", markup=False)
+        raise typer.Exit(1) from None
+    if as_json:
+        _print_json([r.model_dump() for r in results])
+        return
+    for r in results:
+        out.print(f"{r.path}: {r.message}", markup=False, highlight=False)
+        if r.warnings:
+            out.print(f"  {len(r.warnings)} warning(s), first: {r.warnings[0]}", markup=False, highlight=False)
+
+
+@tools_app.command("search")
+def tools_search(
+    text: Annotated[str, typer.Argument(help="Matches name or description (case-insensitive).")] = "",
+    workspace: WorkspaceOpt = None,
+    dataset: Annotated[str | None, typer.Option(help="Only this dataset.")] = None,
+    label: Annotated[str | None, typer.Option(help="Only tools with this label.")] = None,
+    param: Annotated[str | None, typer.Option(help="Only tools with a parameter whose name contains this.")] = None,
+    limit: int = 25,
+    offset: int = 0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search the catalogue, a page at a time."""
+    with _connect(_workspace(workspace)) as con:
+        page, total = store.search_tools(
+            con, text, dataset=dataset, label=label, param=param, limit=limit, offset=offset
+        )
+    if as_json:
+        _print_json({"total": total, "tools": page})
+        return
+    table = Table("id", "name", "dataset", "params", "labels", "description", title=f"{total} tools match")
+    for t in page:
+        table.add_row(
+            t["id"], t["name"], t["dataset"], str(t["n_params"]), ", ".join(t["labels"]), (t["description"] or "")[:60]
+        )
+    out.print(table)
+
+
+def _resolve_tool(con: Any, ref: str) -> dict[str, Any]:
+    tool = store.get_tool(con, ref)
+    if tool:
+        return tool
+    matches = store.find_tools_by_name(con, ref)
+    if len(matches) == 1:
+        return store.get_tool(con, matches[0]["id"]) or {}
+    if matches:
+        ids = ", ".join(f"{m['id']} ({m['dataset']})" for m in matches[:10])
+        err.print(f"error: {len(matches)} tools are named {ref!r}; pick an id: {ids}", markup=False)
+    else:
+        err.print(f"error: no tool with id or name {ref!r}", markup=False)
+    raise typer.Exit(1)
+
+
+@tools_app.command("show")
+def tools_show(
+    ref: Annotated[str, typer.Argument(metavar="TOOL", help="Tool id, or a name that is unique.")],
+    workspace: WorkspaceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """A tool's schema, parameters and where it is used."""
+    with _connect(_workspace(workspace)) as con:
+        tool = _resolve_tool(con, ref)
+        _, n_traj = store.tool_usage(con, tool["id"], "trajectories", limit=10)
+        _, n_task = store.tool_usage(con, tool["id"], "tasks", limit=10)
+    tool["used_by"] = {"trajectories": n_traj, "tasks": n_task}
+    if as_json:
+        _print_json(tool)
+        return
+    out.print(f"[bold]{tool['name']}[/]  id={tool['id']}  dataset={tool['dataset']}  version={tool['version']}")
+    out.print(tool["description"], markup=False)
+    table = Table("parameter", "type", "required", "default", "description")
+    for p in store.parameter_table(tool["parameters"]):
+        table.add_row(p["parameter"], p["type"], "yes" if p["required"] else "", p["default"], p["description"][:70])
+    out.print(table)
+    out.print(f"offered in {n_traj} trajectories and {n_task} tasks")
+
+
+@tools_app.command("edit")
+def tools_edit(
+    ref: Annotated[str, typer.Argument(metavar="TOOL_ID")],
+    version: Annotated[
+        int, typer.Option(help="The version you are editing (see `tools show`); a newer one refuses the edit.")
+    ],
+    description: Annotated[str | None, typer.Option(help="New description.")] = None,
+    labels: Annotated[str | None, typer.Option(help="Comma-separated labels (replaces the current ones).")] = None,
+    editor: Annotated[str | None, typer.Option(help="Who is editing (kept in the history).")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Edit a tool's description and labels, refusing if someone saved a newer version."""
+    with _connect(_workspace(workspace)) as con:
+        tool = _resolve_tool(con, ref)
+        edit = ToolEdit(
+            tool_id=tool["id"],
+            version=version,
+            description=tool["description"] if description is None else description,
+            labels=tool["labels"] if labels is None else labels.split(","),
+        )
+        try:
+            new_version = store.edit_tool(con, edit, editor=editor)
+        except store.EditConflict as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(4) from None
+    out.print(f"saved {tool['id']} as version {new_version}")
+
+
+@tools_app.command("history")
+def tools_history(ref: Annotated[str, typer.Argument(metavar="TOOL")], workspace: WorkspaceOpt = None) -> None:
+    """Past edits of a tool, newest first."""
+    with _connect(_workspace(workspace)) as con:
+        tool = _resolve_tool(con, ref)
+        _print_json(store.tool_history(con, tool["id"]))
+
+
+def main() -> None:
+    app()

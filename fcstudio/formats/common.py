@@ -1,0 +1,86 @@
+"""Small helpers every importer shares: turning validation failures into FormatErrors, building tools and calls."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import ValidationError
+
+from fcstudio.formats.errors import FormatError
+from fcstudio.models import Message, Task, ToolSpec, Trajectory
+
+
+def reason_of(exc: Exception) -> str:
+    """A one-line reason from a pydantic ValidationError or ValueError."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first.get("loc", ()))
+        msg = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        return f"{loc}: {msg}{more}" if loc else f"{msg}{more}"
+    return str(exc)
+
+
+def make_tool(path: str, line: int | None, record: Any, **fields: Any) -> ToolSpec:
+    try:
+        return ToolSpec(**fields)
+    except (ValidationError, ValueError) as exc:
+        name = fields.get("name")
+        what = f"tool {name!r}" if isinstance(name, str) else "tool"
+        raise FormatError(path, f"{what}: {reason_of(exc)}", line=line, record=_ref(record)) from None
+
+
+def make_trajectory(path: str, line: int | None, record: Any, **fields: Any) -> Trajectory:
+    try:
+        return Trajectory(**fields)
+    except (ValidationError, ValueError) as exc:
+        raise FormatError(path, f"trajectory: {reason_of(exc)}", line=line, record=_ref(record)) from None
+
+
+def make_task(path: str, line: int | None, record: Any, **fields: Any) -> Task:
+    try:
+        return Task(**fields)
+    except (ValidationError, ValueError) as exc:
+        raise FormatError(path, f"task: {reason_of(exc)}", line=line, record=_ref(record)) from None
+
+
+def make_messages(path: str, line: int | None, record: Any, raw: Any, what: str = "messages") -> list[Message]:
+    if not isinstance(raw, list):
+        raise FormatError(path, f"{what} must be a list, got {type(raw).__name__}", line=line, record=_ref(record))
+    out = []
+    for i, m in enumerate(raw):
+        try:
+            out.append(Message.model_validate(m))
+        except (ValidationError, ValueError) as exc:
+            raise FormatError(path, f"{what}[{i}]: {reason_of(exc)}", line=line, record=_ref(record)) from None
+    return out
+
+
+def assistant_calls(calls: list[tuple[str, dict[str, Any]]], id_prefix: str) -> dict[str, Any]:
+    """An assistant message with parallel tool calls, ids ``{id_prefix}_{i}``."""
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": f"{id_prefix}_{i}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(args, ensure_ascii=False, default=repr)},
+            }
+            for i, (name, args) in enumerate(calls)
+        ],
+    }
+
+
+def called_names(messages: list[Message]) -> list[str]:
+    names: list[str] = []
+    for m in messages:
+        for call in m.tool_calls or []:
+            if call.function.name not in names:
+                names.append(call.function.name)
+    return names
+
+
+def _ref(record: Any) -> str | None:
+    return None if record is None else str(record)

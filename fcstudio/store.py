@@ -1,0 +1,485 @@
+"""The DuckDB workspace: schema and migrations, lock-aware connections, typed queries.
+
+DuckDB lets one process at a time open a database file for writing, so nobody (the app included)
+keeps the file open while idle: connections are short-lived, and opening retries while another
+process (a CLI import, the app mid-rerun) holds the lock. The app shares one connection between
+the reruns that overlap in time (``SharedConnection``) and takes a cursor per rerun.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from fcstudio.config import lock_timeout
+from fcstudio.models import ToolEdit
+
+# Each migration moves the schema from version N-1 to N. Never edit a shipped one: append.
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (
+        1,
+        "core tables: datasets, imports, tools, trajectories, tasks",
+        [
+            "CREATE SEQUENCE import_seq START 1",
+            "CREATE SEQUENCE trajectory_seq START 1",
+            "CREATE SEQUENCE task_seq START 1",
+            """CREATE TABLE datasets (
+                name VARCHAR PRIMARY KEY,
+                format VARCHAR NOT NULL,
+                created_at TIMESTAMP NOT NULL DEFAULT now()
+            )""",
+            """CREATE TABLE imports (
+                id BIGINT PRIMARY KEY,
+                dataset VARCHAR NOT NULL,
+                format VARCHAR NOT NULL,
+                path VARCHAR NOT NULL,
+                content_hash VARCHAR NOT NULL,
+                tools INTEGER NOT NULL,
+                trajectories INTEGER NOT NULL,
+                tasks INTEGER NOT NULL,
+                row_count INTEGER NOT NULL,
+                warnings JSON,
+                imported_at TIMESTAMP NOT NULL DEFAULT now()
+            )""",
+            """CREATE TABLE tools (
+                id VARCHAR PRIMARY KEY,
+                dataset VARCHAR NOT NULL,
+                import_id BIGINT NOT NULL,
+                name VARCHAR NOT NULL,
+                description VARCHAR NOT NULL,
+                parameters JSON NOT NULL,
+                returns JSON,
+                labels VARCHAR[] NOT NULL,
+                source_ref VARCHAR
+            )""",
+            """CREATE TABLE trajectories (
+                id BIGINT PRIMARY KEY,
+                dataset VARCHAR NOT NULL,
+                import_id BIGINT NOT NULL,
+                source_ref VARCHAR NOT NULL,
+                messages JSON NOT NULL,
+                tool_ids VARCHAR[] NOT NULL,
+                called VARCHAR[] NOT NULL,
+                meta JSON NOT NULL,
+                created_at TIMESTAMP NOT NULL DEFAULT now()
+            )""",
+            """CREATE TABLE tasks (
+                id BIGINT PRIMARY KEY,
+                dataset VARCHAR NOT NULL,
+                import_id BIGINT NOT NULL,
+                source_ref VARCHAR NOT NULL,
+                benchmark VARCHAR NOT NULL,
+                category VARCHAR NOT NULL,
+                domain VARCHAR NOT NULL,
+                instruction VARCHAR NOT NULL,
+                turns JSON NOT NULL,
+                tool_ids VARCHAR[] NOT NULL,
+                called VARCHAR[] NOT NULL,
+                gold JSON NOT NULL,
+                outputs JSON NOT NULL,
+                meta JSON NOT NULL
+            )""",
+        ],
+    ),
+    (
+        2,
+        "versioned tool edits: tools.version/updated_at and an edit history",
+        [
+            "ALTER TABLE tools ADD COLUMN version INTEGER DEFAULT 1",
+            "UPDATE tools SET version = 1 WHERE version IS NULL",
+            "ALTER TABLE tools ADD COLUMN updated_at TIMESTAMP",
+            """CREATE TABLE tool_edits (
+                tool_id VARCHAR NOT NULL,
+                version INTEGER NOT NULL,
+                description VARCHAR NOT NULL,
+                labels VARCHAR[] NOT NULL,
+                editor VARCHAR,
+                edited_at TIMESTAMP NOT NULL DEFAULT now()
+            )""",
+        ],
+    ),
+]
+LATEST_VERSION = MIGRATIONS[-1][0]
+COUNTED_TABLES = ("datasets", "imports", "tools", "trajectories", "tasks")
+
+
+class WorkspaceBusy(RuntimeError):
+    """Another process held the workspace for longer than the lock timeout."""
+
+
+class EditConflict(RuntimeError):
+    """Someone saved the record after the editor loaded it: the edit is refused, not merged."""
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+def open_connection(
+    path: Path,
+    *,
+    read_only: bool = False,
+    timeout: float | None = None,
+    on_wait: Callable[[float], None] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """Open ``path``, retrying with backoff while another process holds its lock."""
+    deadline = time.monotonic() + (lock_timeout() if timeout is None else timeout)
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc):
+                raise
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WorkspaceBusy(
+                    f"workspace {path} is held by another process (gave up after waiting): {exc}"
+                ) from None
+            if on_wait:
+                on_wait(remaining)
+            time.sleep(min(delay, max(remaining, 0.01)))
+            delay = min(delay * 1.6, 1.0)
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+    """Execute and drain a statement (DuckDB wants every result consumed before the next statement)."""
+    return con.execute(sql, params or []).fetchall()
+
+
+def one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> tuple[Any, ...] | None:
+    """The first row of a query (the rest drained), or None."""
+    result = run(con, sql, params)
+    return result[0] if result else None
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> Any:
+    """The first column of the first row, or None."""
+    row = one(con, sql, params)
+    return row[0] if row else None
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = one(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'")
+    if not exists or not exists[0]:
+        return 0
+    row = one(con, "SELECT max(version) FROM schema_version")
+    return int(row[0] or 0) if row else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection, target: int = LATEST_VERSION) -> int:
+    """Apply the missing migrations up to ``target`` in one transaction; returns the new version."""
+    current = schema_version(con)
+    if current > LATEST_VERSION:
+        raise RuntimeError(
+            f"workspace schema version {current} is newer than this fcstudio ({LATEST_VERSION}): upgrade fcstudio"
+        )
+    if current >= target:
+        return current
+    con.begin()
+    try:
+        if current == 0:
+            run(
+                con,
+                "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, note VARCHAR, applied_at TIMESTAMP DEFAULT now())",
+            )
+        for version, note, statements in MIGRATIONS:
+            if current < version <= target:
+                for sql in statements:
+                    run(con, sql)
+                run(con, "INSERT INTO schema_version (version, note) VALUES (?, ?)", [version, note])
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+    return target
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A workspace file. Cheap to create; every ``connect`` is a short-lived, migrated connection."""
+
+    path: Path
+
+    @contextmanager
+    def connect(
+        self, *, timeout: float | None = None, on_wait: Callable[[float], None] | None = None
+    ) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self.open(timeout=timeout, on_wait=on_wait)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def open(
+        self, *, timeout: float | None = None, on_wait: Callable[[float], None] | None = None
+    ) -> duckdb.DuckDBPyConnection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = open_connection(self.path, timeout=timeout, on_wait=on_wait)
+        try:
+            migrate(con)
+        except Exception:
+            con.close()
+            raise
+        return con
+
+
+class SharedConnection:
+    """One connection shared by the reruns that overlap in time; each takes its own cursor.
+
+    DuckDB connection objects must not be used from two threads at once, cursors may. The
+    connection closes when the last cursor is returned, so the file is free for the CLI whenever
+    no page is rendering.
+    """
+
+    def __init__(self, workspace: Workspace):
+        self.workspace = workspace
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._users = 0
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self._lock:
+            if self._con is None:
+                self._con = self.workspace.open()
+            self._users += 1
+            cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+            with self._lock:
+                self._users -= 1
+                if self._users == 0 and self._con is not None:
+                    self._con.close()
+                    self._con = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Typed queries. Each takes a connection (or cursor) so that callers decide the transaction.
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description or []]
+    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+
+def stats(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Counts per table and per dataset (no timestamps, so two runs compare equal)."""
+    tables = {t: int(scalar(con, f"SELECT count(*) FROM {t}")) for t in COUNTED_TABLES}
+    per_dataset: dict[str, dict[str, int]] = {}
+    for table in ("imports", "tools", "trajectories", "tasks"):
+        for name, n in con.execute(f"SELECT dataset, count(*) FROM {table} GROUP BY dataset").fetchall():
+            per_dataset.setdefault(name, {t: 0 for t in ("imports", "tools", "trajectories", "tasks")})[table] = int(n)
+    return {"tables": tables, "datasets": dict(sorted(per_dataset.items()))}
+
+
+def list_datasets(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    return rows(
+        con,
+        """SELECT d.name, d.format,
+                  (SELECT count(*) FROM tools t WHERE t.dataset = d.name) AS tools,
+                  (SELECT count(*) FROM trajectories r WHERE r.dataset = d.name) AS trajectories,
+                  (SELECT count(*) FROM tasks k WHERE k.dataset = d.name) AS tasks
+           FROM datasets d ORDER BY d.name""",
+    )
+
+
+def list_imports(con: duckdb.DuckDBPyConnection, limit: int = 50) -> list[dict[str, Any]]:
+    return rows(
+        con,
+        """SELECT id, dataset, format, path, content_hash, tools, trajectories, tasks, row_count, imported_at
+           FROM imports ORDER BY id DESC LIMIT ?""",
+        [limit],
+    )
+
+
+def find_import(con: duckdb.DuckDBPyConnection, fmt: str, content_hash: str) -> dict[str, Any] | None:
+    found = rows(
+        con,
+        "SELECT id, dataset, path, imported_at FROM imports WHERE format = ? AND content_hash = ? ORDER BY id LIMIT 1",
+        [fmt, content_hash],
+    )
+    return found[0] if found else None
+
+
+def _tool_filter(
+    text: str = "", dataset: str | None = None, label: str | None = None, param: str | None = None
+) -> tuple[str, list[Any]]:
+    clauses: list[str] = []
+    params: list[Any] = []
+    if text.strip():
+        clauses.append("(name ILIKE ? OR description ILIKE ?)")
+        like = f"%{text.strip()}%"
+        params += [like, like]
+    if dataset:
+        clauses.append("dataset = ?")
+        params.append(dataset)
+    if label:
+        clauses.append("list_contains(labels, ?)")
+        params.append(label)
+    if param and param.strip():
+        clauses.append(
+            "EXISTS (SELECT 1 FROM unnest(json_keys(parameters, '$.properties')) AS k(key) WHERE key ILIKE ?)"
+        )
+        params.append(f"%{param.strip()}%")
+    where = (" WHERE " + " AND ".join(f"({c})" for c in clauses)) if clauses else ""
+    return where, params
+
+
+def search_tools(
+    con: duckdb.DuckDBPyConnection,
+    text: str = "",
+    *,
+    dataset: str | None = None,
+    label: str | None = None,
+    param: str | None = None,
+    limit: int = 25,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of tools matching the filters, and the total number of matches."""
+    where, params = _tool_filter(text, dataset, label, param)
+    total = int(scalar(con, f"SELECT count(*) FROM tools{where}", params))
+    page = rows(
+        con,
+        f"""SELECT id, name, dataset, description, labels,
+                   coalesce(json_array_length(json_keys(parameters, '$.properties')), 0) AS n_params, version
+            FROM tools{where} ORDER BY name, dataset, id LIMIT ? OFFSET ?""",
+        [*params, limit, offset],
+    )
+    return page, total
+
+
+def tool_labels(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute("SELECT DISTINCT unnest(labels) AS l FROM tools ORDER BY l").fetchall()]
+
+
+def get_tool(con: duckdb.DuckDBPyConnection, tool_id: str) -> dict[str, Any] | None:
+    found = rows(
+        con,
+        """SELECT id, dataset, import_id, name, description, parameters, returns, labels, source_ref,
+                  version, updated_at FROM tools WHERE id = ?""",
+        [tool_id],
+    )
+    if not found:
+        return None
+    tool = found[0]
+    tool["parameters"] = json.loads(tool["parameters"])
+    tool["returns"] = json.loads(tool["returns"]) if tool["returns"] else None
+    return tool
+
+
+def find_tools_by_name(con: duckdb.DuckDBPyConnection, name: str) -> list[dict[str, Any]]:
+    return rows(con, "SELECT id, name, dataset, version FROM tools WHERE name = ? ORDER BY dataset, id", [name])
+
+
+def parameter_table(parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per top-level parameter: name, type, required, default, description."""
+    required = set(parameters.get("required") or [])
+    out = []
+    for name, spec in (parameters.get("properties") or {}).items():
+        spec = spec if isinstance(spec, dict) else {}
+        kind = spec.get("type", spec.get("x-original-type", "any"))
+        if spec.get("type") == "array" and isinstance(spec.get("items"), dict) and "type" in spec["items"]:
+            kind = f"array<{spec['items']['type']}>"
+        out.append(
+            {
+                "parameter": name,
+                "type": kind if isinstance(kind, str) else " | ".join(map(str, kind)),
+                "required": name in required,
+                "default": json.dumps(spec["default"]) if "default" in spec else "",
+                "enum": ", ".join(map(str, spec["enum"])) if isinstance(spec.get("enum"), list) else "",
+                "description": spec.get("description", ""),
+            }
+        )
+    return out
+
+
+def tool_usage(
+    con: duckdb.DuckDBPyConnection, tool_id: str, kind: str, *, limit: int = 20, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """Trajectories or tasks that offer this tool (``kind`` is 'trajectories' or 'tasks')."""
+    if kind not in ("trajectories", "tasks"):
+        raise ValueError(f"unknown kind {kind!r}")
+    tool = rows(con, "SELECT name FROM tools WHERE id = ?", [tool_id])
+    name = tool[0]["name"] if tool else ""
+    total = int(scalar(con, f"SELECT count(*) FROM {kind} WHERE list_contains(tool_ids, ?)", [tool_id]))
+    if kind == "trajectories":
+        sql = """SELECT id, dataset, source_ref, list_contains(called, ?) AS called,
+                        json_array_length(messages) AS messages
+                 FROM trajectories WHERE list_contains(tool_ids, ?) ORDER BY id LIMIT ? OFFSET ?"""
+    else:
+        sql = """SELECT id, dataset, source_ref, benchmark, category, list_contains(called, ?) AS called
+                 FROM tasks WHERE list_contains(tool_ids, ?) ORDER BY id LIMIT ? OFFSET ?"""
+    return rows(con, sql, [name, tool_id, limit, offset]), total
+
+
+def edit_tool(con: duckdb.DuckDBPyConnection, edit: ToolEdit, editor: str | None = None) -> int:
+    """Save a description/labels edit if nobody saved since ``edit.version``; returns the new version."""
+    con.begin()
+    try:
+        current = one(con, "SELECT version FROM tools WHERE id = ?", [edit.tool_id])
+        if current is None:
+            raise EditConflict(f"tool {edit.tool_id} no longer exists")
+        if int(current[0]) != edit.version:
+            raise EditConflict(
+                f"tool {edit.tool_id} was changed by someone else (now version {current[0]}, "
+                f"you edited version {edit.version}); reload it and apply your edit again"
+            )
+        new_version = edit.version + 1
+        run(
+            con,
+            "UPDATE tools SET description = ?, labels = ?, version = ?, updated_at = now() WHERE id = ? AND version = ?",
+            [edit.description, edit.labels, new_version, edit.tool_id, edit.version],
+        )
+        run(
+            con,
+            "INSERT INTO tool_edits (tool_id, version, description, labels, editor) VALUES (?, ?, ?, ?, ?)",
+            [edit.tool_id, new_version, edit.description, edit.labels, editor],
+        )
+        con.commit()
+    except duckdb.TransactionException as exc:
+        con.rollback()
+        raise EditConflict(
+            f"tool {edit.tool_id} was being changed at the same moment; reload and retry ({exc})"
+        ) from None
+    except Exception:
+        con.rollback()
+        raise
+    return new_version
+
+
+def tool_history(con: duckdb.DuckDBPyConnection, tool_id: str) -> list[dict[str, Any]]:
+    return rows(
+        con,
+        "SELECT version, description, labels, editor, edited_at FROM tool_edits WHERE tool_id = ? ORDER BY version DESC",
+        [tool_id],
+    )
+
+
+def page_table(
+    con: duckdb.DuckDBPyConnection, table: str, *, limit: int = 25, offset: int = 0, dataset: str | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of trajectories or tasks for browsing (ids, refs and sizes, not whole payloads)."""
+    columns = {
+        "trajectories": "id, dataset, source_ref, json_array_length(messages) AS messages, len(tool_ids) AS tools, called",
+        "tasks": "id, dataset, benchmark, category, source_ref, len(tool_ids) AS tools, json_array_length(gold) AS gold_calls",
+    }
+    if table not in columns:
+        raise ValueError(f"unknown table {table!r}")
+    where, params = (" WHERE dataset = ?", [dataset]) if dataset else ("", [])
+    total = int(scalar(con, f"SELECT count(*) FROM {table}{where}", params))
+    return rows(
+        con, f"SELECT {columns[table]} FROM {table}{where} ORDER BY id LIMIT ? OFFSET ?", [*params, limit, offset]
+    ), total
