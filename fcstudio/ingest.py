@@ -128,7 +128,7 @@ def _write_batch(
     traj_cols: dict[str, list[Any]] = {k: [] for k in ("source_ref", "messages", "tool_ids", "called", "meta")}
     for t in batch.trajectories:
         traj_cols["source_ref"].append(t.source_ref)
-        traj_cols["messages"].append(_dumps([m.model_dump(exclude_none=True) for m in t.messages]))
+        traj_cols["messages"].append(_dumps([m.openai() for m in t.messages]))
         traj_cols["tool_ids"].append(list(dict.fromkeys(tid(x) for x in t.tools)))
         traj_cols["called"].append(called_names(t.messages))
         traj_cols["meta"].append(_dumps(t.meta))
@@ -154,7 +154,7 @@ def _write_batch(
         task_cols["category"].append(k.category)
         task_cols["domain"].append(k.domain)
         task_cols["instruction"].append(k.instruction)
-        task_cols["turns"].append(_dumps([[m.model_dump(exclude_none=True) for m in turn] for turn in k.turns]))
+        task_cols["turns"].append(_dumps([[m.openai() for m in turn] for turn in k.turns]))
         task_cols["tool_ids"].append(list(dict.fromkeys(tid(x) for x in k.tools)))
         task_cols["called"].append(list(dict.fromkeys(g.name for g in k.gold)))
         task_cols["gold"].append(_dumps([g.model_dump(exclude_none=True) for g in k.gold]))

@@ -50,6 +50,12 @@ class Message(BaseModel):
     tool_call_id: str | None = None
     name: str | None = None
 
+    def openai(self) -> dict[str, Any]:
+        """The message as OpenAI sends it: unset optional keys left out, ``content`` always present."""
+        out = self.model_dump(exclude_none=True)
+        out.setdefault("content", None)
+        return out
+
     @model_validator(mode="after")
     def _role_rules(self) -> Message:
         if self.role == "tool" and not self.tool_call_id:

@@ -338,6 +338,18 @@ def _tool_filter(
     return where, params
 
 
+def count_tools(
+    con: duckdb.DuckDBPyConnection,
+    text: str = "",
+    *,
+    dataset: str | None = None,
+    label: str | None = None,
+    param: str | None = None,
+) -> int:
+    where, params = _tool_filter(text, dataset, label, param)
+    return int(scalar(con, f"SELECT count(*) FROM tools{where}", params))
+
+
 def search_tools(
     con: duckdb.DuckDBPyConnection,
     text: str = "",
@@ -350,7 +362,7 @@ def search_tools(
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of tools matching the filters, and the total number of matches."""
     where, params = _tool_filter(text, dataset, label, param)
-    total = int(scalar(con, f"SELECT count(*) FROM tools{where}", params))
+    total = count_tools(con, text, dataset=dataset, label=label, param=param)
     page = rows(
         con,
         f"""SELECT id, name, dataset, description, labels,
