@@ -9,10 +9,11 @@ from __future__ import annotations
 import streamlit as st
 
 from components.db import current_workspace_path, cursor
+from components.entry import entrypoint
 from components.layout import show_error
 from fcstudio.demo import build_demo
 
-st.set_page_config(page_title="fcstudio", page_icon="🛠️", layout="wide")
+st.set_page_config(page_title="fcstudio", page_icon=":material/construction:", layout="wide")
 
 
 def _first_run() -> None:
@@ -22,20 +23,22 @@ def _first_run() -> None:
         return
     bar = st.progress(0.0, text="Building the demo workspace…")
     with cursor() as con:
-        build_demo(con, progress=lambda f, label: bar.progress(min(f, 1.0), text=f"Building the demo workspace: {label}"))
+        build_demo(
+            con, progress=lambda f, label: bar.progress(min(f, 1.0), text=f"Building the demo workspace: {label}")
+        )
     bar.empty()
 
 
 pages = [
-    st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-    st.Page("pages/catalog.py", title="Catalog", icon="🧰"),
+    st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+    st.Page("pages/catalog.py", title="Catalog", icon=":material/inventory_2:"),
 ]
 nav = st.navigation(pages)
 with st.sidebar:
     st.caption(f"Workspace: `{current_workspace_path()}`")
 try:
     _first_run()
-    with cursor():
+    with entrypoint(), cursor():
         nav.run()
 except Exception as exc:  # the last line of defence: a page error is shown, never a traceback
     show_error(exc, "show this page")

@@ -39,7 +39,10 @@ def import_panel(key: str = "importer") -> None:
             try:
                 with cursor() as con:
                     results = import_files(
-                        con, fmt, paths, dataset=dataset.strip() or None,
+                        con,
+                        fmt,
+                        paths,
+                        dataset=dataset.strip() or None,
                         progress=lambda frac, label: bar.progress(min(frac, 1.0), text=label.replace(tmp + "/", "")),
                     )
             except FormatError as exc:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.entry import ensure_entrypoint
 from fcstudio.formats.errors import FormatError
 from fcstudio.store import EditConflict, WorkspaceBusy
 
 
-def page_header(title: str, purpose: str, icon: str = "") -> None:
+def page_header(title: str, purpose: str) -> None:
     """The same header on every page: what it is and what it is for."""
-    st.title(f"{icon} {title}".strip())
+    ensure_entrypoint()
+    st.title(title)
     st.caption(purpose)
     st.divider()
 

@@ -30,8 +30,9 @@ app = typer.Typer(
 tools_app = typer.Typer(help="Browse and edit the tool catalogue.", no_args_is_help=True)
 app.add_typer(tools_app, name="tools")
 
-out = Console(width=None if sys.stdout.isatty() else 160)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+# soft_wrap: messages naming PATH:LINE must stay on one line for people and scripts that grep them.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, soft_wrap=True)
 
 WorkspaceOpt = Annotated[
     str | None,

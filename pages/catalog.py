@@ -17,7 +17,6 @@ page_header(
     "Catalog",
     "Every function in the workspace: search by name, description, dataset, label or parameter; open one to see "
     "its JSON Schema and the trajectories and tasks that offer it; fix its description and labels.",
-    "🧰",
 )
 import_panel()
 
@@ -47,7 +46,9 @@ with cursor() as con:
 
 if not rows:
     if total == 0 and not (text or param or filters["dataset"] or filters["label"]):
-        empty_state("No tools yet.", ["Use **Import files** above, or `python -m fcstudio import openai-tools tools.json`."])
+        empty_state(
+            "No tools yet.", ["Use **Import files** above, or `python -m fcstudio import openai-tools tools.json`."]
+        )
     else:
         empty_state("No tool matches these filters.", ["Clear the search box or pick another dataset or label."])
     st.stop()
@@ -57,7 +58,10 @@ frame["labels"] = frame["labels"].map(lambda xs: ", ".join(xs))
 st.dataframe(
     frame[["name", "dataset", "n_params", "labels", "description", "version"]],
     hide_index=True,
-    column_config={"n_params": st.column_config.NumberColumn("params"), "description": st.column_config.TextColumn(width="large")},
+    column_config={
+        "n_params": st.column_config.NumberColumn("params"),
+        "description": st.column_config.TextColumn(width="large"),
+    },
     height=min(38 + 35 * len(frame), 420),
 )
 
@@ -99,8 +103,15 @@ with tab_params:
         st.markdown("**Returns**")
         st.json(tool["returns"], expanded=False)
 with tab_schema:
-    st.json({"type": "function", "function": {"name": tool["name"], "description": tool["description"], "parameters": tool["parameters"]}})
-    st.caption(f"id `{tool['id']}` · dataset `{tool['dataset']}` · import #{tool['import_id']} · source `{tool['source_ref']}`")
+    st.json(
+        {
+            "type": "function",
+            "function": {"name": tool["name"], "description": tool["description"], "parameters": tool["parameters"]},
+        }
+    )
+    st.caption(
+        f"id `{tool['id']}` · dataset `{tool['dataset']}` · import #{tool['import_id']} · source `{tool['source_ref']}`"
+    )
 with tab_used:
     st.markdown(f"**Trajectories** offering it: {n_traj:,} (first {min(n_traj, PAGE_SIZE)} shown)")
     if trajectories:

@@ -14,7 +14,6 @@ page_header(
     "fcstudio",
     "A function-calling data studio: import tool catalogues and benchmarks, curate trajectories, "
     "build preference pairs for multi-turn DPO and review evaluations, all on one DuckDB workspace.",
-    "🛠️",
 )
 
 with cursor() as con:
@@ -26,7 +25,13 @@ tables = counts["tables"]
 cols = st.columns(5)
 for col, (label, key) in zip(
     cols,
-    [("Tools", "tools"), ("Trajectories", "trajectories"), ("Tasks", "tasks"), ("Datasets", "datasets"), ("Imports", "imports")],
+    [
+        ("Tools", "tools"),
+        ("Trajectories", "trajectories"),
+        ("Tasks", "tasks"),
+        ("Datasets", "datasets"),
+        ("Imports", "imports"),
+    ],
     strict=True,
 ):
     col.metric(label, f"{tables[key]:,}")
@@ -40,7 +45,7 @@ if not datasets:
             "Or load the demo catalogue: `python -m fcstudio init --demo`.",
         ],
     )
-    st.page_link("pages/catalog.py", label="Open the Catalog", icon="🧰")
+    st.page_link("pages/catalog.py", label="Open the Catalog", icon=":material/inventory_2:")
     st.stop()
 
 left, right = st.columns([3, 2])
@@ -49,12 +54,14 @@ with left:
     frame = pd.DataFrame(datasets).melt(
         id_vars=["name", "format"], value_vars=["tools", "trajectories", "tasks"], var_name="kind", value_name="rows"
     )
-    fig = px.bar(frame, x="rows", y="name", color="kind", orientation="h", barmode="group", height=max(260, 70 * len(datasets)))
+    fig = px.bar(
+        frame, x="rows", y="name", color="kind", orientation="h", barmode="group", height=max(260, 70 * len(datasets))
+    )
     fig.update_layout(margin={"l": 0, "r": 0, "t": 10, "b": 0}, yaxis_title=None, legend_title=None)
     st.plotly_chart(fig)
 with right:
     st.subheader("Next steps")
-    st.page_link("pages/catalog.py", label="Browse and edit the tool catalogue", icon="🧰")
+    st.page_link("pages/catalog.py", label="Browse and edit the tool catalogue", icon=":material/inventory_2:")
     st.markdown(
         "- Import more data on the Catalog page or with `python -m fcstudio import FORMAT PATH`.\n"
         "- See counts from a terminal: `python -m fcstudio stats --json`."

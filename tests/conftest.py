@@ -29,7 +29,9 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
-def run_cli(*args: str, workspace: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, workspace: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """``python -m fcstudio ARGS`` from the repo root, as a user would run it."""
     cmd = [sys.executable, "-m", "fcstudio", *args]
     if workspace is not None:

@@ -44,7 +44,9 @@ def test_bfcl_every_file_in_the_public_set(ws: Workspace, shared_data: Path) -> 
             n_rows = store.scalar(con, "SELECT count(*) FROM tasks WHERE category = ?", [category])
             assert n_rows == _lines(path)
             answers = folder / "possible_answer" / path.name
-            with_gold = store.scalar(con, "SELECT count(*) FROM tasks WHERE category = ? AND json_array_length(gold) > 0", [category])
+            with_gold = store.scalar(
+                con, "SELECT count(*) FROM tasks WHERE category = ? AND json_array_length(gold) > 0", [category]
+            )
             if answers.exists():
                 # every question whose answer lists calls has gold attached
                 expected = sum(1 for line in answers.read_text().splitlines() if json.loads(line)["ground_truth"])
@@ -57,9 +59,16 @@ def test_bfcl_every_file_in_the_public_set(ws: Workspace, shared_data: Path) -> 
         gold = json.loads(store.scalar(con, "SELECT gold FROM tasks WHERE source_ref = 'simple_python_0'"))
         assert gold[0]["name"] and gold[0]["alternatives"]
         # multi-turn: docs from multi_turn_func_doc, gold calls parsed per turn, positional args named
-        row = store.rows(con, "SELECT gold, meta, len(tool_ids) AS n FROM tasks WHERE source_ref = 'multi_turn_base_0'")[0]
+        row = store.rows(
+            con, "SELECT gold, meta, len(tool_ids) AS n FROM tasks WHERE source_ref = 'multi_turn_base_0'"
+        )[0]
         calls = json.loads(row["gold"])
-        assert calls[0] == {"name": "cd", "arguments": {"folder": "document"}, "turn": 0, "raw": "cd(folder='document')"}
+        assert calls[0] == {
+            "name": "cd",
+            "arguments": {"folder": "document"},
+            "turn": 0,
+            "raw": "cd(folder='document')",
+        }
         sort_call = next(c for c in calls if c["name"] == "sort")
         assert sort_call["arguments"] == {"file_name": "final_report.pdf"} and sort_call["turn"] == 2
         assert row["n"] > 20 and json.loads(row["meta"])["involved_classes"] == ["TwitterAPI", "GorillaFileSystem"]
@@ -68,7 +77,12 @@ def test_bfcl_every_file_in_the_public_set(ws: Workspace, shared_data: Path) -> 
         # Java parameters are source text with their Java type kept
         java = store.scalar(con, "SELECT parameters FROM tools WHERE name = 'GeometryPresentation.createPresentation'")
         assert json.loads(java)["properties"]["controller"]["x-original-type"] == "java:any"
-        assert store.scalar(con, "SELECT count(*) FROM tasks WHERE category = 'irrelevance' AND meta->>'expects_no_call' = 'true'") == 240
+        assert (
+            store.scalar(
+                con, "SELECT count(*) FROM tasks WHERE category = 'irrelevance' AND meta->>'expects_no_call' = 'true'"
+            )
+            == 240
+        )
 
 
 def test_bfcl_multi_turn_needs_its_function_docs(tmp_path: Path, ws: Workspace, shared_data: Path) -> None:
@@ -91,7 +105,9 @@ def test_toolalpaca_real_eval_sets(ws: Workspace, shared_data: Path) -> None:
         assert params["required"] == ["year", "countryCode"] and params["properties"]["year"]["type"] == "integer"
         assert tool["labels"] == ["Calendar"]
         # inputs that refer to earlier outputs are kept verbatim, not dropped
-        raw = store.scalar(con, "SELECT count(*) FROM tasks, unnest(CAST(gold AS JSON[])) AS g(x) WHERE x->>'raw' IS NOT NULL")
+        raw = store.scalar(
+            con, "SELECT count(*) FROM tasks, unnest(CAST(gold AS JSON[])) AS g(x) WHERE x->>'raw' IS NOT NULL"
+        )
         assert raw == 36
         assert any("refer to earlier outputs" in w for r in results for w in r.warnings)
 
@@ -106,8 +122,14 @@ def test_xlam_layouts(tmp_path: Path, ws: Workspace, layout: str) -> None:
         path.write_text(json.dumps(rows, indent=2))
     else:
         path = tmp_path / "xlam.parquet"
-        flat = [{**r, "tools": json.dumps(r["tools"]) if not isinstance(r["tools"], str) else r["tools"],
-                 "answers": json.dumps(r["answers"]) if not isinstance(r["answers"], str) else r["answers"]} for r in rows]
+        flat = [
+            {
+                **r,
+                "tools": json.dumps(r["tools"]) if not isinstance(r["tools"], str) else r["tools"],
+                "answers": json.dumps(r["answers"]) if not isinstance(r["answers"], str) else r["answers"],
+            }
+            for r in rows
+        ]
         pq.write_table(pa.Table.from_pylist(flat), path)
     with ws.connect() as con:
         [result] = import_files(con, "xlam", [path])
@@ -132,14 +154,19 @@ def test_toolbench_tools_and_queries(ws: Workspace) -> None:
         results = import_files(con, "toolbench", [tool_file, query_file])
         assert results[0].tools_added == 2 and results[1].tasks_added == 2
         tool_id = store.scalar(
-            con, "SELECT id FROM tools WHERE name = 'current_weather_data_for_open_weather_2_0' AND import_id = ?", [results[0].import_id]
+            con,
+            "SELECT id FROM tools WHERE name = 'current_weather_data_for_open_weather_2_0' AND import_id = ?",
+            [results[0].import_id],
         )
         tool = store.get_tool(con, tool_id)
         assert tool["parameters"]["required"] == ["q"]
         assert tool["parameters"]["properties"]["date"] == {"type": "string", "format": "date", "description": "Day"}
         assert tool["labels"] == ["Weather"]
         gold = json.loads(store.scalar(con, "SELECT gold FROM tasks WHERE source_ref = '88'"))
-        assert [g["name"] for g in gold] == ["current_weather_data_for_open_weather_2_0", "_5_day_3_hour_forecast_for_open_weather_2_0"]
+        assert [g["name"] for g in gold] == [
+            "current_weather_data_for_open_weather_2_0",
+            "_5_day_3_hour_forecast_for_open_weather_2_0",
+        ]
         assert _all_tool_schemas_valid(con) >= 2
 
 

@@ -58,7 +58,10 @@ def test_edit_with_a_stale_version_is_refused_and_nothing_is_overwritten(ws: Wor
         build_demo(con)
         tool_id = store.search_tools(con, "get_weather")[0][0]["id"]
         # two editors load version 1
-        assert store.edit_tool(con, ToolEdit(tool_id=tool_id, version=1, description="first", labels=["a"]), editor="ann") == 2
+        assert (
+            store.edit_tool(con, ToolEdit(tool_id=tool_id, version=1, description="first", labels=["a"]), editor="ann")
+            == 2
+        )
         with pytest.raises(EditConflict, match="changed by someone else"):
             store.edit_tool(con, ToolEdit(tool_id=tool_id, version=1, description="second", labels=["b"]), editor="bob")
         tool = store.get_tool(con, tool_id)
@@ -86,7 +89,7 @@ def test_usage_lists_trajectories_and_tasks_offering_a_tool(ws: Workspace) -> No
         build_demo(con)
         tool_id = store.search_tools(con, "get_weather")[0][0]["id"]
         trajs, n_traj = store.tool_usage(con, tool_id, "trajectories")
-        tasks, n_task = store.tool_usage(con, tool_id, "tasks")
+        _, n_task = store.tool_usage(con, tool_id, "tasks")
     assert n_traj == len(trajs) == 5
     assert n_task == 3
     assert any(t["called"] for t in trajs) and not all(t["called"] for t in trajs)
@@ -136,7 +139,11 @@ def test_shared_connection_releases_the_file_when_the_last_cursor_returns(ws: Wo
             assert store.scalar(inner, "SELECT 1") == 1
         assert store.scalar(outer, "SELECT 2") == 2
         # still held: another process cannot open it now
-        probe = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(ws.path)!r})"], capture_output=True, text=True)
+        probe = subprocess.run(
+            [sys.executable, "-c", f"import duckdb; duckdb.connect({str(ws.path)!r})"], capture_output=True, text=True
+        )
         assert probe.returncode != 0 and "lock" in probe.stderr.lower()
-    probe = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(ws.path)!r})"], capture_output=True, text=True)
+    probe = subprocess.run(
+        [sys.executable, "-c", f"import duckdb; duckdb.connect({str(ws.path)!r})"], capture_output=True, text=True
+    )
     assert probe.returncode == 0, probe.stderr

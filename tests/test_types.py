@@ -21,7 +21,11 @@ from fcstudio.schemas import check_json_schema
         ("any", {}, False),
         ("Any", {}, False),
         ("List[int]", {"type": "array", "items": {"type": "integer"}}, False),
-        ("List[Dict[str, float]]", {"type": "array", "items": {"type": "object", "additionalProperties": {"type": "number"}}}, False),
+        (
+            "List[Dict[str, float]]",
+            {"type": "array", "items": {"type": "object", "additionalProperties": {"type": "number"}}},
+            False,
+        ),
         ("Tuple[int, str]", {"type": "array", "prefixItems": [{"type": "integer"}, {"type": "string"}]}, False),
         ("str, optional", {"type": "string"}, True),
         ("int, default=5", {"type": "integer"}, True),

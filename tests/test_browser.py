@@ -1,0 +1,199 @@
+"""Real-browser tests: ``streamlit run app.py`` driven by Playwright in Debian's Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, ROOT, run_cli
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class App:
+    def __init__(self, url: str, workspace: Path, proc: subprocess.Popen[bytes]):
+        self.url, self.workspace, self.proc = url, workspace, proc
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    workspace = tmp_path_factory.mktemp("browser") / "ws.duckdb"
+    port = _free_port()
+    log = open(workspace.parent / "streamlit.log", "wb")
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+            "--server.fileWatcherType",
+            "none",
+            "--",
+            "--workspace",
+            str(workspace),
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "FCSTUDIO_WORKSPACE": ""},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            pass
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise RuntimeError("streamlit did not start: " + (workspace.parent / "streamlit.log").read_text()[-2000:])
+        time.sleep(0.3)
+    yield App(url, workspace, proc)
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the README's test command does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path: Path):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+def _settle(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until Streamlit has finished the current run."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(300)
+
+
+def _assert_no_exception(page) -> None:  # type: ignore[no-untyped-def]
+    assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
+        '[data-testid="stException"]'
+    ).first.inner_text()
+
+
+def _metric(page, label: str) -> str:  # type: ignore[no-untyped-def]
+    box = page.locator('[data-testid="stMetric"]', has_text=label).first
+    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_catalog_search_and_tool_detail(app: App, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{app.url}/catalog")
+    _settle(page)
+    page.get_by_text("Every function in the workspace").wait_for(timeout=30_000)
+    search = page.get_by_label("Search")
+    search.fill("check_cal")
+    search.press("Enter")
+    _settle(page)
+    page.get_by_role("heading", name="check_calendar").wait_for(timeout=30_000)
+    page.get_by_text("Events on the user's calendar for a day").first.wait_for()
+    page.get_by_role("tab", name="Schema").click()
+    schema = page.locator('[data-testid="stJson"]:visible').first
+    schema.wait_for(timeout=10_000)
+    assert "Day to look at, YYYY-MM-DD." in schema.inner_text()
+    page.get_by_role("tab", name="Used by").click()
+    page.get_by_text("Trajectories offering it: 1").wait_for(timeout=10_000)
+    _assert_no_exception(page)
+    shot = tmp_path / "catalog.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+
+
+def test_upload_of_a_broken_file_shows_the_place_and_imports_nothing(app: App, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "broken.jsonl"
+    good = json.loads((FIXTURES / "xlam" / "xlam_sample.jsonl").read_text().splitlines()[0])
+    bad.write_text(json.dumps(good) + "\n" + '{"id": 9, "query": \n')
+    before = json.loads(run_cli("stats", "--json", workspace=app.workspace).stdout)
+    page.goto(f"{app.url}/catalog")
+    _settle(page)
+    page.get_by_text("Import files").click()
+    page.get_by_label("Format").click()
+    page.get_by_role("option", name=re.compile(r"^xlam")).click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
+    page.get_by_text("broken.jsonl").first.wait_for(timeout=10_000)
+    page.get_by_role("button", name="Import").click()
+    page.get_by_text("broken.jsonl:2: invalid JSON line").wait_for(timeout=30_000)
+    page.get_by_text("the workspace is unchanged").wait_for()
+    _assert_no_exception(page)
+    after = json.loads(run_cli("stats", "--json", workspace=app.workspace).stdout)
+    assert after == before
+
+
+def test_cli_import_while_the_app_runs_then_the_app_shows_the_new_rows(app: App, page) -> None:  # type: ignore[no-untyped-def]
+    page.goto(app.url)
+    _settle(page)
+    before = int(_metric(page, "Trajectories").replace(",", ""))
+    # the app process is serving (and re-opening the workspace on every rerun) while the CLI writes
+    page.reload()
+    result = run_cli("import", "xlam", str(FIXTURES / "xlam" / "xlam_sample.jsonl"), workspace=app.workspace)
+    assert result.returncode == 0, result.stderr
+    assert "added" in result.stdout
+    page.reload()
+    _settle(page)
+    page.wait_for_function(
+        "n => [...document.querySelectorAll('[data-testid=stMetric]')].some(m => m.innerText.includes('Trajectories') && m.innerText.includes(String(n)))",
+        arg=before + 2,
+        timeout=30_000,
+    )
+    assert int(_metric(page, "Trajectories")) == before + 2
+    _assert_no_exception(page)

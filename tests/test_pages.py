@@ -1,0 +1,105 @@
+"""Each page under streamlit.testing's AppTest, against real temporary workspaces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from fcstudio import store
+from fcstudio.models import ToolEdit
+from fcstudio.store import Workspace
+
+TIMEOUT = 60
+
+
+@pytest.fixture
+def demo_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "demo.duckdb"  # does not exist: the app's first run builds the demo here
+    monkeypatch.setenv("FCSTUDIO_WORKSPACE", str(path))
+    return path
+
+
+@pytest.fixture
+def empty_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "empty.duckdb"
+    Workspace(path).open().close()
+    monkeypatch.setenv("FCSTUDIO_WORKSPACE", str(path))
+    return path
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+
+
+def _no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_first_run_builds_the_demo_and_home_shows_it(demo_path: Path) -> None:
+    at = _app().run()
+    _no_errors(at)
+    assert demo_path.exists()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Tools": "30", "Trajectories": "8", "Tasks": "12", "Datasets": "1", "Imports": "3"}
+    assert at.title[0].value.endswith("fcstudio")
+    assert any("Recent imports" in s.value for s in at.subheader)
+
+
+def test_home_on_an_empty_workspace_says_what_to_do(empty_path: Path) -> None:
+    at = _app().run()
+    _no_errors(at)
+    assert any("This workspace is empty" in i.value for i in at.info)
+
+
+def test_catalog_search_filter_and_detail(demo_path: Path) -> None:
+    at = _app().run()
+    at.switch_page("pages/catalog.py").run()
+    _no_errors(at)
+    assert at.title[0].value.endswith("Catalog")
+    at.text_input(key="cat_text").input("navig").run()
+    options = at.selectbox(key="cat_tool").options
+    assert options == ["navigate  ·  demo", "set_navigation  ·  demo"]
+    assert at.subheader[0].value == "navigate"
+    at.selectbox(key="cat_tool").select_index(1).run()
+    assert at.subheader[0].value == "set_navigation"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Parameters"] == "2" and metrics["Required"] == "1" and metrics["In trajectories"] == "2"
+    # parameter-name filter
+    at.text_input(key="cat_text").input("").run()
+    at.text_input(key="cat_param").input("airport").run()
+    assert at.selectbox(key="cat_tool").options == ["get_flight_by_airport  ·  demo"]
+    _no_errors(at)
+
+
+def test_catalog_edit_saves_and_refuses_a_stale_edit(demo_path: Path) -> None:
+    at = _app().run()
+    at.switch_page("pages/catalog.py").run()
+    at.text_input(key="cat_text").input("get_weather").run()
+    tool_id = at.selectbox(key="cat_tool").value
+    # a form submits its fields together with the button
+    at.text_area(key=f"edit_desc_{tool_id}").input("Weather for a place and day.")
+    at.text_input(key=f"edit_labels_{tool_id}").input("travel, weather, demo")
+    at.button[[b.label for b in at.button].index("Save")].click().run()
+    _no_errors(at)
+    assert any("Saved as version 2" in s.value for s in at.success)
+    with Workspace(demo_path).connect() as con:
+        tool = store.get_tool(con, tool_id)
+        assert tool["description"] == "Weather for a place and day." and tool["labels"] == ["travel", "weather", "demo"]
+        # someone else saves version 3 while this session still edits version 2
+        store.edit_tool(con, ToolEdit(tool_id=tool_id, version=2, description="Theirs.", labels=[]), editor="other")
+    at.text_area(key=f"edit_desc_{tool_id}").input("Mine, on top of version 2.")
+    at.button[[b.label for b in at.button].index("Save")].click().run()
+    assert any("Edit refused" in e.value and "changed by someone else" in e.value for e in at.error)
+    with Workspace(demo_path).connect() as con:
+        assert store.get_tool(con, tool_id)["description"] == "Theirs."
+
+
+def test_catalog_empty_states(empty_path: Path) -> None:
+    at = _app().run()
+    at.switch_page("pages/catalog.py").run()
+    _no_errors(at)
+    assert any("No tools yet" in i.value for i in at.info)
