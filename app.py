@@ -8,26 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from components.db import current_workspace_path, cursor
-from components.entry import entrypoint
+from components.db import current_workspace_path, cursor, ensure_workspace
+from components.entry import PAGE_CONFIG, entrypoint
 from components.layout import show_error
-from fcstudio.demo import build_demo
 
-st.set_page_config(page_title="fcstudio", page_icon=":material/construction:", layout="wide")
-
-
-def _first_run() -> None:
-    """A workspace that does not exist yet is created and filled with the demo data."""
-    path = current_workspace_path()
-    if path.exists():
-        return
-    bar = st.progress(0.0, text="Building the demo workspace…")
-    with cursor() as con:
-        build_demo(
-            con, progress=lambda f, label: bar.progress(min(f, 1.0), text=f"Building the demo workspace: {label}")
-        )
-    bar.empty()
-
+st.set_page_config(**PAGE_CONFIG)
 
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
@@ -37,7 +22,7 @@ nav = st.navigation(pages)
 with st.sidebar:
     st.caption(f"Workspace: `{current_workspace_path()}`")
 try:
-    _first_run()
+    ensure_workspace()
     with entrypoint(), cursor():
         nav.run()
 except Exception as exc:  # the last line of defence: a page error is shown, never a traceback

@@ -15,6 +15,7 @@ import duckdb
 import streamlit as st
 
 from fcstudio.config import workspace_path
+from fcstudio.demo import build_demo
 from fcstudio.store import SharedConnection, Workspace
 
 
@@ -44,3 +45,15 @@ def cursor() -> Iterator[duckdb.DuckDBPyConnection]:
     """A cursor on the workspace; cheap when a rerun already holds the connection."""
     with shared().cursor() as cur:
         yield cur
+
+
+def ensure_workspace() -> None:
+    """First run: a workspace file that does not exist yet is created and filled with the demo data."""
+    if current_workspace_path().exists():
+        return
+    bar = st.progress(0.0, text="Building the demo workspace…")
+    with cursor() as con:
+        build_demo(
+            con, progress=lambda f, label: bar.progress(min(f, 1.0), text=f"Building the demo workspace: {label}")
+        )
+    bar.empty()

@@ -1,10 +1,10 @@
-"""Make sure every page runs inside ``app.py`` (its page config, first-run demo and shared cursor).
+"""Pages normally run inside ``app.py`` (page config, first-run demo, one cursor per rerun).
 
-Streamlit still has its legacy ``pages/`` mode: on a freshly started server, the very first request
-for a deep link (``/catalog``) runs the page script on its own, before ``app.py`` has ever called
-``st.navigation``. A page that finds itself outside ``app.py`` switches that legacy mode off (a
-documented-by-source class flag of Streamlit's PagesManager) and reruns, which goes through
-``app.py`` and lands on the same page.
+Streamlit still has its legacy ``pages/`` mode: on a freshly started server the first request for a
+deep link (``/catalog``) runs the page script on its own, before ``app.py`` ever called
+``st.navigation`` (Streamlit's AppTest does the same on every run). A page that finds itself outside
+``app.py`` does app.py's setup itself and switches the legacy mode off for later runs, without a
+rerun, so the clicks of the current run are not lost.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from contextlib import contextmanager
 
 import streamlit as st
 
+from components.db import ensure_workspace
+
 _state = threading.local()
+PAGE_CONFIG = {"page_title": "fcstudio", "page_icon": ":material/construction:", "layout": "wide"}
 
 
 @contextmanager
@@ -36,5 +39,6 @@ def ensure_entrypoint() -> None:
 
         PagesManager.uses_pages_directory = False
     except ImportError:  # a Streamlit without the legacy flag has no legacy mode either
-        return
-    st.rerun()
+        pass
+    st.set_page_config(**PAGE_CONFIG)
+    ensure_workspace()

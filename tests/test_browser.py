@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import FIXTURES, ROOT, run_cli
 
@@ -141,12 +142,16 @@ def test_catalog_search_and_tool_detail(app: App, page, tmp_path: Path) -> None:
     page.goto(f"{app.url}/catalog")
     _settle(page)
     page.get_by_text("Every function in the workspace").wait_for(timeout=30_000)
-    search = page.get_by_label("Search")
+    search = page.get_by_role("textbox", name="Search")
     search.fill("check_cal")
     search.press("Enter")
     _settle(page)
     page.get_by_role("heading", name="check_calendar").wait_for(timeout=30_000)
-    page.get_by_text("Events on the user's calendar for a day").first.wait_for()
+    page.locator(
+        '[data-testid="stMarkdownContainer"]', has_text="Events on the user's calendar for a day"
+    ).first.wait_for()
+    _settle(page)
+    expect(page.get_by_role("tab", name="Schema")).to_have_count(1, timeout=15_000)  # the previous tool's tabs are gone
     page.get_by_role("tab", name="Schema").click()
     schema = page.locator('[data-testid="stJson"]:visible').first
     schema.wait_for(timeout=10_000)
