@@ -24,20 +24,58 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fcstudio.ingest import import_files  # noqa: E402
-from fcstudio.store import Workspace, stats  # noqa: E402
+from fcstudio.ingest import import_files
+from fcstudio.store import Workspace, stats
 
-VERBS = ["get", "search", "list", "fetch", "create", "update", "calculate", "convert", "find", "check", "book", "cancel"]
+VERBS = [
+    "get",
+    "search",
+    "list",
+    "fetch",
+    "create",
+    "update",
+    "calculate",
+    "convert",
+    "find",
+    "check",
+    "book",
+    "cancel",
+]
 NOUNS = [
-    "weather", "flight", "hotel", "stock_price", "exchange_rate", "recipe", "movie", "song", "player_stats", "news",
-    "order", "invoice", "route", "distance", "timezone", "holiday", "product", "review", "ticket", "event",
+    "weather",
+    "flight",
+    "hotel",
+    "stock_price",
+    "exchange_rate",
+    "recipe",
+    "movie",
+    "song",
+    "player_stats",
+    "news",
+    "order",
+    "invoice",
+    "route",
+    "distance",
+    "timezone",
+    "holiday",
+    "product",
+    "review",
+    "ticket",
+    "event",
 ]
 PARAMS = [
-    ("city", "str", "City name, e.g. 'Paris'."), ("date", "str", "Date in YYYY-MM-DD."), ("limit", "int, optional", "Max results."),
-    ("symbol", "str", "Ticker symbol."), ("amount", "float", "Amount of money."), ("ids", "List[int]", "Record ids."),
-    ("tags", "List[str], optional", "Filter tags."), ("include_details", "bool, optional", "Return full records."),
-    ("coordinates", "Tuple[float, float]", "Latitude and longitude."), ("options", "Dict[str, Any], optional", "Extra options."),
-    ("query", "str", "Free-text query."), ("page", "int, default=1", "Page number."),
+    ("city", "str", "City name, e.g. 'Paris'."),
+    ("date", "str", "Date in YYYY-MM-DD."),
+    ("limit", "int, optional", "Max results."),
+    ("symbol", "str", "Ticker symbol."),
+    ("amount", "float", "Amount of money."),
+    ("ids", "List[int]", "Record ids."),
+    ("tags", "List[str], optional", "Filter tags."),
+    ("include_details", "bool, optional", "Return full records."),
+    ("coordinates", "Tuple[float, float]", "Latitude and longitude."),
+    ("options", "Dict[str, Any], optional", "Extra options."),
+    ("query", "str", "Free-text query."),
+    ("page", "int, default=1", "Page number."),
 ]
 
 
@@ -49,14 +87,24 @@ def make_tool(i: int, rng: random.Random) -> dict:
         if "default" in ptype or "optional" in ptype:
             spec["default"] = None if "optional" in ptype else 1
         params[pname] = spec
-    return {"name": name, "description": f"{name.replace('_', ' ').capitalize()} from the {rng.choice(NOUNS)} API.", "parameters": params}
+    return {
+        "name": name,
+        "description": f"{name.replace('_', ' ').capitalize()} from the {rng.choice(NOUNS)} API.",
+        "parameters": params,
+    }
 
 
 def sample_value(ptype: str, rng: random.Random) -> object:
     base = ptype.split(",")[0]
     return {
-        "str": "Paris", "int": rng.randint(1, 50), "float": round(rng.uniform(1, 999), 2), "bool": True,
-        "List[int]": [1, 2, 3], "List[str]": ["a", "b"], "Tuple[float, float]": [48.85, 2.35], "Dict[str, Any]": {"k": "v"},
+        "str": "Paris",
+        "int": rng.randint(1, 50),
+        "float": round(rng.uniform(1, 999), 2),
+        "bool": True,
+        "List[int]": [1, 2, 3],
+        "List[str]": ["a", "b"],
+        "Tuple[float, float]": [48.85, 2.35],
+        "Dict[str, Any]": {"k": "v"},
     }.get(base, "x")
 
 
@@ -68,10 +116,16 @@ def generate(path: Path, rows: int, n_tools: int, seed: int = 7) -> None:
             tools = rng.sample(pool, rng.randint(1, 4))
             answers = []
             for tool in rng.sample(tools, rng.randint(1, len(tools))):
-                args = {p: sample_value(s["type"], rng) for p, s in tool["parameters"].items() if "optional" not in s["type"]}
+                args = {
+                    p: sample_value(s["type"], rng)
+                    for p, s in tool["parameters"].items()
+                    if "optional" not in s["type"]
+                }
                 answers.append({"name": tool["name"], "arguments": args})
             query = f"Please {answers[0]['name'].split('_')[0]} the {answers[0]['name'].split('_')[1]} for row {i}."
-            f.write(json.dumps({"id": i, "query": query, "tools": json.dumps(tools), "answers": json.dumps(answers)}) + "\n")
+            f.write(
+                json.dumps({"id": i, "query": query, "tools": json.dumps(tools), "answers": json.dumps(answers)}) + "\n"
+            )
 
 
 def peak_mb() -> float:
@@ -82,7 +136,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=60_000)
     ap.add_argument("--tools", type=int, default=3_600, help="distinct tools in the pool (xLAM has ~3.6k)")
-    ap.add_argument("--bfcl", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "bfcl_v4")
+    ap.add_argument(
+        "--bfcl", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "bfcl_v4"
+    )
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="fcstudio-bench-") as tmp:

@@ -45,11 +45,17 @@ def read_files(
     """Parse every file (no writes). Raises FormatError at the first bad one."""
     reader = get_reader(fmt)
     out = []
+    n = max(len(paths), 1)
     for i, path in enumerate(paths):
-        if progress:
-            progress(i / max(len(paths), 1) * 0.6, f"reading {Path(path).name}")
+        label = f"reading {Path(path).name}"
+
+        def within(frac: float, i: int = i, label: str = label) -> None:
+            if progress:
+                progress((i + frac) / n * 0.6, label)
+
+        within(0.0)
         try:
-            batch, digest = reader(str(path))
+            batch, digest = reader(str(path), progress=within)
         except FormatError:
             raise
         except RecursionError:

@@ -74,8 +74,6 @@ st.query_params["tool"] = tool_id
 
 with cursor() as con:
     tool = store.get_tool(con, tool_id)
-    trajectories, n_traj = store.tool_usage(con, tool_id, "trajectories", limit=PAGE_SIZE)
-    tasks, n_task = store.tool_usage(con, tool_id, "tasks", limit=PAGE_SIZE)
     history = store.tool_history(con, tool_id)
 if tool is None:
     st.warning("That tool was removed; pick another.")
@@ -83,6 +81,9 @@ if tool is None:
 
 st.subheader(tool["name"])
 params = store.parameter_table(tool["parameters"])
+with cursor() as con:
+    n_traj = store.tool_usage(con, tool_id, "trajectories", limit=0)[1]
+    n_task = store.tool_usage(con, tool_id, "tasks", limit=0)[1]
 m = st.columns(5)
 m[0].metric("Parameters", len(params))
 m[1].metric("Required", sum(p["required"] for p in params))
@@ -113,12 +114,17 @@ with tab_schema:
         f"id `{tool['id']}` · dataset `{tool['dataset']}` · import #{tool['import_id']} · source `{tool['source_ref']}`"
     )
 with tab_used:
-    st.markdown(f"**Trajectories** offering it: {n_traj:,} (first {min(n_traj, PAGE_SIZE)} shown)")
-    if trajectories:
-        st.dataframe(pd.DataFrame(trajectories), hide_index=True)
-    st.markdown(f"**Tasks** offering it: {n_task:,} (first {min(n_task, PAGE_SIZE)} shown)")
-    if tasks:
-        st.dataframe(pd.DataFrame(tasks), hide_index=True)
+    for kind in ("trajectories", "tasks"):
+        with cursor() as con:
+            _, n_used = store.tool_usage(con, tool_id, kind, limit=0)
+        n_pages = max(1, -(-n_used // PAGE_SIZE))
+        left, right = st.columns([1, 5])
+        used_page = int(left.number_input(f"Page (of {n_pages})", 1, n_pages, 1, key=f"used_{kind}_{tool_id}"))
+        right.markdown(f"**{kind.capitalize()}** offering it: {n_used:,}")
+        with cursor() as con:
+            used, _ = store.tool_usage(con, tool_id, kind, limit=PAGE_SIZE, offset=(used_page - 1) * PAGE_SIZE)
+        if used:
+            st.dataframe(pd.DataFrame(used), hide_index=True)
 with tab_edit:
     version_key = f"edit_version_{tool_id}"
     if version_key not in st.session_state:

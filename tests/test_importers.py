@@ -217,3 +217,14 @@ def test_same_file_twice_adds_nothing(ws: Workspace) -> None:
         [again] = import_files(con, "xlam", [path])
     assert again.skipped and "already imported" in again.message
     assert workspace_counts(ws) == before
+
+
+def test_progress_moves_through_a_large_file(tmp_path: Path, ws: Workspace) -> None:
+    row = json.loads((FIXTURES / "xlam" / "xlam_sample.jsonl").read_text().splitlines()[1])
+    path = tmp_path / "big.jsonl"
+    path.write_text("".join(json.dumps({**row, "id": i}) + "\n" for i in range(10_000)))
+    seen: list[float] = []
+    with ws.connect() as con:
+        import_files(con, "xlam", [path], progress=lambda frac, label: seen.append(frac))
+    assert len(seen) >= 6 and seen == sorted(seen)
+    assert 0 < seen[2] < 0.6 and seen[-1] == 1.0

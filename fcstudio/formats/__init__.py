@@ -17,7 +17,7 @@ IMPORTERS: dict[str, ModuleType] = {
     m.NAME: m for m in (openai_tools, openai_chat, bfcl, xlam, toolalpaca, toolbench, apibench)
 }
 
-Reader = Callable[[str], tuple[ImportBatch, str]]
+Reader = Callable[..., tuple[ImportBatch, str]]  # read(path, progress=None)
 
 
 def get_reader(fmt: str) -> Reader:

@@ -16,7 +16,7 @@ from typing import Any
 
 from fcstudio.formats.common import assistant_calls, make_tool, make_trajectory
 from fcstudio.formats.errors import FormatError
-from fcstudio.formats.reader import Record, expect_dict, read_file, require
+from fcstudio.formats.reader import Record, RecordProgress, expect_dict, read_file, require, tracked
 from fcstudio.formats.types import TypeMapper
 from fcstudio.models import ImportBatch, Message, ToolSpec
 from fcstudio.schemas import canonical_json
@@ -117,7 +117,7 @@ def _tool(
     return spec
 
 
-def read(path: str) -> tuple[ImportBatch, str]:
+def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch, str]:
     data = read_file(path)
     if not data.records:
         raise FormatError(path, "holds no rows")
@@ -125,7 +125,7 @@ def read(path: str) -> tuple[ImportBatch, str]:
     cache: dict[str, ToolSpec] = {}
     batch = ImportBatch()
     fname = Path(path).name
-    for index, rec in enumerate(data.records):
+    for index, rec in tracked(data.records, progress):
         obj = expect_dict(path, rec, "row")
         ref = str(index)
         code = require(path, rec, obj, "code", str, ref)

@@ -18,7 +18,7 @@ from typing import Any
 
 from fcstudio.formats.common import make_messages, make_task, make_tool
 from fcstudio.formats.errors import FormatError
-from fcstudio.formats.reader import Record, expect_dict, read_file, require
+from fcstudio.formats.reader import Record, RecordProgress, expect_dict, read_file, require, tracked
 from fcstudio.formats.types import TypeMapper
 from fcstudio.models import GoldCall, ImportBatch, ToolSpec
 
@@ -174,7 +174,7 @@ def parse_call(text: str, param_order: dict[str, list[str]]) -> tuple[str, dict[
     return name, args
 
 
-def read(path: str) -> tuple[ImportBatch, str]:
+def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch, str]:
     data = read_file(path)
     if not data.records:
         raise FormatError(path, "holds no questions")
@@ -190,7 +190,7 @@ def read(path: str) -> tuple[ImportBatch, str]:
     hasher = hashlib.sha256((data.content_hash + answer_hash).encode())
     batch = ImportBatch()
     seen_ids: set[str] = set()
-    for rec in data.records:
+    for _, rec in tracked(data.records, progress):
         obj = expect_dict(path, rec, "question")
         ref = require(path, rec, obj, "id", str)
         if ref in seen_ids:

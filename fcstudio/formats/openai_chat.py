@@ -11,17 +11,17 @@ from pathlib import Path
 from fcstudio.formats.common import make_messages, make_trajectory
 from fcstudio.formats.errors import FormatError
 from fcstudio.formats.openai_tools import tool_from_entry
-from fcstudio.formats.reader import expect_dict, read_file, require
+from fcstudio.formats.reader import RecordProgress, expect_dict, read_file, require, tracked
 from fcstudio.models import ImportBatch
 
 NAME = "openai-chat"
 SUMMARY = "OpenAI chat conversations with tools, one per line (JSONL or JSON array)"
 
 
-def read(path: str) -> tuple[ImportBatch, str]:
+def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch, str]:
     data = read_file(path)
     batch = ImportBatch()
-    for index, rec in enumerate(data.records):
+    for index, rec in tracked(data.records, progress):
         obj = expect_dict(path, rec, "conversation")
         ref = obj.get("id", index)
         raw_messages = require(path, rec, obj, "messages", list, ref)

@@ -11,7 +11,7 @@ from typing import Any
 
 from fcstudio.formats.common import make_tool
 from fcstudio.formats.errors import FormatError
-from fcstudio.formats.reader import Record, read_file
+from fcstudio.formats.reader import Record, RecordProgress, read_file, tracked
 from fcstudio.models import ImportBatch, ToolSpec
 
 NAME = "openai-tools"
@@ -57,9 +57,9 @@ def tool_from_entry(path: str, rec: Record, entry: Any, index: int) -> ToolSpec:
     )
 
 
-def read(path: str) -> tuple[ImportBatch, str]:
+def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch, str]:
     recs, digest = records(path)
     if not recs:
         raise FormatError(path, "holds no tools")
-    tools = [tool_from_entry(path, rec, rec.value, i) for i, rec in enumerate(recs)]
+    tools = [tool_from_entry(path, rec, rec.value, i) for i, rec in tracked(recs, progress)]
     return ImportBatch(tools=tools), digest

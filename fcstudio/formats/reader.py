@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fcstudio.formats.errors import FormatError
+
+RecordProgress = Callable[[float], None]
 
 PARQUET_MAGIC = b"PAR1"
 
@@ -182,3 +185,12 @@ def json_field(path: str, rec: Record, obj: dict[str, Any], key: str, record_id:
                 record=None if record_id is None else str(record_id),
             ) from None
     return value
+
+
+def tracked(records: list[Record], progress: RecordProgress | None, every: int = 2000) -> Iterator[tuple[int, Record]]:
+    """``enumerate(records)`` that reports the fraction done every ``every`` records (large files)."""
+    n = len(records)
+    for i, rec in enumerate(records):
+        if progress and i % every == 0:
+            progress(i / max(n, 1))
+        yield i, rec

@@ -15,7 +15,7 @@ from typing import Any
 
 from fcstudio.formats.common import make_task, make_tool
 from fcstudio.formats.errors import FormatError
-from fcstudio.formats.reader import expect_dict, read_file, require
+from fcstudio.formats.reader import RecordProgress, expect_dict, read_file, require, tracked
 from fcstudio.formats.types import TypeMapper
 from fcstudio.models import GoldCall, ImportBatch, Message, ToolSpec
 
@@ -71,14 +71,14 @@ def parse_function(path: str, line: int, api: str, name: str, text: str, mapper:
     )
 
 
-def read(path: str) -> tuple[ImportBatch, str]:
+def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch, str]:
     data = read_file(path)
     if data.kind == "jsonl" or not data.records:
         raise FormatError(path, "ToolAlpaca files are one JSON list of APIs")
     mapper = TypeMapper("python")
     batch = ImportBatch()
     unparsed = 0
-    for rec in data.records:
+    for _, rec in tracked(data.records, progress, every=10):
         obj = expect_dict(path, rec, "API")
         api = require(path, rec, obj, "Name", str)
         category = obj.get("Category", "") if isinstance(obj.get("Category"), str) else ""

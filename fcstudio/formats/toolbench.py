@@ -16,7 +16,7 @@ from typing import Any
 
 from fcstudio.formats.common import make_task, make_tool
 from fcstudio.formats.errors import FormatError
-from fcstudio.formats.reader import Record, expect_dict, read_file, require
+from fcstudio.formats.reader import Record, RecordProgress, expect_dict, read_file, require, tracked
 from fcstudio.formats.types import TypeMapper
 from fcstudio.models import GoldCall, ImportBatch, Message, ToolSpec
 
@@ -82,13 +82,13 @@ def _api_tool(
     )
 
 
-def read(path: str) -> tuple[ImportBatch, str]:
+def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch, str]:
     data = read_file(path)
     if not data.records:
         raise FormatError(path, "holds no tools or queries")
     mapper = TypeMapper("toolbench")
     batch = ImportBatch()
-    for index, rec in enumerate(data.records):
+    for index, rec in tracked(data.records, progress):
         obj = expect_dict(path, rec, "record")
         if "query" in obj:
             ref = str(obj.get("query_id", index))

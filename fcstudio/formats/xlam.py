@@ -12,7 +12,7 @@ from typing import Any
 
 from fcstudio.formats.common import assistant_calls, make_tool, make_trajectory
 from fcstudio.formats.errors import FormatError
-from fcstudio.formats.reader import expect_dict, json_field, read_file, require
+from fcstudio.formats.reader import RecordProgress, expect_dict, json_field, read_file, require, tracked
 from fcstudio.formats.types import TypeMapper
 from fcstudio.models import ImportBatch, Message, ToolSpec
 from fcstudio.schemas import canonical_json
@@ -21,7 +21,7 @@ NAME = "xlam"
 SUMMARY = "xLAM function-calling rows {id, query, tools, answers} (JSON, JSONL, Parquet)"
 
 
-def read(path: str) -> tuple[ImportBatch, str]:
+def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch, str]:
     data = read_file(path, parquet=True)
     if not data.records:
         raise FormatError(path, "holds no rows")
@@ -29,7 +29,7 @@ def read(path: str) -> tuple[ImportBatch, str]:
     cache: dict[str, ToolSpec] = {}
     batch = ImportBatch()
     fname = Path(path).name
-    for index, rec in enumerate(data.records):
+    for index, rec in tracked(data.records, progress):
         obj = expect_dict(path, rec, "row")
         ref = obj.get("id", index)
         query = require(path, rec, obj, "query", str, ref)
