@@ -202,3 +202,35 @@ def test_cli_import_while_the_app_runs_then_the_app_shows_the_new_rows(app: App,
     )
     assert int(_metric(page, "Trajectories")) == before + 2
     _assert_no_exception(page)
+
+
+def test_cli_import_waits_while_the_app_is_writing_and_then_succeeds(app: App, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The app holds the workspace through a long upload-import; a CLI import meanwhile retries, then lands."""
+    row = json.loads((FIXTURES / "xlam" / "xlam_sample.jsonl").read_text().splitlines()[1])
+    big = tmp_path / "big_upload.jsonl"
+    big.write_text("".join(json.dumps({**row, "id": i, "query": f"{row['query']} #{i}"}) + "\n" for i in range(30_000)))
+    small = tmp_path / "small_cli.jsonl"
+    small.write_text(json.dumps({**row, "id": "cli-1", "query": "from the CLI"}) + "\n")
+    before = json.loads(run_cli("stats", "--json", workspace=app.workspace).stdout)["tables"]["trajectories"]
+
+    page.goto(f"{app.url}/catalog")
+    _settle(page)
+    page.get_by_text("Import files").click()
+    page.get_by_label("Format").click()
+    page.get_by_role("option", name=re.compile(r"^xlam")).click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(big))
+    page.get_by_text("big_upload.jsonl").first.wait_for(timeout=20_000)
+    page.get_by_role("button", name="Import").click()
+    page.locator('[data-testid="stProgress"]').first.wait_for(timeout=20_000)  # the app is importing now
+
+    result = run_cli("import", "xlam", str(small), workspace=app.workspace, env={"FCSTUDIO_LOCK_TIMEOUT": "120"})
+    assert result.returncode == 0, result.stderr
+    assert "busy" in result.stderr, "the CLI should have found the workspace held by the app and waited"
+    page.get_by_text("big_upload.jsonl: added").wait_for(timeout=120_000)
+    _assert_no_exception(page)
+
+    after = json.loads(run_cli("stats", "--json", workspace=app.workspace).stdout)["tables"]["trajectories"]
+    assert after == before + 30_000 + 1
+    page.goto(app.url)
+    _settle(page)
+    assert int(_metric(page, "Trajectories").replace(",", "")) == after
