@@ -138,6 +138,18 @@ def _metric(page, label: str) -> str:  # type: ignore[no-untyped-def]
     return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
+def _upload_as_xlam(page, app: App, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Open Catalog's import panel, pick xlam, upload ``path`` and press Import."""
+    page.goto(f"{app.url}/catalog")
+    _settle(page)
+    page.get_by_text("Import files").click()
+    page.get_by_label("Format").click()
+    page.get_by_role("option", name=re.compile(r"^xlam")).click()
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
+    page.get_by_text(path.name).first.wait_for(timeout=20_000)
+    page.get_by_role("button", name="Import").click()
+
+
 def test_catalog_search_and_tool_detail(app: App, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{app.url}/catalog")
     _settle(page)
@@ -169,14 +181,7 @@ def test_upload_of_a_broken_file_shows_the_place_and_imports_nothing(app: App, p
     good = json.loads((FIXTURES / "xlam" / "xlam_sample.jsonl").read_text().splitlines()[0])
     bad.write_text(json.dumps(good) + "\n" + '{"id": 9, "query": \n')
     before = json.loads(run_cli("stats", "--json", workspace=app.workspace).stdout)
-    page.goto(f"{app.url}/catalog")
-    _settle(page)
-    page.get_by_text("Import files").click()
-    page.get_by_label("Format").click()
-    page.get_by_role("option", name=re.compile(r"^xlam")).click()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(bad))
-    page.get_by_text("broken.jsonl").first.wait_for(timeout=10_000)
-    page.get_by_role("button", name="Import").click()
+    _upload_as_xlam(page, app, bad)
     page.get_by_text("broken.jsonl:2: invalid JSON line").wait_for(timeout=30_000)
     page.get_by_text("the workspace is unchanged").wait_for()
     _assert_no_exception(page)
@@ -213,14 +218,7 @@ def test_cli_import_waits_while_the_app_is_writing_and_then_succeeds(app: App, p
     small.write_text(json.dumps({**row, "id": "cli-1", "query": "from the CLI"}) + "\n")
     before = json.loads(run_cli("stats", "--json", workspace=app.workspace).stdout)["tables"]["trajectories"]
 
-    page.goto(f"{app.url}/catalog")
-    _settle(page)
-    page.get_by_text("Import files").click()
-    page.get_by_label("Format").click()
-    page.get_by_role("option", name=re.compile(r"^xlam")).click()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(big))
-    page.get_by_text("big_upload.jsonl").first.wait_for(timeout=20_000)
-    page.get_by_role("button", name="Import").click()
+    _upload_as_xlam(page, app, big)
     page.locator('[data-testid="stProgress"]').first.wait_for(timeout=20_000)  # the app is importing now
 
     result = run_cli("import", "xlam", str(small), workspace=app.workspace, env={"FCSTUDIO_LOCK_TIMEOUT": "120"})
