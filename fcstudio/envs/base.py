@@ -1,0 +1,202 @@
+"""Executable environments: a domain state (tables of records), typed tools marked read or write, a policy.
+
+A tool is a documented method decorated with ``@tool("read" | "write" | "generic")``; its JSON
+Schema is derived from the signature and the docstring's ``Args:`` section (written once). Calls go
+through ``execute``, which never raises: unknown tools, bad arguments and domain rule violations come
+back as ``ToolResult(error=True)`` with the text the agent sees (``Error: ...``, as tau2 words it).
+
+State is copy-on-write: a new episode shallow-copies the table dicts (cheap), and a write tool asks
+``self.record_for_write(table, key)`` for a private deep copy before changing a record, so the
+loaded database is never mutated and resetting costs O(tables).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import inspect
+import json
+import re
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from pydantic import ConfigDict, Field, ValidationError, create_model
+
+from fcstudio.models import ToolSpec
+
+ToolKind = Literal["read", "write", "generic"]
+State = dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    output: str
+    error: bool = False
+
+
+class DomainError(ValueError):
+    """A domain rule says no; the message is what the agent is told (after ``Error: ``)."""
+
+
+def tool(
+    kind: ToolKind, *, side: Literal["assistant", "user"] = "assistant"
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn.__tool_kind__ = kind  # type: ignore[attr-defined]
+        fn.__tool_side__ = side  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def _doc_parts(fn: Callable[..., Any]) -> tuple[str, dict[str, str]]:
+    """(description, {arg: description}) from a Google-style docstring."""
+    doc = inspect.getdoc(fn) or ""
+    head, _, rest = doc.partition("\nArgs:")
+    description = " ".join(head.split())
+    args: dict[str, str] = {}
+    current = None
+    for line in rest.splitlines():
+        if re.match(r"^\s*(Returns|Raises|Yields|Examples?):", line):
+            break
+        m = re.match(r"^\s{2,}(\w+)(?:\s*\([^)]*\))?:\s*(.*)$", line)
+        if m and (current is None or len(line) - len(line.lstrip()) <= 4):
+            current = m.group(1)
+            args[current] = m.group(2).strip()
+        elif current and line.strip():
+            args[current] += " " + line.strip()
+    return description, args
+
+
+class Environment:
+    """A domain bound to a state. Subclasses define ``name``, ``tables`` and ``@tool`` methods."""
+
+    name: ClassVar[str] = ""
+    tables: ClassVar[tuple[str, ...]] = ()
+    _tool_cache: ClassVar[dict[str, Any]]
+
+    def __init__(self, state: State, policy: str = ""):
+        missing = [t for t in self.tables if t not in state]
+        if missing:
+            raise ValueError(f"{self.name} state lacks table(s): {', '.join(missing)}")
+        self.initial: State = state
+        self.policy = policy
+        self.state: State = {}
+        self._owned: set[tuple[str, str]] = set()
+        self.reset()
+
+    # -- episode lifecycle ---------------------------------------------------------------------
+    def reset(self) -> None:
+        """Back to the initial state: one shallow copy per table; records are shared until written."""
+        self.state = {t: dict(records) for t, records in self.initial.items()}
+        self._owned = set()
+
+    def record_for_write(self, table: str, key: str) -> Any:
+        """This episode's own copy of a record, safe to change."""
+        if (table, key) not in self._owned:
+            self.state[table][key] = copy.deepcopy(self.state[table][key])
+            self._owned.add((table, key))
+        return self.state[table][key]
+
+    def insert(self, table: str, key: str, record: Any) -> None:
+        self.state[table][key] = record
+        self._owned.add((table, key))
+
+    # -- tools ---------------------------------------------------------------------------------
+    @classmethod
+    def _tools(cls) -> dict[str, Any]:
+        if "_tool_cache" not in cls.__dict__:
+            found = {}
+            for name, fn in inspect.getmembers(cls, predicate=inspect.isfunction):
+                kind = getattr(fn, "__tool_kind__", None)
+                if kind:
+                    found[name] = (fn, kind, getattr(fn, "__tool_side__", "assistant"), cls._arguments_model(fn))
+            cls._tool_cache = found
+        return cls._tool_cache
+
+    @classmethod
+    def _arguments_model(cls, fn: Callable[..., Any]) -> Any:
+        hints = typing.get_type_hints(fn)
+        _, arg_docs = _doc_parts(fn)
+        fields: dict[str, Any] = {}
+        for pname, param in inspect.signature(fn).parameters.items():
+            if pname == "self":
+                continue
+            default = ... if param.default is inspect.Parameter.empty else param.default
+            fields[pname] = (hints[pname], Field(default, description=arg_docs.get(pname, "")))
+        return create_model(f"{fn.__name__}_args", __config__=ConfigDict(extra="forbid", strict=True), **fields)
+
+    @classmethod
+    def tool_names(cls, side: str = "assistant") -> list[str]:
+        return sorted(n for n, (_, _, s, _) in cls._tools().items() if s == side)
+
+    @classmethod
+    def tool_kind(cls, name: str) -> ToolKind | None:
+        entry = cls._tools().get(name)
+        return entry[1] if entry else None
+
+    @classmethod
+    def tool_specs(cls, side: str = "assistant") -> list[ToolSpec]:
+        """The tools as OpenAI function specs, derived from signatures and docstrings."""
+        specs = []
+        for name in cls.tool_names(side):
+            fn, kind, _, model = cls._tools()[name]
+            description, _ = _doc_parts(fn)
+            schema = model.model_json_schema()
+            params = {"type": "object", "properties": _strip_titles(schema.get("properties", {}))}
+            if schema.get("required"):
+                params["required"] = schema["required"]
+            specs.append(ToolSpec(name=name, description=description, parameters=params, labels=[cls.name, kind]))
+        return specs
+
+    def execute(self, name: str, arguments: dict[str, Any] | None = None, *, side: str = "assistant") -> ToolResult:
+        """Run one call; never raises. Output is the string the agent sees."""
+        entry = self._tools().get(name)
+        if entry is None or entry[2] != side:
+            return ToolResult(f"Error: Tool '{name}' not found.", True)
+        fn, _, _, model = entry
+        if arguments is None:
+            arguments = {}
+        if not isinstance(arguments, dict):
+            return ToolResult(f"Error: arguments of {name} must be a JSON object", True)
+        try:
+            parsed = model.model_validate(arguments)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ())) or "arguments"
+            return ToolResult(f"Error: invalid argument {where} for {name}: {first.get('msg')}", True)
+        try:
+            result = fn(self, **{k: getattr(parsed, k) for k in type(parsed).model_fields})
+        except (DomainError, ValueError, KeyError, TypeError, ArithmeticError) as exc:
+            return ToolResult(f"Error: {exc}", True)
+        return ToolResult(to_output(result), False)
+
+    # -- state inspection ----------------------------------------------------------------------
+    def state_hash(self) -> str:
+        return state_hash(self.state)
+
+
+def _strip_titles(props: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in props.items():
+        v = {kk: vv for kk, vv in v.items() if kk != "title"}
+        if v.get("description") == "":
+            v.pop("description")
+        out[k] = v
+    return out
+
+
+def to_output(result: Any) -> str:
+    """The string the agent sees: text as is; anything else as JSON (tau2's rendering)."""
+    if isinstance(result, str):
+        return result
+    if isinstance(result, (int, float, bool)):
+        return json.dumps(str(result))
+    return json.dumps(result, default=str)
+
+
+def state_hash(state: State) -> str:
+    """sha256 of the key-sorted JSON: independent of dict order, equal to tau2's DB hash for the same data."""
+    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()

@@ -1,0 +1,76 @@
+"""What differs between two states: per table, records added, removed and changed (field by field)."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from fcstudio.envs.base import State
+
+_MISSING = object()
+
+
+def field_changes(before: Any, after: Any, path: str = "") -> dict[str, tuple[Any, Any]]:
+    """``{"a.b[2].c": (old, new)}`` for every leaf that differs; a missing side is None."""
+    if isinstance(before, dict) and isinstance(after, dict):
+        out: dict[str, tuple[Any, Any]] = {}
+        for key in list(before) + [k for k in after if k not in before]:
+            sub = f"{path}.{key}" if path else str(key)
+            out.update(field_changes(before.get(key, _MISSING), after.get(key, _MISSING), sub))
+        return out
+    if isinstance(before, list) and isinstance(after, list):
+        out = {}
+        for i in range(max(len(before), len(after))):
+            b = before[i] if i < len(before) else _MISSING
+            a = after[i] if i < len(after) else _MISSING
+            out.update(field_changes(b, a, f"{path}[{i}]"))
+        return out
+    if before is _MISSING and after is _MISSING:
+        return {}
+    if before != after or type(before) is not type(after):
+        return {path: (None if before is _MISSING else before, None if after is _MISSING else after)}
+    return {}
+
+
+def diff(before: State, after: State) -> dict[str, dict[str, Any]]:
+    """Per table: ``added`` {id: record}, ``removed`` {id: record}, ``changed`` {id: {before, after, fields}}.
+
+    Tables with no difference are left out, so ``diff(a, a) == {}``.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for table in list(before) + [t for t in after if t not in before]:
+        b, a = before.get(table, {}), after.get(table, {})
+        added = {k: a[k] for k in a if k not in b}
+        removed = {k: b[k] for k in b if k not in a}
+        changed = {}
+        for k in a:
+            if k in b and a[k] is not b[k] and a[k] != b[k]:
+                changed[k] = {"before": b[k], "after": a[k], "fields": field_changes(b[k], a[k])}
+        if added or removed or changed:
+            out[table] = {"added": added, "removed": removed, "changed": changed}
+    return out
+
+
+def apply_diff(state: State, d: dict[str, dict[str, Any]]) -> State:
+    """``apply_diff(a, diff(a, b)) == b`` (a new state; ``state`` is not changed)."""
+    out = {t: dict(records) for t, records in state.items()}
+    for table, parts in d.items():
+        records = out.setdefault(table, {})
+        for k in parts.get("removed", {}):
+            records.pop(k, None)
+        for k, rec in parts.get("added", {}).items():
+            records[k] = copy.deepcopy(rec)
+        for k, change in parts.get("changed", {}).items():
+            records[k] = copy.deepcopy(change["after"])
+    return out
+
+
+def db_diff(before: State, after: State) -> dict[str, dict[str, Any]]:
+    """The replay format: ``{table: {record_id: new_record_or_null}}`` for records that differ."""
+    out: dict[str, dict[str, Any]] = {}
+    for table, parts in diff(before, after).items():
+        rows: dict[str, Any] = {k: None for k in parts["removed"]}
+        rows.update(parts["added"])
+        rows.update({k: c["after"] for k, c in parts["changed"].items()})
+        out[table] = dict(sorted(rows.items()))
+    return out

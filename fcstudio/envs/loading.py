@@ -1,0 +1,49 @@
+"""Loading a domain database (tau2's ``db.json`` layout) into a normalised, validated state."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from fcstudio.envs.base import State
+
+
+class StateError(ValueError):
+    """A database file that does not match the domain's schema; names the table and record."""
+
+
+def load_state(path: str | Path, models: dict[str, type[BaseModel]]) -> State:
+    """``{table: {id: record}}`` with every record validated by its model and dumped in field order."""
+    try:
+        raw = json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise StateError(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise StateError(f"{path}: not JSON: {exc}") from None
+    return normalise_state(raw, models, str(path))
+
+
+def normalise_state(raw: Any, models: dict[str, type[BaseModel]], where: str = "state") -> State:
+    if not isinstance(raw, dict):
+        raise StateError(f"{where}: the database must be a JSON object of tables")
+    unknown = sorted(set(raw) - set(models))
+    if unknown:
+        raise StateError(f"{where}: unknown table(s) {', '.join(unknown)}; expected {', '.join(models)}")
+    state: State = {}
+    for table, model in models.items():
+        records = raw.get(table)
+        if not isinstance(records, dict):
+            raise StateError(f"{where}: table {table!r} is missing or not an object of records")
+        out = {}
+        for key, record in records.items():
+            try:
+                out[key] = model.model_validate(record).model_dump()
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                loc = ".".join(str(p) for p in first.get("loc", ()))
+                raise StateError(f"{where}: {table}[{key!r}].{loc}: {first.get('msg')}") from None
+        state[table] = out
+    return state
