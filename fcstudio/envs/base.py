@@ -126,7 +126,7 @@ class Environment:
                 continue
             default = ... if param.default is inspect.Parameter.empty else param.default
             fields[pname] = (hints[pname], Field(default, description=arg_docs.get(pname, "")))
-        return create_model(f"{fn.__name__}_args", __config__=ConfigDict(extra="forbid", strict=True), **fields)
+        return create_model(f"{fn.__name__}_args", __config__=ConfigDict(extra="forbid"), **fields)
 
     @classmethod
     def tool_names(cls, side: str = "assistant") -> list[str]:
