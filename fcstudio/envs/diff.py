@@ -35,7 +35,8 @@ def field_changes(before: Any, after: Any, path: str = "") -> dict[str, tuple[An
 def diff(before: State, after: State) -> dict[str, dict[str, Any]]:
     """Per table: ``added`` {id: record}, ``removed`` {id: record}, ``changed`` {id: {before, after, fields}}.
 
-    Tables with no difference are left out, so ``diff(a, a) == {}``.
+    Tables with no difference are left out, so ``diff(a, a) == {}``; a table present on one side only
+    carries ``"table": "added" | "removed"``.
     """
     out: dict[str, dict[str, Any]] = {}
     for table in list(before) + [t for t in after if t not in before]:
@@ -46,8 +47,11 @@ def diff(before: State, after: State) -> dict[str, dict[str, Any]]:
         for k in a:
             if k in b and a[k] is not b[k] and a[k] != b[k]:
                 changed[k] = {"before": b[k], "after": a[k], "fields": field_changes(b[k], a[k])}
-        if added or removed or changed:
+        presence = "added" if table not in before else "removed" if table not in after else None
+        if added or removed or changed or presence:
             out[table] = {"added": added, "removed": removed, "changed": changed}
+            if presence:
+                out[table]["table"] = presence
     return out
 
 
@@ -55,6 +59,9 @@ def apply_diff(state: State, d: dict[str, dict[str, Any]]) -> State:
     """``apply_diff(a, diff(a, b)) == b`` (a new state; ``state`` is not changed)."""
     out = {t: dict(records) for t, records in state.items()}
     for table, parts in d.items():
+        if parts.get("table") == "removed":
+            out.pop(table, None)
+            continue
         records = out.setdefault(table, {})
         for k in parts.get("removed", {}):
             records.pop(k, None)
