@@ -13,11 +13,12 @@ from fcstudio.models import ImportResult
 DEMO_DIR = DATA_DIR / "demo"
 DEMO_DATASET = "demo"
 
-# (format, files relative to data/demo); each becomes part of the "demo" dataset.
+# (format, files relative to data/); each becomes part of the "demo" dataset.
 DEMO_FILES: list[tuple[str, list[str]]] = [
-    ("openai-tools", ["tools.json"]),
-    ("openai-chat", ["trajectories.jsonl"]),
-    ("bfcl", ["bfcl/BFCL_v4_demo_travel.json"]),
+    ("openai-tools", ["demo/tools.json"]),
+    ("openai-chat", ["demo/trajectories.jsonl"]),
+    ("bfcl", ["demo/bfcl/BFCL_v4_demo_travel.json"]),
+    ("tau2-tasks", ["travel/tasks.json"]),
 ]
 
 
@@ -25,7 +26,7 @@ def build_demo(con: duckdb.DuckDBPyConnection, progress: Progress | None = None)
     """Import the demo files (again: files already imported are skipped, so this is idempotent)."""
     results: list[ImportResult] = []
     for i, (fmt, names) in enumerate(DEMO_FILES):
-        paths = [DEMO_DIR / n for n in names]
+        paths = [DATA_DIR / n for n in names]
         missing = [str(p) for p in paths if not Path(p).is_file()]
         if missing:
             raise FileNotFoundError(f"demo data missing: {', '.join(missing)}")

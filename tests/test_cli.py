@@ -25,12 +25,12 @@ def test_init_demo_and_stats_json(tmp_path: Path) -> None:
     stats = run_cli("stats", "--json", workspace=ws)
     data = json.loads(stats.stdout)
     assert data == {
-        "tables": {"datasets": 1, "imports": 3, "tools": 30, "trajectories": 8, "tasks": 12},
-        "datasets": {"demo": {"imports": 3, "tools": 30, "trajectories": 8, "tasks": 12}},
+        "tables": {"datasets": 1, "imports": 4, "tools": 30, "trajectories": 8, "tasks": 34},
+        "datasets": {"demo": {"imports": 4, "tools": 30, "trajectories": 8, "tasks": 34}},
     }
     # counts only: running init again changes nothing and stats print the same bytes
     again = run_cli("init", "--demo", workspace=ws)
-    assert again.stdout.count("already imported") == 3
+    assert again.stdout.count("already imported") == 4
     assert run_cli("stats", "--json", workspace=ws).stdout == stats.stdout
 
 
@@ -53,7 +53,7 @@ def test_tools_search_show_edit_and_conflict(tmp_path: Path) -> None:
     tool_id = found["tools"][0]["id"]
     shown = json.loads(run_cli("tools", "show", "get_distance", "--json", workspace=ws).stdout)
     assert shown["id"] == tool_id and shown["parameters"]["required"] == ["from_loc", "to_loc"]
-    assert shown["used_by"] == {"trajectories": 2, "tasks": 1}
+    assert shown["used_by"] == {"trajectories": 2, "tasks": 23}  # 1 BFCL-style task + the 22 travel tasks
     ok = run_cli(
         "tools",
         "edit",

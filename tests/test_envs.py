@@ -57,7 +57,10 @@ def _check_sequence(env, expected: dict) -> None:  # type: ignore[no-untyped-def
     for call in expected["calls"]:
         result = env.execute(call["name"], call["arguments"])
         assert (result.error, _sha(result.output)) == (call["error"], call["output_sha256"]), (
-            call["name"], call["arguments"], result.output[:200], call["output_prefix"],
+            call["name"],
+            call["arguments"],
+            result.output[:200],
+            call["output_prefix"],
         )
     assert env.state_hash() == expected["final_hash"]
 
@@ -98,7 +101,10 @@ def test_replay_of_all_tau2_tasks_has_no_unexpected_errors(domain: str, request:
     env = request.getfixturevalue(domain)
     tasks = load_tasks(ROOT.parent / "shared" / "data" / "tau2" / domain / "tasks.json")
     expected_errors = {
-        (tid, i) for tid, seq in REFERENCE["domains"][domain]["gold"].items() for i, c in enumerate(seq["calls"]) if c["error"]
+        (tid, i)
+        for tid, seq in REFERENCE["domains"][domain]["gold"].items()
+        for i, c in enumerate(seq["calls"])
+        if c["error"]
     }
     seen_errors = set()
     for task in tasks:
@@ -116,14 +122,28 @@ def test_retail_tools_read_write_and_errors(retail: RetailEnv) -> None:
     retail.reset()
     user_id = retail.execute("find_user_id_by_email", {"email": "NOAH.BROWN7922@example.com"}).output
     assert user_id == "noah_brown_6181"
-    assert retail.execute("find_user_id_by_name_zip", {"first_name": "noah", "last_name": "BROWN", "zip": "80279"}).output == user_id
-    assert retail.execute("find_user_id_by_email", {"email": "nobody@example.com"}) == ToolResult("Error: User not found", True)
+    assert (
+        retail.execute("find_user_id_by_name_zip", {"first_name": "noah", "last_name": "BROWN", "zip": "80279"}).output
+        == user_id
+    )
+    assert retail.execute("find_user_id_by_email", {"email": "nobody@example.com"}) == ToolResult(
+        "Error: User not found", True
+    )
     order_id = json.loads(retail.execute("get_user_details", {"user_id": user_id}).output)["orders"][0]
     order = json.loads(retail.execute("get_order_details", {"order_id": order_id}).output)
     assert list(order)[:5] == ["order_id", "user_id", "address", "items", "status"] and order["cancel_reason"] is None
     before = retail.state_hash()
     for tool in ("get_order_details", "get_product_details", "get_item_details", "list_all_product_types"):
-        retail.execute(tool, {"order_id": order_id} if tool == "get_order_details" else {"product_id": "6086499569"} if tool == "get_product_details" else {"item_id": order["items"][0]["item_id"]} if tool == "get_item_details" else {})
+        retail.execute(
+            tool,
+            {"order_id": order_id}
+            if tool == "get_order_details"
+            else {"product_id": "6086499569"}
+            if tool == "get_product_details"
+            else {"item_id": order["items"][0]["item_id"]}
+            if tool == "get_item_details"
+            else {},
+        )
     assert retail.state_hash() == before  # read tools leave the state alone
     assert json.loads(retail.execute("list_all_product_types", {}).output)["T-Shirt"] == "9523456873"
     assert retail.execute("get_order_details", {"order_id": "W0000000"}).output == "Error: Order not found"
@@ -139,13 +159,51 @@ def test_retail_tools_read_write_and_errors(retail: RetailEnv) -> None:
     assert bad_reason.output == "Error: Invalid reason" and retail.state_hash() == before
     done = retail.execute("cancel_pending_order", {"order_id": pending["order_id"], "reason": "ordered by mistake"})
     assert not done.error and json.loads(done.output)["status"] == "cancelled"
-    assert retail.execute("cancel_pending_order", {"order_id": pending["order_id"], "reason": "no longer needed"}).output == (
-        "Error: Non-pending order cannot be cancelled"
-    )
+    assert retail.execute(
+        "cancel_pending_order", {"order_id": pending["order_id"], "reason": "no longer needed"}
+    ).output == ("Error: Non-pending order cannot be cancelled")
     delivered = next(o for o in retail.state["orders"].values() if o["status"] == "delivered")
-    assert retail.execute("return_delivered_order_items", {"order_id": delivered["order_id"], "item_ids": ["nope"], "payment_method_id": delivered["payment_history"][0]["payment_method_id"]}).output == "Error: Some item not found"
-    assert retail.execute("modify_pending_order_address", {"order_id": delivered["order_id"], "address1": "a", "address2": "", "city": "c", "state": "s", "country": "US", "zip": "1"}).output == "Error: Non-pending order cannot be modified"
-    assert retail.execute("modify_user_address", {"user_id": "ghost", "address1": "a", "address2": "", "city": "c", "state": "s", "country": "US", "zip": "1"}).output == "Error: User not found"
+    assert (
+        retail.execute(
+            "return_delivered_order_items",
+            {
+                "order_id": delivered["order_id"],
+                "item_ids": ["nope"],
+                "payment_method_id": delivered["payment_history"][0]["payment_method_id"],
+            },
+        ).output
+        == "Error: Some item not found"
+    )
+    assert (
+        retail.execute(
+            "modify_pending_order_address",
+            {
+                "order_id": delivered["order_id"],
+                "address1": "a",
+                "address2": "",
+                "city": "c",
+                "state": "s",
+                "country": "US",
+                "zip": "1",
+            },
+        ).output
+        == "Error: Non-pending order cannot be modified"
+    )
+    assert (
+        retail.execute(
+            "modify_user_address",
+            {
+                "user_id": "ghost",
+                "address1": "a",
+                "address2": "",
+                "city": "c",
+                "state": "s",
+                "country": "US",
+                "zip": "1",
+            },
+        ).output
+        == "Error: User not found"
+    )
     retail.reset()
     assert retail.state_hash() == before
 
@@ -155,16 +213,23 @@ def test_airline_tools_read_write_and_errors(airline: AirlineEnv) -> None:
     before = airline.state_hash()
     airports = json.loads(airline.execute("list_all_airports", {}).output)
     assert {"iata": "SFO", "city": "San Francisco"} in airports and len(airports) == 20
-    direct = json.loads(airline.execute("search_direct_flight", {"origin": "JFK", "destination": "SEA", "date": "2024-05-20"}).output)
+    direct = json.loads(
+        airline.execute("search_direct_flight", {"origin": "JFK", "destination": "SEA", "date": "2024-05-20"}).output
+    )
     assert direct and all(f["origin"] == "JFK" and f["date"] is None for f in direct)
-    onestop = json.loads(airline.execute("search_onestop_flight", {"origin": "JFK", "destination": "SEA", "date": "2024-05-20"}).output)
+    onestop = json.loads(
+        airline.execute("search_onestop_flight", {"origin": "JFK", "destination": "SEA", "date": "2024-05-20"}).output
+    )
     assert all(a["destination"] == b["origin"] for a, b in onestop)
     assert airline.execute("get_flight_status", {"flight_number": "HAT001", "date": "2024-05-01"}).output == "landed"
     assert airline.execute("get_flight_status", {"flight_number": "HAT001", "date": "1999-01-01"}).output == (
         "Error: Flight HAT001 not found on date 1999-01-01"
     )
     assert airline.execute("get_user_details", {"user_id": "ghost"}).output == "Error: User ghost not found"
-    assert airline.execute("get_reservation_details", {"reservation_id": "NOPE"}).output == "Error: Reservation NOPE not found"
+    assert (
+        airline.execute("get_reservation_details", {"reservation_id": "NOPE"}).output
+        == "Error: Reservation NOPE not found"
+    )
     assert airline.state_hash() == before
     cert = airline.execute("send_certificate", {"user_id": "mia_li_3668", "amount": 100})
     assert cert.output == "Certificate certificate_3221322 added to user mia_li_3668 with amount 100."
@@ -182,7 +247,9 @@ def test_travel_tools(travel: TravelEnv) -> None:
     travel.reset()
     before = travel.state_hash()
     assert json.loads(travel.execute("get_weather", {"location": "Delhi"}).output)["location"] == "New Delhi"
-    fahrenheit = json.loads(travel.execute("get_weather", {"location": "Goa", "date": "2026-12-20", "unit": "fahrenheit"}).output)
+    fahrenheit = json.loads(
+        travel.execute("get_weather", {"location": "Goa", "date": "2026-12-20", "unit": "fahrenheit"}).output
+    )
     assert fahrenheit["unit"] == "fahrenheit" and fahrenheit["temperature"] > 70
     assert travel.execute("get_weather", {"location": "Atlantis"}).output == "Error: Unknown place: Atlantis"
     assert travel.execute("get_weather", {"location": "Goa", "date": "2030-01-01"}).error
@@ -201,21 +268,63 @@ def test_travel_tools(travel: TravelEnv) -> None:
     route = json.loads(travel.execute("set_navigation", {"destination": "Agra", "distance": km}).output)
     assert travel.state["routes"][route["route_id"]]["distance"] == km
     travel.execute("navigate", {"location": "IIT Delhi, Hauz Khas"})
-    event = json.loads(travel.execute("create_calendar_event", {"title": "x", "date": "2026-12-05", "start_time": "19:30"}).output)
+    event = json.loads(
+        travel.execute("create_calendar_event", {"title": "x", "date": "2026-12-05", "start_time": "19:30"}).output
+    )
     clash = travel.execute("create_calendar_event", {"title": "y", "date": "2026-12-05", "start_time": "19:30"})
     assert clash.error and "already an event" in clash.output
-    assert json.loads(travel.execute("delete_calendar_event", {"event_id": event["event_id"]}).output) == {"deleted": True}
+    assert json.loads(travel.execute("delete_calendar_event", {"event_id": event["event_id"]}).output) == {
+        "deleted": True
+    }
     assert travel.execute("delete_calendar_event", {"event_id": "ev999"}).output == "Error: Event ev999 not found"
     seats = travel.state["flights"]["AI471@2026-12-10"]["seats"]["economy"]
-    booking = json.loads(travel.execute("book_flight", {"flight_number": "AI471", "passenger_name": "A", "destination": "Udaipur", "payment_method_id": "tc_100", "date": "2026-12-10"}).output)
+    booking = json.loads(
+        travel.execute(
+            "book_flight",
+            {
+                "flight_number": "AI471",
+                "passenger_name": "A",
+                "destination": "Udaipur",
+                "payment_method_id": "tc_100",
+                "date": "2026-12-10",
+            },
+        ).output
+    )
     assert travel.state["flights"]["AI471@2026-12-10"]["seats"]["economy"] == seats - 1
     assert travel.state["payment_methods"]["tc_100"]["balance"] == round(200 - booking["total_price"], 2)
-    poor = travel.execute("book_flight", {"flight_number": "AI471", "passenger_name": "B", "destination": "Udaipur", "payment_method_id": "tc_30", "date": "2026-12-10"})
+    poor = travel.execute(
+        "book_flight",
+        {
+            "flight_number": "AI471",
+            "passenger_name": "B",
+            "destination": "Udaipur",
+            "payment_method_id": "tc_30",
+            "date": "2026-12-10",
+        },
+    )
     assert poor.error and "Travel credit tc_30" in poor.output
-    assert travel.execute("book_flight", {"flight_number": "AI471", "passenger_name": "B", "destination": "Goa", "payment_method_id": "pm_visa_42", "date": "2026-12-10"}).output == "Error: Flight AI471 does not go to Goa"
+    assert (
+        travel.execute(
+            "book_flight",
+            {
+                "flight_number": "AI471",
+                "passenger_name": "B",
+                "destination": "Goa",
+                "payment_method_id": "pm_visa_42",
+                "date": "2026-12-10",
+            },
+        ).output
+        == "Error: Flight AI471 does not go to Goa"
+    )
     refund = json.loads(travel.execute("cancel_flight_booking", {"booking_id": booking["booking_id"]}).output)
-    assert refund["refund_amount"] == booking["total_price"] and travel.state["payment_methods"]["tc_100"]["balance"] == 200.0
-    assert travel.execute("cancel_flight_booking", {"booking_id": "BK2"}).output == "Error: Flights departing today or earlier cannot be cancelled"
+    assert (
+        refund["refund_amount"] == booking["total_price"]
+        and travel.state["payment_methods"]["tc_100"]["balance"] == 200.0
+    )
+    assert (
+        travel.execute("cancel_flight_booking", {"booking_id": "BK2"}).output
+        == "Error: Flights departing today or earlier cannot be cancelled"
+    )
     travel.reset()
     assert travel.state_hash() == before
 
@@ -234,18 +343,46 @@ def test_tool_schemas_are_derived_and_valid(env_cls) -> None:  # type: ignore[no
         assert book.parameters["properties"]["cabin"]["enum"] == ["business", "economy", "basic_economy"]
     if env_cls is RetailEnv:
         assert {s.name for s in specs if env_cls.tool_kind(s.name) == "write"} == {
-            "cancel_pending_order", "exchange_delivered_order_items", "modify_pending_order_address",
-            "modify_pending_order_items", "modify_pending_order_payment", "modify_user_address", "return_delivered_order_items",
+            "cancel_pending_order",
+            "exchange_delivered_order_items",
+            "modify_pending_order_address",
+            "modify_pending_order_items",
+            "modify_pending_order_payment",
+            "modify_user_address",
+            "return_delivered_order_items",
         }
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    name=st.sampled_from(TravelEnv.tool_names() + ["nope", ""]),
+    name=st.sampled_from([*TravelEnv.tool_names(), "nope", ""]),
     arguments=st.one_of(
-        st.none(), st.lists(st.integers()),
-        st.dictionaries(st.sampled_from(["location", "date", "city", "range_in_kms", "flight_number", "booking_id", "event_id", "distance", "unit", "x"]),
-                        st.one_of(st.text(max_size=10), st.integers(), st.floats(allow_nan=False), st.none(), st.lists(st.text(max_size=3))), max_size=5),
+        st.none(),
+        st.lists(st.integers()),
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "location",
+                    "date",
+                    "city",
+                    "range_in_kms",
+                    "flight_number",
+                    "booking_id",
+                    "event_id",
+                    "distance",
+                    "unit",
+                    "x",
+                ]
+            ),
+            st.one_of(
+                st.text(max_size=10),
+                st.integers(),
+                st.floats(allow_nan=False),
+                st.none(),
+                st.lists(st.text(max_size=3)),
+            ),
+            max_size=5,
+        ),
     ),
 )
 def test_execute_never_raises(name: str, arguments: object) -> None:
@@ -260,10 +397,18 @@ def test_execute_never_raises(name: str, arguments: object) -> None:
 
 records = st.dictionaries(
     st.sampled_from(["a", "b", "c", "d"]),
-    st.recursive(st.integers() | st.text(max_size=4) | st.none(), lambda x: st.lists(x, max_size=3) | st.dictionaries(st.sampled_from(["p", "q", "r"]), x, max_size=3), max_leaves=6),
+    st.recursive(
+        st.integers() | st.text(max_size=4) | st.none(),
+        lambda x: st.lists(x, max_size=3) | st.dictionaries(st.sampled_from(["p", "q", "r"]), x, max_size=3),
+        max_leaves=6,
+    ),
     max_size=4,
 )
-states = st.dictionaries(st.sampled_from(["t1", "t2", "t3"]), st.dictionaries(st.text(min_size=1, max_size=3), records, max_size=4), max_size=3)
+states = st.dictionaries(
+    st.sampled_from(["t1", "t2", "t3"]),
+    st.dictionaries(st.text(min_size=1, max_size=3), records, max_size=4),
+    max_size=3,
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -278,7 +423,13 @@ def test_diff_properties(a: dict, b: dict) -> None:
 
 
 def test_field_level_changes_and_replay_diff_format(travel: TravelEnv) -> None:
-    task = GoldTask("t", [{"name": "cancel_flight_booking", "arguments": {"booking_id": "BK1"}}, {"name": "delete_calendar_event", "arguments": {"event_id": "ev4"}}])
+    task = GoldTask(
+        "t",
+        [
+            {"name": "cancel_flight_booking", "arguments": {"booking_id": "BK1"}},
+            {"name": "delete_calendar_event", "arguments": {"event_id": "ev4"}},
+        ],
+    )
     line = replay_task(travel, task)
     assert set(line) == {"task_id", "actions", "db_diff", "final_hash"}
     assert line["db_diff"]["bookings"]["BK1"]["status"] == "cancelled"
@@ -286,8 +437,12 @@ def test_field_level_changes_and_replay_diff_format(travel: TravelEnv) -> None:
     assert set(line["db_diff"]) == {"bookings", "calendar", "flights"}
     d = diff(travel.initial, travel.state)
     assert d["bookings"]["changed"]["BK1"]["fields"] == {"status": ("confirmed", "cancelled")}
-    assert d["flights"]["changed"]["UK851@2026-12-20"]["fields"] == {"seats.economy": (
-        travel.initial["flights"]["UK851@2026-12-20"]["seats"]["economy"], travel.initial["flights"]["UK851@2026-12-20"]["seats"]["economy"] + 1)}
+    assert d["flights"]["changed"]["UK851@2026-12-20"]["fields"] == {
+        "seats.economy": (
+            travel.initial["flights"]["UK851@2026-12-20"]["seats"]["economy"],
+            travel.initial["flights"]["UK851@2026-12-20"]["seats"]["economy"] + 1,
+        )
+    }
     assert d["calendar"]["removed"] == {"ev4": travel.initial["calendar"]["ev4"]}
     assert db_diff(travel.initial, travel.initial) == {}
 
@@ -317,8 +472,16 @@ def test_database_that_does_not_match_the_schema_names_the_record(tmp_path: Path
 
 def test_tasks_naming_unknown_tools_or_bad_arguments_are_reported(tmp_path: Path, travel: TravelEnv) -> None:
     tasks = [
-        {"id": "a", "user_scenario": {"instructions": "x"}, "evaluation_criteria": {"actions": [{"name": "teleport", "arguments": {}}], "communicate_info": ["42"]}},
-        {"id": "b", "user_scenario": {"instructions": "x"}, "evaluation_criteria": {"actions": [{"name": "get_distance", "arguments": {"from_loc": 5, "to_loc": []}}]}},
+        {
+            "id": "a",
+            "user_scenario": {"instructions": "x"},
+            "evaluation_criteria": {"actions": [{"name": "teleport", "arguments": {}}], "communicate_info": ["42"]},
+        },
+        {
+            "id": "b",
+            "user_scenario": {"instructions": "x"},
+            "evaluation_criteria": {"actions": [{"name": "get_distance", "arguments": {"from_loc": 5, "to_loc": []}}]},
+        },
     ]
     path = tmp_path / "tasks.json"
     path.write_text(json.dumps(tasks))
@@ -349,7 +512,9 @@ def test_cli_replay_of_the_travel_domain(tmp_path: Path) -> None:
 
 
 def test_tau_bench_v1_tasks_from_trajectories_replay_on_tau2_airline(airline: AirlineEnv) -> None:
-    tasks = load_tasks(ROOT.parent / "shared" / "data" / "tau_bench_v1" / "historical_trajectories" / "gpt-4o-airline.json")
+    tasks = load_tasks(
+        ROOT.parent / "shared" / "data" / "tau_bench_v1" / "historical_trajectories" / "gpt-4o-airline.json"
+    )
     assert len(tasks) == 50 and all(t.instruction for t in tasks)
     errors = 0
     for task in tasks:

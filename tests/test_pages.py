@@ -44,7 +44,7 @@ def test_first_run_builds_the_demo_and_home_shows_it(demo_path: Path) -> None:
     _no_errors(at)
     assert demo_path.exists()
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Tools": "30", "Trajectories": "8", "Tasks": "12", "Datasets": "1", "Imports": "3"}
+    assert metrics == {"Tools": "30", "Trajectories": "8", "Tasks": "34", "Datasets": "1", "Imports": "4"}
     assert at.title[0].value.endswith("fcstudio")
     assert any("Recent imports" in s.value for s in at.subheader)
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import ModuleType
 
-from fcstudio.formats import apibench, bfcl, openai_chat, openai_tools, toolalpaca, toolbench, xlam
+from fcstudio.formats import apibench, bfcl, openai_chat, openai_tools, tau_tasks, toolalpaca, toolbench, xlam
 from fcstudio.formats.errors import FormatError
 from fcstudio.models import ImportBatch
 
 IMPORTERS: dict[str, ModuleType] = {
-    m.NAME: m for m in (openai_tools, openai_chat, bfcl, xlam, toolalpaca, toolbench, apibench)
+    m.NAME: m for m in (openai_tools, openai_chat, bfcl, xlam, toolalpaca, toolbench, apibench, tau_tasks)
 }
 
 Reader = Callable[..., tuple[ImportBatch, str]]  # read(path, progress=None)
