@@ -495,3 +495,62 @@ def page_table(
     return rows(
         con, f"SELECT {columns[table]} FROM {table}{where} ORDER BY id LIMIT ? OFFSET ?", [*params, limit, offset]
     ), total
+
+
+def task_domains(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """(benchmark, domain, count) groups of the tasks table, for selectors."""
+    return rows(
+        con,
+        "SELECT benchmark, domain, count(*) AS tasks FROM tasks GROUP BY benchmark, domain ORDER BY benchmark, domain",
+    )
+
+
+def _task_filter(benchmark: str | None, domain: str | None, text: str) -> tuple[str, list[Any]]:
+    clauses, params = [], []
+    if benchmark:
+        clauses.append("benchmark = ?")
+        params.append(benchmark)
+    if domain is not None:
+        clauses.append("domain = ?")
+        params.append(domain)
+    if text.strip():
+        clauses.append("(instruction ILIKE ? OR source_ref ILIKE ?)")
+        params += [f"%{text.strip()}%"] * 2
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def list_tasks(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    benchmark: str | None = None,
+    domain: str | None = None,
+    text: str = "",
+    limit: int = 25,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of tasks (id, reference, benchmark, domain, gold count, instruction start) and the total."""
+    where, params = _task_filter(benchmark, domain, text)
+    total = int(scalar(con, f"SELECT count(*) FROM tasks{where}", params))
+    page = rows(
+        con,
+        f"""SELECT id, source_ref, benchmark, domain, category, json_array_length(gold) AS gold_calls,
+                   left(replace(instruction, chr(10), ' '), 140) AS instruction
+            FROM tasks{where} ORDER BY benchmark, domain, id LIMIT ? OFFSET ?""",
+        [*params, limit, offset],
+    )
+    return page, total
+
+
+def get_task(con: duckdb.DuckDBPyConnection, task_id: int) -> dict[str, Any] | None:
+    found = rows(
+        con,
+        """SELECT id, dataset, source_ref, benchmark, category, domain, instruction, turns, gold, outputs, meta,
+                  len(tool_ids) AS n_tools FROM tasks WHERE id = ?""",
+        [task_id],
+    )
+    if not found:
+        return None
+    task = found[0]
+    for key in ("turns", "gold", "outputs", "meta"):
+        task[key] = json.loads(task[key])
+    return task

@@ -62,6 +62,9 @@ with left:
 with right:
     st.subheader("Next steps")
     st.page_link("pages/catalog.py", label="Browse and edit the tool catalogue", icon=":material/inventory_2:")
+    st.page_link(
+        "pages/tasks.py", label="Replay benchmark tasks and see their state changes", icon=":material/task_alt:"
+    )
     st.markdown(
         "- Import more data on the Catalog page or with `python -m fcstudio import FORMAT PATH`.\n"
         "- See counts from a terminal: `python -m fcstudio stats --json`."

@@ -232,3 +232,22 @@ def test_cli_import_waits_while_the_app_is_writing_and_then_succeeds(app: App, p
     page.goto(app.url)
     _settle(page)
     assert int(_metric(page, "Trajectories").replace(",", "")) == after
+
+
+def test_tasks_page_gold_replay_shows_the_state_diff(app: App, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{app.url}/tasks")
+    _settle(page)
+    page.get_by_text("Benchmark tasks with gold actions").wait_for(timeout=30_000)
+    page.get_by_label("Benchmark and domain").click()
+    page.get_by_role("option", name=re.compile(r"travel")).click()
+    _settle(page)
+    page.get_by_label("Open a task").click()
+    page.get_by_role("option", name=re.compile(r"^travel_19 ")).click()
+    _settle(page)
+    page.get_by_role("heading", name="Task travel_19").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Replay gold actions").click()
+    page.get_by_text("What the gold actions changed").wait_for(timeout=30_000)
+    page.get_by_text("removed · calendar/ev2").wait_for()
+    page.get_by_text(re.compile(r"added · calendar/ev\d+")).first.wait_for()
+    _assert_no_exception(page)
+    page.screenshot(path=str(tmp_path / "tasks.png"), full_page=True)

@@ -103,3 +103,36 @@ def test_catalog_empty_states(empty_path: Path) -> None:
     at.switch_page("pages/catalog.py").run()
     _no_errors(at)
     assert any("No tools yet" in i.value for i in at.info)
+
+
+def test_tasks_page_replays_gold_actions_and_shows_the_diff(demo_path: Path) -> None:
+    at = _app().run()
+    at.switch_page("pages/tasks.py").run()
+    _no_errors(at)
+    group = at.selectbox(key="tasks_group")
+    group.select_index(next(i for i, o in enumerate(group.options) if "travel" in o)).run()
+    opener = at.selectbox(key="tasks_open")
+    opener.select_index(next(i for i, o in enumerate(opener.options) if o.startswith("travel_8 "))).run()
+    assert at.subheader[0].value == "Task travel_8"
+    at.button(key=next(b.key for b in at.button if b.label == "Replay gold actions")).click().run()
+    _no_errors(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Actions run"] == "1" and metrics["Errors"] == "0" and metrics["Records changed"] == "2"
+    labels = [e.label for e in at.expander]
+    assert "changed · bookings/BK1 · 1 field" in labels and "changed · flights/UK851@2026-12-20 · 1 field" in labels
+
+
+def test_tasks_page_for_a_domain_without_an_environment(demo_path: Path) -> None:
+    at = _app().run()
+    at.switch_page("pages/tasks.py").run()
+    group = at.selectbox(key="tasks_group")
+    group.select_index(next(i for i, o in enumerate(group.options) if o.startswith("bfcl"))).run()
+    _no_errors(at)
+    assert any("no executable environment" in i.value for i in at.info)
+
+
+def test_tasks_page_empty_state(empty_path: Path) -> None:
+    at = _app().run()
+    at.switch_page("pages/tasks.py").run()
+    _no_errors(at)
+    assert any("No tasks in this workspace yet" in i.value for i in at.info)

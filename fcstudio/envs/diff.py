@@ -81,3 +81,29 @@ def db_diff(before: State, after: State) -> dict[str, dict[str, Any]]:
         rows.update({k: c["after"] for k, c in parts["changed"].items()})
         out[table] = dict(sorted(rows.items()))
     return out
+
+
+def flatten(record: Any, path: str = "") -> dict[str, Any]:
+    """``{"a.b[0].c": leaf}`` for every leaf of a record (what a per-field table shows)."""
+    if isinstance(record, dict) and record:
+        out: dict[str, Any] = {}
+        for key, value in record.items():
+            out.update(flatten(value, f"{path}.{key}" if path else str(key)))
+        return out
+    if isinstance(record, list) and record:
+        out = {}
+        for i, value in enumerate(record):
+            out.update(flatten(value, f"{path}[{i}]"))
+        return out
+    return {path: record}
+
+
+def record_rows(before: Any, after: Any) -> list[dict[str, Any]]:
+    """Field | before | after | changed rows for one record (either side may be None: added/removed)."""
+    b = flatten(before) if before is not None else {}
+    a = flatten(after) if after is not None else {}
+    keys = list(b) + [k for k in a if k not in b]
+    return [
+        {"field": k, "before": b.get(k), "after": a.get(k), "changed": b.get(k, _MISSING) != a.get(k, _MISSING)}
+        for k in keys
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from fcstudio.envs.base import Environment
@@ -10,11 +11,13 @@ from fcstudio.envs.diff import db_diff
 from fcstudio.envs.tasks import GoldTask
 
 
-def replay_task(env: Environment, task: GoldTask) -> dict[str, Any]:
+def replay_task(env: Environment, task: GoldTask, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
     """One JSON-able line: task_id, each action with output and error flag, db_diff, final_hash."""
     env.reset()
     actions = []
-    for action in task.actions:
+    for i, action in enumerate(task.actions):
+        if progress:
+            progress(i, len(task.actions))
         side = "user" if action.get("requestor") == "user" else "assistant"
         result = env.execute(action["name"], action.get("arguments") or {}, side=side)
         actions.append(

@@ -54,6 +54,11 @@ def parse_task(obj: Any, index: int, where: str) -> GoldTask:
     if "evaluation_criteria" in obj or "user_scenario" in obj:  # tau2
         task_id = str(obj.get("id", index))
         criteria = obj.get("evaluation_criteria") or {}
+        if not isinstance(criteria, dict):
+            raise TaskFileError(f"{where}: task {task_id}: evaluation_criteria must be an object")
+        for key in ("actions", "communicate_info"):
+            if not isinstance(criteria.get(key) or [], list):
+                raise TaskFileError(f"{where}: task {task_id}: evaluation_criteria.{key} must be a list")
         actions = []
         for i, a in enumerate(criteria.get("actions") or []):
             if (
@@ -66,12 +71,17 @@ def parse_task(obj: Any, index: int, where: str) -> GoldTask:
                 {"name": a["name"], "arguments": a.get("arguments") or {}, "requestor": a.get("requestor", "assistant")}
             )
         scenario = obj.get("user_scenario") or {}
+        if not isinstance(scenario, (dict, str)):
+            raise TaskFileError(f"{where}: task {task_id}: user_scenario must be an object")
         instructions = scenario.get("instructions") if isinstance(scenario, dict) else None
         domain = instructions.get("domain", "") if isinstance(instructions, dict) else ""
+        domain = domain if isinstance(domain, str) else ""
         outputs = [str(x) for x in (criteria.get("communicate_info") or [])]
         return GoldTask(task_id, actions, outputs, scenario_text(scenario), domain or "", obj)
     if "actions" in obj and ("instruction" in obj or "user_id" in obj):  # tau-bench v1
         task_id = str(obj.get("task_id", obj.get("id", index)))
+        if not isinstance(obj.get("actions") or [], list) or not isinstance(obj.get("outputs") or [], list):
+            raise TaskFileError(f"{where}: task {task_id}: 'actions' and 'outputs' must be lists")
         actions = []
         for i, a in enumerate(obj.get("actions") or []):
             if not isinstance(a, dict) or not isinstance(a.get("name"), str):
@@ -112,3 +122,17 @@ def load_tasks(path: str | Path) -> list[GoldTask]:
         seen.add(task.task_id)
         tasks.append(task)
     return tasks
+
+
+def gold_task_from_row(task: dict[str, Any]) -> GoldTask:
+    """A workspace task (``store.get_task``) as a replayable GoldTask."""
+    actions = [
+        {"name": g["name"], "arguments": g.get("arguments") or {}, "requestor": "assistant"} for g in task["gold"]
+    ]
+    return GoldTask(
+        str(task["source_ref"]),
+        actions,
+        list(task.get("outputs") or []),
+        task.get("instruction", ""),
+        task.get("domain", ""),
+    )

@@ -1,0 +1,163 @@
+"""Tasks: benchmark tasks by domain, their user scenario and gold actions, and a gold replay with its state diff."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from components.db import cursor
+from components.layout import empty_state, page_header, show_error
+from components.state_diff import state_diff_view
+from fcstudio import store
+from fcstudio.envs.diff import diff
+from fcstudio.envs.registry import DOMAINS, open_env
+from fcstudio.envs.replay import replay_task, validate
+from fcstudio.envs.tasks import gold_task_from_row
+
+PAGE_SIZE = 25
+
+page_header(
+    "Tasks",
+    "Benchmark tasks with gold actions (tau2, tau-bench, BFCL, the travel demo): read the user scenario, "
+    "replay the gold actions on a fresh copy of the domain's database, and see exactly which records change.",
+)
+
+
+@st.cache_resource(show_spinner="Loading the domain database…")
+def _environment(domain: str):
+    return open_env(domain)
+
+
+with cursor() as con:
+    groups = store.task_domains(con)
+if not groups:
+    empty_state(
+        "No tasks in this workspace yet.",
+        [
+            "Import tau2 tasks: `python -m fcstudio import tau2-tasks path/to/tasks.json`.",
+            "Or BFCL questions: `python -m fcstudio import bfcl BFCL_v4_simple_python.json`.",
+            "Or build the demo workspace, whose travel domain has 22 executable tasks: `python -m fcstudio init --demo`.",
+        ],
+    )
+    st.stop()
+
+labels = [f"{g['benchmark']} · {g['domain'] or '(no domain)'} ({g['tasks']})" for g in groups]
+f1, f2 = st.columns([2, 3])
+choice = f1.selectbox("Benchmark and domain", range(len(groups)), format_func=labels.__getitem__, key="tasks_group")
+text = f2.text_input("Search", key="tasks_text", placeholder="words from the scenario, or a task id")
+group = groups[choice]
+
+with cursor() as con:
+    _, total = store.list_tasks(con, benchmark=group["benchmark"], domain=group["domain"], text=text, limit=0)
+pages = max(1, -(-total // PAGE_SIZE))
+top = st.columns([2, 6])
+page = int(top[0].number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key="tasks_page"))
+top[1].markdown(f"**{total:,}** tasks")
+with cursor() as con:
+    rows, _ = store.list_tasks(
+        con,
+        benchmark=group["benchmark"],
+        domain=group["domain"],
+        text=text,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+if not rows:
+    empty_state("No task matches.", ["Clear the search box or pick another benchmark."])
+    st.stop()
+st.dataframe(
+    pd.DataFrame(rows)[["source_ref", "gold_calls", "instruction"]],
+    hide_index=True,
+    column_config={
+        "source_ref": "task",
+        "gold_calls": st.column_config.NumberColumn("gold calls"),
+        "instruction": st.column_config.TextColumn(width="large"),
+    },
+    height=min(38 + 35 * len(rows), 320),
+)
+ids = [r["id"] for r in rows]
+names = {r["id"]: f"{r['source_ref']}  ·  {r['instruction'][:70]}" for r in rows}
+task_id = st.selectbox("Open a task", ids, format_func=names.__getitem__, key="tasks_open")
+with cursor() as con:
+    task = store.get_task(con, task_id)
+if task is None:
+    st.warning("That task was removed; pick another.")
+    st.stop()
+
+st.subheader(f"Task {task['source_ref']}")
+m = st.columns(4)
+m[0].metric("Gold actions", len(task["gold"]))
+m[1].metric("Outputs to say", len(task["outputs"]))
+m[2].metric("Tools offered", task["n_tools"])
+m[3].metric("Domain", task["domain"] or "—")
+left, right = st.columns([1, 1])
+with left:
+    st.markdown("**User scenario**")
+    st.text(task["instruction"] or "(no scenario text)")
+    if task["outputs"]:
+        st.markdown("**Must be communicated:** " + ", ".join(f"`{o}`" for o in task["outputs"]))
+    if task["meta"].get("reward_basis"):
+        st.caption("Reward basis: " + ", ".join(task["meta"]["reward_basis"]))
+with right:
+    st.markdown("**Gold actions**")
+    if task["gold"]:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"#": i, "tool": g["name"], "arguments": json.dumps(g.get("arguments") or {}, ensure_ascii=False)}
+                    for i, g in enumerate(task["gold"])
+                ]
+            ),
+            hide_index=True,
+        )
+    else:
+        st.caption("No gold action: success means the state stays as it is (and the right words are said).")
+
+st.divider()
+st.markdown("### Gold replay")
+domain = task["domain"]
+if domain not in DOMAINS:
+    st.info(
+        f"fcstudio has no executable environment for domain `{domain or '(none)'}`. "
+        f"Executable domains: {', '.join(DOMAINS)}."
+    )
+    st.stop()
+result_key = f"replay_{task_id}"
+if st.button("Replay gold actions", type="primary", key=f"run_{task_id}"):
+    try:
+        shared_env = _environment(domain)
+    except Exception as exc:  # no database for this domain on this machine
+        show_error(exc, f"open the {domain} domain")
+        st.stop()
+    env = type(shared_env)(shared_env.initial, shared_env.policy)
+    gold = gold_task_from_row(task)
+    bar = st.progress(0.0, text="Replaying…")
+    line = replay_task(env, gold, progress=lambda i, n: bar.progress(i / max(n, 1), text=f"action {i + 1} of {n}"))
+    bar.empty()
+    st.session_state[result_key] = {
+        "line": line,
+        "diff": diff(env.initial, env.state),
+        "problems": validate(gold, line, env),
+    }
+outcome = st.session_state.get(result_key)
+if outcome is None:
+    st.caption("Press the button to run the gold actions on a fresh copy of the database.")
+    st.stop()
+
+line = outcome["line"]
+errors = sum(a["error"] for a in line["actions"])
+c = st.columns(3)
+c[0].metric("Actions run", len(line["actions"]))
+c[1].metric("Errors", errors)
+c[2].metric("Final state hash", line["final_hash"][:12])
+for problem in outcome["problems"]:
+    st.warning(f"Validator: {problem}")
+for i, action in enumerate(line["actions"]):
+    status = "error" if action["error"] else "ok"
+    with st.expander(f"{i}. {action['name']} · {status}", expanded=False):
+        st.code(json.dumps(action["arguments"], indent=2, ensure_ascii=False), language="json")
+        (st.error if action["error"] else st.code)(action["output"][:5000])
+st.markdown("#### What the gold actions changed")
+state_diff_view(outcome["diff"], key=f"diff_{task_id}")
