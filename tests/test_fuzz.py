@@ -36,7 +36,16 @@ FIELDS = {
     "toolalpaca": ["Name", "Category", "Function_Description", "Instructions", "Golden_Answers"],
     "toolbench": ["tool_name", "api_list", "query", "query_id", "relevant APIs"],
     "apibench": ["code", "api_call", "provider", "api_data"],
-    "tau2-tasks": ["id", "user_scenario", "evaluation_criteria", "actions", "instruction", "user_id", "info", "task_id"],
+    "tau2-tasks": [
+        "id",
+        "user_scenario",
+        "evaluation_criteria",
+        "actions",
+        "instruction",
+        "user_id",
+        "info",
+        "task_id",
+    ],
 }
 
 

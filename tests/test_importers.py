@@ -241,17 +241,38 @@ def test_tau2_and_tau_bench_v1_tasks(ws: Workspace, shared_data: Path) -> None:
         assert [r.tasks_added for r in results] == [114, 50, 50]
         counts = dict(store.run(con, "SELECT benchmark || '/' || domain, count(*) FROM tasks GROUP BY 1"))
         assert counts == {"tau2/retail": 114, "tau2/airline": 50, "tau-bench/airline": 50}
-        task = store.get_task(con, int(store.scalar(con, "SELECT id FROM tasks WHERE benchmark = 'tau2' AND domain = 'retail' AND source_ref = '0'")))
-        assert task["gold"][0] == {"name": "find_user_id_by_name_zip", "arguments": {"first_name": "Yusuf", "last_name": "Rossi", "zip": "19122"}, "turn": 0}
+        task = store.get_task(
+            con,
+            int(
+                store.scalar(
+                    con, "SELECT id FROM tasks WHERE benchmark = 'tau2' AND domain = 'retail' AND source_ref = '0'"
+                )
+            ),
+        )
+        assert task["gold"][0] == {
+            "name": "find_user_id_by_name_zip",
+            "arguments": {"first_name": "Yusuf", "last_name": "Rossi", "zip": "19122"},
+            "turn": 0,
+        }
         assert "Reason for call" in task["instruction"] and task["n_tools"] == 16
-        v1 = store.get_task(con, int(store.scalar(con, "SELECT id FROM tasks WHERE benchmark = 'tau-bench' ORDER BY id LIMIT 1")))
+        v1 = store.get_task(
+            con, int(store.scalar(con, "SELECT id FROM tasks WHERE benchmark = 'tau-bench' ORDER BY id LIMIT 1"))
+        )
         assert v1["gold"][0]["name"] == "book_reservation" and v1["meta"]["user_id"] == "mia_li_3668"
         assert _all_tool_schemas_valid(con) == 28
 
 
 def test_tau_tasks_bad_action_names_the_line(tmp_path: Path, ws: Workspace) -> None:
     path = tmp_path / "tasks.json"
-    path.write_text(json.dumps([{"id": "1", "evaluation_criteria": {"actions": []}}, {"id": "2", "evaluation_criteria": {"actions": [{"name": 5}]}}], indent=1))
+    path.write_text(
+        json.dumps(
+            [
+                {"id": "1", "evaluation_criteria": {"actions": []}},
+                {"id": "2", "evaluation_criteria": {"actions": [{"name": 5}]}},
+            ],
+            indent=1,
+        )
+    )
     before = workspace_counts(ws)
     with ws.connect() as con, pytest.raises(Exception, match=r"tasks.json:8: task 2: action 0 needs a string 'name'"):
         import_files(con, "tau2-tasks", [path])
