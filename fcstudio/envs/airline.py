@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from fcstudio.envs.base import DomainError, Environment, State, tool
 from fcstudio.envs.calc import calculate_expression
 from fcstudio.envs.loading import load_state
+from fcstudio.envs.records import Address, CreditCard, PersonName, Record
 
 Cabin = Literal["business", "economy", "basic_economy"]
 NOW = "2024-05-15T15:00:00"
@@ -43,38 +44,13 @@ AIRPORTS = [
 ]
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Name(_Record):
-    first_name: str
-    last_name: str
-
-
-class Address(_Record):
-    address1: str
-    address2: str
-    city: str
-    country: str
-    state: str
-    zip: str
-
-
-class CreditCard(_Record):
-    source: Literal["credit_card"]
-    id: str
-    brand: str
-    last_four: str
-
-
-class GiftCard(_Record):
+class GiftCard(Record):
     source: Literal["gift_card"]
     id: str
     amount: float
 
 
-class Certificate(_Record):
+class Certificate(Record):
     source: Literal["certificate"]
     id: str
     amount: float
@@ -88,9 +64,9 @@ class Passenger(BaseModel):
     dob: str
 
 
-class User(_Record):
+class User(Record):
     user_id: str
-    name: Name
+    name: PersonName
     address: Address
     email: str
     dob: str
@@ -100,41 +76,41 @@ class User(_Record):
     reservations: list[str]
 
 
-class Available(_Record):
+class Available(Record):
     status: Literal["available"]
     available_seats: dict[Cabin, int]
     prices: dict[Cabin, int]
 
 
-class OnTime(_Record):
+class OnTime(Record):
     status: Literal["on time"]
     estimated_departure_time_est: str
     estimated_arrival_time_est: str
 
 
-class Flying(_Record):
+class Flying(Record):
     status: Literal["flying"]
     actual_departure_time_est: str
     estimated_arrival_time_est: str
 
 
-class Landed(_Record):
+class Landed(Record):
     status: Literal["landed"]
     actual_departure_time_est: str
     actual_arrival_time_est: str
 
 
-class Cancelled(_Record):
+class Cancelled(Record):
     status: Literal["cancelled"]
 
 
-class Delayed(_Record):
+class Delayed(Record):
     status: Literal["delayed"]
     estimated_departure_time_est: str
     estimated_arrival_time_est: str
 
 
-class Flight(_Record):
+class Flight(Record):
     flight_number: str
     origin: str
     destination: str
@@ -143,7 +119,7 @@ class Flight(_Record):
     dates: dict[str, Available | Landed | Cancelled | Delayed | Flying | OnTime]
 
 
-class ReservationFlight(_Record):
+class ReservationFlight(Record):
     flight_number: str
     origin: str
     destination: str
@@ -165,7 +141,7 @@ class FlightInfo(BaseModel):
     date: str
 
 
-class Reservation(_Record):
+class Reservation(Record):
     reservation_id: str
     user_id: str
     origin: str

@@ -15,15 +15,19 @@ class StateError(ValueError):
     """A database file that does not match the domain's schema; names the table and record."""
 
 
+def read_json(path: str | Path, error: type[ValueError]) -> Any:
+    """A JSON file's content, or ``error`` saying why it cannot be read (missing, not text, not JSON)."""
+    try:
+        return json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise error(f"{path}: cannot be read: {exc.strerror or exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: not JSON: {exc}") from None
+
+
 def load_state(path: str | Path, models: dict[str, type[BaseModel]]) -> State:
     """``{table: {id: record}}`` with every record validated by its model and dumped in field order."""
-    try:
-        raw = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise StateError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise StateError(f"{path}: not JSON: {exc}") from None
-    return normalise_state(raw, models, str(path))
+    return normalise_state(read_json(path, StateError), models, str(path))
 
 
 def normalise_state(raw: Any, models: dict[str, type[BaseModel]], where: str = "state") -> State:

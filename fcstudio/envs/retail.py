@@ -9,77 +9,51 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from fcstudio.envs.base import DomainError, Environment, State, tool
 from fcstudio.envs.calc import calculate_expression
 from fcstudio.envs.loading import load_state
+from fcstudio.envs.records import Address, CreditCard, PersonName, Record
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Variant(_Record):
+class Variant(Record):
     item_id: str
     options: dict[str, str]
     available: bool
     price: float
 
 
-class Product(_Record):
+class Product(Record):
     name: str
     product_id: str
     variants: dict[str, Variant]
 
 
-class UserName(_Record):
-    first_name: str
-    last_name: str
-
-
-class Address(_Record):
-    address1: str
-    address2: str
-    city: str
-    country: str
-    state: str
-    zip: str
-
-
-class CreditCard(_Record):
-    source: Literal["credit_card"]
-    id: str
-    brand: str
-    last_four: str
-
-
-class Paypal(_Record):
+class Paypal(Record):
     source: Literal["paypal"]
     id: str
 
 
-class GiftCard(_Record):
+class GiftCard(Record):
     source: Literal["gift_card"]
     id: str
     balance: float
 
 
-class User(_Record):
+class User(Record):
     user_id: str
-    name: UserName
+    name: PersonName
     address: Address
     email: str
     payment_methods: dict[str, CreditCard | GiftCard | Paypal]
     orders: list[str]
 
 
-class Fulfillment(_Record):
+class Fulfillment(Record):
     tracking_id: list[str]
     item_ids: list[str]
 
 
-class OrderItem(_Record):
+class OrderItem(Record):
     name: str
     product_id: str
     item_id: str
@@ -87,13 +61,13 @@ class OrderItem(_Record):
     options: dict[str, str]
 
 
-class Payment(_Record):
+class Payment(Record):
     transaction_type: Literal["payment", "refund"]
     amount: float
     payment_method_id: str
 
 
-class Order(_Record):
+class Order(Record):
     order_id: str
     user_id: str
     address: Address
@@ -176,6 +150,23 @@ class RetailEnv(Environment):
             if item_ids.count(item_id) > present.count(item_id):
                 raise DomainError(message.format(item_id=item_id))
 
+    def _price_difference(
+        self, order: dict, item_ids: list[str], new_item_ids: list[str], *, same_allowed: bool
+    ) -> tuple[float, dict]:
+        """Sum of new minus old prices, checking each new item exists and is available; also the last variant."""
+        diff_price, variant = 0.0, {}
+        for item_id, new_item_id in zip(item_ids, new_item_ids, strict=True):
+            if not same_allowed and item_id == new_item_id:
+                raise DomainError("The new item id should be different from the old item id")
+            item = next((i for i in order["items"] if i["item_id"] == item_id), None)
+            if item is None:
+                raise DomainError(f"Item {item_id} not found")
+            variant = self._variant(item["product_id"], new_item_id)
+            if not variant["available"]:
+                raise DomainError(f"New item {new_item_id} not found or available")
+            diff_price += variant["price"] - item["price"]
+        return diff_price, variant
+
     # -- tools ------------------------------------------------------------------------------------
     @tool("generic")
     def calculate(self, expression: str) -> str:
@@ -236,15 +227,7 @@ class RetailEnv(Environment):
         self._count_check(order, item_ids, "Number of {item_id} not found.")
         if len(item_ids) != len(new_item_ids):
             raise DomainError("The number of items to be exchanged should match.")
-        diff_price = 0.0
-        for item_id, new_item_id in zip(item_ids, new_item_ids, strict=True):
-            item = next((i for i in order["items"] if i["item_id"] == item_id), None)
-            if item is None:
-                raise DomainError(f"Item {item_id} not found")
-            variant = self._variant(item["product_id"], new_item_id)
-            if not variant["available"]:
-                raise DomainError(f"New item {new_item_id} not found or available")
-            diff_price += variant["price"] - item["price"]
+        diff_price, _ = self._price_difference(order, item_ids, new_item_ids, same_allowed=True)
         diff_price = round(diff_price, 2)
         method = self._payment_method(order["user_id"], payment_method_id)
         if method["source"] == "gift_card" and method["balance"] < diff_price:
@@ -374,18 +357,7 @@ class RetailEnv(Environment):
         self._count_check(order, item_ids, "{item_id} not found")
         if len(item_ids) != len(new_item_ids):
             raise DomainError("The number of items to be exchanged should match")
-        diff_price = 0.0
-        variant: dict = {}
-        for item_id, new_item_id in zip(item_ids, new_item_ids, strict=True):
-            if item_id == new_item_id:
-                raise DomainError("The new item id should be different from the old item id")
-            item = next((i for i in order["items"] if i["item_id"] == item_id), None)
-            if item is None:
-                raise DomainError(f"Item {item_id} not found")
-            variant = self._variant(item["product_id"], new_item_id)
-            if not variant["available"]:
-                raise DomainError(f"New item {new_item_id} not found or available")
-            diff_price += variant["price"] - item["price"]
+        diff_price, variant = self._price_difference(order, item_ids, new_item_ids, same_allowed=False)
         method = self._payment_method(order["user_id"], payment_method_id)
         if method["source"] == "gift_card" and method["balance"] < diff_price:
             raise DomainError("Insufficient gift card balance to pay for the new item")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from fcstudio.envs.loading import read_json
 
 
 @dataclass
@@ -100,12 +101,7 @@ def parse_task(obj: Any, index: int, where: str) -> GoldTask:
 
 def load_tasks(path: str | Path) -> list[GoldTask]:
     """Tasks from a tau2 tasks.json, a JSON list of tau-bench v1 tasks, or v1 trajectories (``info.task``)."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise TaskFileError(f"{path}: cannot be read: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise TaskFileError(f"{path}: not JSON: {exc}") from None
+    data = read_json(path, TaskFileError)
     if isinstance(data, dict) and isinstance(data.get("tasks"), list):
         data = data["tasks"]
     if not isinstance(data, list):

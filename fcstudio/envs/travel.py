@@ -11,20 +11,15 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from fcstudio.envs.base import DomainError, Environment, State, tool
 from fcstudio.envs.loading import load_state
+from fcstudio.envs.records import Record
 
 TODAY = "2026-11-24"
 Cabin = Literal["economy", "business", "first"]
 
 
-class _Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Airport(_Record):
+class Airport(Record):
     code: str
     name: str
     city: str
@@ -32,14 +27,14 @@ class Airport(_Record):
     lon: float
 
 
-class Place(_Record):
+class Place(Record):
     name: str
     city: str
     lat: float
     lon: float
 
 
-class Forecast(_Record):
+class Forecast(Record):
     location: str
     date: str
     temperature_c: float
@@ -47,7 +42,7 @@ class Forecast(_Record):
     precipitation_chance: float
 
 
-class Flight(_Record):
+class Flight(Record):
     flight_number: str
     origin: str
     destination: str
@@ -58,13 +53,13 @@ class Flight(_Record):
     seats: dict[Cabin, int]
 
 
-class PaymentMethod(_Record):
+class PaymentMethod(Record):
     id: str
     kind: Literal["credit_card", "travel_credit"]
     balance: float | None = None
 
 
-class Booking(_Record):
+class Booking(Record):
     booking_id: str
     flight_number: str
     date: str
@@ -76,7 +71,7 @@ class Booking(_Record):
     status: Literal["confirmed", "cancelled"]
 
 
-class Event(_Record):
+class Event(Record):
     event_id: str
     title: str
     date: str
@@ -84,7 +79,7 @@ class Event(_Record):
     location: str
 
 
-class Route(_Record):
+class Route(Record):
     route_id: str
     destination: str
     distance: float | None
