@@ -106,6 +106,45 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        3,
+        "tool graph: nodes with stored positions, edges with evidence, build history",
+        [
+            """CREATE TABLE graph_builds (
+                id BIGINT PRIMARY KEY,
+                embedder VARCHAR NOT NULL,
+                threshold DOUBLE NOT NULL,
+                top_k INTEGER NOT NULL,
+                params JSON,
+                nodes INTEGER NOT NULL,
+                edges INTEGER NOT NULL,
+                seconds DOUBLE NOT NULL,
+                created_at TIMESTAMP NOT NULL DEFAULT now()
+            )""",
+            """CREATE TABLE graph_nodes (
+                tool_id VARCHAR PRIMARY KEY,
+                name VARCHAR NOT NULL,
+                dataset VARCHAR NOT NULL,
+                label VARCHAR NOT NULL,
+                x DOUBLE NOT NULL,
+                y DOUBLE NOT NULL,
+                degree INTEGER NOT NULL,
+                component INTEGER NOT NULL
+            )""",
+            """CREATE TABLE graph_edges (
+                src VARCHAR NOT NULL,
+                dst VARCHAR NOT NULL,
+                kind VARCHAR NOT NULL,
+                score DOUBLE NOT NULL,
+                method VARCHAR NOT NULL,
+                evidence JSON NOT NULL,
+                judge VARCHAR,
+                judge_reason VARCHAR
+            )""",
+            "CREATE INDEX graph_edges_src ON graph_edges (src)",
+            "CREATE INDEX graph_edges_dst ON graph_edges (dst)",
+        ],
+    ),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 COUNTED_TABLES = ("datasets", "imports", "tools", "trajectories", "tasks")

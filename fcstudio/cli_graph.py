@@ -1,0 +1,77 @@
+"""``python -m fcstudio graph ...``: build the tool graph into the workspace and summarise it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+from fcstudio.config import workspace_path
+from fcstudio.embed import make_embedder
+from fcstudio.graph import build_graph, default_threshold, graph_stats
+from fcstudio.store import Workspace
+
+graph_app = typer.Typer(
+    help="The tool graph: parameter-return, parameter-parameter and label edges.", no_args_is_help=True
+)
+err = Console(stderr=True, soft_wrap=True)
+WorkspaceOpt = Annotated[str | None, typer.Option("--workspace", "-w", help="Workspace file.")]
+
+
+@graph_app.command("build")
+def build_cmd(
+    workspace: WorkspaceOpt = None,
+    embedder: Annotated[
+        str, typer.Option(help="'tfidf' (offline) or 'openai:MODEL' (any OpenAI-compatible endpoint).")
+    ] = "tfidf",
+    base_url: Annotated[
+        str | None, typer.Option(help="Embeddings endpoint for openai:MODEL (else $OPENAI_BASE_URL).")
+    ] = None,
+    top_k: Annotated[int, typer.Option("--top-k", help="Best matches kept per field.")] = 5,
+    threshold: Annotated[
+        float | None, typer.Option(help="Cosine threshold (default 0.4 for tfidf, 0.82 for embeddings).")
+    ] = None,
+    label_top_k: Annotated[int, typer.Option(help="Same-label neighbours kept per tool.")] = 3,
+    dataset: Annotated[str | None, typer.Option(help="Only the tools of this dataset.")] = None,
+) -> None:
+    """Build (or rebuild) the graph over the workspace's tools."""
+    try:
+        emb = make_embedder(embedder, base_url)
+    except ValueError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    cut = default_threshold(emb.name) if threshold is None else threshold
+    with (
+        Workspace(workspace_path(workspace)).connect() as con,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as bar,
+    ):
+        job = bar.add_task("building graph", total=1.0)
+        summary = build_graph(
+            con,
+            emb,
+            threshold=cut,
+            top_k=top_k,
+            label_top_k=label_top_k,
+            dataset=dataset,
+            progress=lambda f, label: bar.update(job, completed=f, description=label),
+        )
+    sys.stdout.write(json.dumps(summary) + "\n")
+
+
+@graph_app.command("stats")
+def stats_cmd(workspace: WorkspaceOpt = None) -> None:
+    """Nodes, edges by kind, components and degree distribution (JSON)."""
+    with Workspace(workspace_path(workspace)).connect() as con:
+        sys.stdout.write(json.dumps(graph_stats(con), indent=2) + "\n")

@@ -1,0 +1,98 @@
+"""Text embedders for tool fields: an offline TF-IDF default and any OpenAI-compatible embeddings endpoint.
+
+Every embedder returns L2-normalised rows, so a dot product is a cosine similarity.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Protocol
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+Matrix = np.ndarray | sparse.csr_matrix
+
+
+def split_identifier(text: str) -> str:
+    """``getAirportSymbol_byCity2`` -> ``get airport symbol by city 2`` (so names and prose share words)."""
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
+    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", text)
+    text = re.sub(r"[_\-./]+", " ", text)
+    text = re.sub(r"(\d+)", r" \1 ", text)
+    return " ".join(text.lower().split())
+
+
+class Embedder(Protocol):
+    name: str
+
+    def encode(self, texts: list[str]) -> Matrix: ...
+
+
+class TfidfEmbedder:
+    """Word and character n-gram TF-IDF over split identifiers and descriptions; no network, no model.
+
+    Character n-grams give related words a partial match (``location`` / ``destination``,
+    ``airport_symbol`` / ``airport code``) that whole-word TF-IDF would miss.
+    """
+
+    name = "tfidf"
+
+    def __init__(self, char_weight: float = 0.6, max_features: int = 200_000):
+        self.char_weight = char_weight
+        self.max_features = max_features
+
+    def encode(self, texts: list[str]) -> sparse.csr_matrix:
+        prepared = [split_identifier(t) for t in texts]
+        words = TfidfVectorizer(
+            token_pattern=r"(?u)\b[a-z][a-z0-9]+\b",
+            sublinear_tf=True,
+            min_df=1,
+            max_features=self.max_features,
+            stop_words="english",
+        )
+        chars = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, max_features=self.max_features
+        )
+        try:
+            w = words.fit_transform(prepared)
+        except ValueError:  # no word at all (e.g. only stop words)
+            w = sparse.csr_matrix((len(prepared), 1))
+        c = chars.fit_transform(prepared)
+        combined = sparse.hstack([w * (1 - self.char_weight) ** 0.5, c * self.char_weight**0.5]).tocsr()
+        return normalize(combined.astype(np.float32), norm="l2", copy=False)
+
+
+class OpenAIEmbedder:
+    """Any OpenAI-compatible ``/embeddings`` endpoint (OpenAI, vLLM, Ollama, llama.cpp, LM Studio)."""
+
+    def __init__(self, model: str, base_url: str | None = None, api_key_env: str = "OPENAI_API_KEY", batch: int = 256):
+        self.model = model
+        self.name = f"openai:{model}"
+        self.base_url = base_url or os.environ.get("OPENAI_BASE_URL")
+        self.api_key_env = api_key_env
+        self.batch = batch
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        from openai import OpenAI
+
+        client = OpenAI(base_url=self.base_url, api_key=os.environ.get(self.api_key_env, "not-needed"))
+        rows: list[list[float]] = []
+        for start in range(0, len(texts), self.batch):
+            chunk = [t or " " for t in texts[start : start + self.batch]]
+            response = client.embeddings.create(model=self.model, input=chunk)
+            rows.extend(item.embedding for item in sorted(response.data, key=lambda d: d.index))
+        matrix = np.asarray(rows, dtype=np.float32)
+        return normalize(matrix, norm="l2", copy=False)
+
+
+def make_embedder(spec: str, base_url: str | None = None) -> Embedder:
+    """``tfidf`` or ``openai:MODEL``."""
+    if spec == "tfidf":
+        return TfidfEmbedder()
+    if spec.startswith("openai:") and len(spec) > len("openai:"):
+        return OpenAIEmbedder(spec.split(":", 1)[1], base_url=base_url)
+    raise ValueError(f"unknown embedder {spec!r}: use 'tfidf' or 'openai:MODEL'")

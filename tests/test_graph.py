@@ -1,0 +1,142 @@
+"""The tool graph: similarity edges with evidence on the demo catalogue, storage, stats and the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from conftest import run_cli
+from fcstudio.demo import build_demo
+from fcstudio.embed import TfidfEmbedder, make_embedder, split_identifier
+from fcstudio.graph import build_graph, graph_stats, load_graph, similar_pairs, tool_edges, tool_fields
+from fcstudio.store import Workspace, rows
+
+
+@pytest.fixture(scope="module")
+def demo_graph(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    ws = Workspace(tmp_path_factory.mktemp("graph") / "ws.duckdb")
+    with ws.connect() as con:
+        build_demo(con)
+        build_graph(con, TfidfEmbedder(), threshold=0.4, top_k=5)
+    return ws
+
+
+def _ids(ws: Workspace) -> dict[str, str]:
+    with ws.connect() as con:
+        return {r["name"]: r["id"] for r in rows(con, "SELECT id, name FROM tools")}
+
+
+def test_split_identifier() -> None:
+    assert split_identifier("getAirportSymbol_byCity2") == "get airport symbol by city 2"
+    assert split_identifier("HTTPServer.start") == "http server start"
+
+
+def test_check_calendar_returns_a_location_that_feeds_navigate(demo_graph: Workspace) -> None:
+    ids = _ids(demo_graph)
+    with demo_graph.connect() as con:
+        edges = tool_edges(con, ids["check_calendar"])
+    feed = [
+        e
+        for e in edges
+        if e["kind"] == "dependency" and e["src_name"] == "check_calendar" and e["dst_name"] == "navigate"
+    ]
+    assert feed, "parameter-return similarity should link check_calendar to navigate"
+    assert {"from": "returns.events[].location", "to": "param location"} == {
+        k: feed[0]["evidence"][0][k] for k in ("from", "to")
+    }
+    assert feed[0]["score"] >= 0.4 and feed[0]["method"] == "tfidf>=0.4"
+
+
+def test_location_and_destination_parameters_are_linked(demo_graph: Workspace) -> None:
+    ids = _ids(demo_graph)
+    with demo_graph.connect() as con:
+        edges = tool_edges(con, ids["set_navigation"])
+    linked = [
+        e for e in edges if e["kind"] == "param" and {e["src_name"], e["dst_name"]} == {"set_navigation", "navigate"}
+    ]
+    assert linked
+    evidence = {(ev["from"], ev["to"]) for ev in linked[0]["evidence"]}
+    assert ("param location", "param destination") in evidence or ("param destination", "param location") in evidence
+
+
+def test_every_edge_keeps_its_evidence_and_no_self_loops(demo_graph: Workspace) -> None:
+    with demo_graph.connect() as con:
+        edges = rows(con, "SELECT src, dst, kind, score, method, evidence FROM graph_edges")
+        stats = graph_stats(con)
+        g = load_graph(con)
+    assert edges and all(e["src"] != e["dst"] for e in edges)
+    for e in edges:
+        evidence = json.loads(e["evidence"])
+        assert evidence and all("score" in ev for ev in evidence)
+        if e["kind"] == "label":
+            assert all("label" in ev for ev in evidence)
+        else:
+            assert e["score"] >= 0.4 and all({"from", "to"} <= set(ev) for ev in evidence)
+    assert stats["nodes"] == 30 and stats["edges"] == len(edges)
+    assert sum(stats["edges_by_kind"].values()) == len(edges)
+    assert sum(stats["degree_distribution"].values()) == 30
+    assert g.number_of_nodes() == 30
+    # dependency edges are directed; param/label edges are usable both ways for walks
+    dep = next(e for e in edges if e["kind"] == "dependency")
+    assert g.has_edge(dep["src"], dep["dst"])
+
+
+def test_rebuild_replaces_the_graph_and_positions_are_stored(demo_graph: Workspace) -> None:
+    with demo_graph.connect() as con:
+        strict = build_graph(con, TfidfEmbedder(), threshold=0.9, top_k=2)
+        nodes = rows(con, "SELECT x, y FROM graph_nodes")
+        n_edges = len(rows(con, "SELECT 1 FROM graph_edges"))
+        loose = build_graph(con, TfidfEmbedder(), threshold=0.4, top_k=5)
+    assert n_edges == strict["edges"] < loose["edges"]
+    assert len(nodes) == 30 and len({(round(n["x"], 6), round(n["y"], 6)) for n in nodes}) > 20
+
+
+def test_similar_pairs_threshold_top_k_and_owner_exclusion() -> None:
+    a = sparse.csr_matrix(np.array([[1.0, 0.0], [0.6, 0.8]], dtype=np.float32))
+    b = sparse.csr_matrix(np.array([[1.0, 0.0], [0.0, 1.0], [0.8, 0.6]], dtype=np.float32))
+    got = sorted(similar_pairs(a, b, np.array([0, 1]), np.array([0, 2, 3]), threshold=0.5, top_k=2))
+    # row 0 may not match column 0 (same owner); row 1 keeps its two best above 0.5
+    assert got == [(0, 2, pytest.approx(0.8)), (1, 1, pytest.approx(0.8)), (1, 2, pytest.approx(0.96))]
+
+
+def test_fields_follow_toolflow_encoding() -> None:
+    tools = [
+        {
+            "parameters": {"properties": {"city": {"description": "City name"}}},
+            "returns": {
+                "properties": {
+                    "items": {"type": "array", "items": {"properties": {"location": {"description": "Where"}}}}
+                }
+            },
+        }
+    ]
+    fields = tool_fields(tools)
+    assert [(f.kind, f.path, f.text) for f in fields] == [
+        ("param", "city", "city: City name"),
+        ("return", "items", "items: "),
+        ("return", "items[].location", "location: Where"),
+    ]
+
+
+def test_embedder_spec() -> None:
+    assert make_embedder("tfidf").name == "tfidf"
+    assert make_embedder("openai:text-embedding-3-small").name == "openai:text-embedding-3-small"
+    with pytest.raises(ValueError, match="unknown embedder"):
+        make_embedder("word2vec")
+
+
+def test_cli_graph_build_and_stats(tmp_path: Path) -> None:
+    ws = tmp_path / "w.duckdb"
+    assert run_cli("init", "--demo", workspace=ws).returncode == 0
+    built = run_cli("graph", "build", "--top-k", "3", workspace=ws)
+    assert built.returncode == 0, built.stderr
+    summary = json.loads(built.stdout)
+    assert summary["nodes"] == 30 and summary["edges"] > 0
+    stats = json.loads(run_cli("graph", "stats", workspace=ws).stdout)
+    assert stats["build"]["top_k"] == 3 and stats["build"]["threshold"] == 0.4 and stats["edges"] == summary["edges"]
+    bad = run_cli("graph", "build", "--embedder", "magic", workspace=ws)
+    assert bad.returncode == 2 and "unknown embedder" in bad.stderr
