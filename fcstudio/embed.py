@@ -41,9 +41,12 @@ class TfidfEmbedder:
 
     name = "tfidf"
 
-    def __init__(self, char_weight: float = 0.6, max_features: int = 200_000):
+    def __init__(self, char_weight: float = 0.6, max_features: int = 200_000, char_max_df: float = 0.2):
         self.char_weight = char_weight
         self.max_features = max_features
+        # n-grams found in more than this share of the fields ("ion", " th") carry little meaning but make
+        # every pair of fields overlap; dropping them keeps the similarity products sparse.
+        self.char_max_df = char_max_df
 
     def encode(self, texts: list[str]) -> sparse.csr_matrix:
         prepared = [split_identifier(t) for t in texts]
@@ -55,7 +58,11 @@ class TfidfEmbedder:
             stop_words="english",
         )
         chars = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, max_features=self.max_features
+            analyzer="char_wb",
+            ngram_range=(3, 5),
+            sublinear_tf=True,
+            max_features=self.max_features,
+            max_df=self.char_max_df,
         )
         try:
             w = words.fit_transform(prepared)

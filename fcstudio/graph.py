@@ -83,23 +83,44 @@ def tool_fields(tools: list[dict[str, Any]]) -> list[ToolField]:
     return out
 
 
+def _top_per_row(r: np.ndarray, c: np.ndarray, scores: np.ndarray, top_k: int) -> np.ndarray:
+    """Indices of the best ``top_k`` entries of each row among (r, c, score) candidates."""
+    order = np.lexsort((-scores, r))
+    r = r[order]
+    first = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
+    rank = np.arange(len(r)) - np.repeat(first, np.diff(np.r_[first, len(r)]))
+    return order[rank < top_k]
+
+
 def similar_pairs(
-    a: Matrix, b: Matrix, owner_a: np.ndarray, owner_b: np.ndarray, threshold: float, top_k: int, block: int = 1024
+    a: Matrix, b: Matrix, owner_a: np.ndarray, owner_b: np.ndarray, threshold: float, top_k: int, block: int = 4096
 ) -> Iterator[tuple[int, int, float]]:
-    """(i, j, score) with score >= threshold, the top_k per row of ``a``, never two fields of one tool."""
-    bt = b.T.tocsc() if sparse.issparse(b) else b.T
+    """(i, j, score) with score >= threshold, the top_k per row of ``a``, never two fields of one tool.
+
+    Sparse inputs stay sparse (only the stored similarities are looked at); candidates are thresholded
+    before the per-row top-k, so the sort sees only the few pairs that can become edges.
+    """
+    is_sparse = sparse.issparse(a)
+    bt = b.T.tocsc() if is_sparse else b.T
     for start in range(0, a.shape[0], block):
         stop = min(start + block, a.shape[0])
         sims = a[start:stop] @ bt
-        sims = sims.toarray() if sparse.issparse(sims) else np.asarray(sims)
-        sims[owner_a[start:stop, None] == owner_b[None, :]] = -np.inf
-        k = min(top_k, sims.shape[1])
-        if k <= 0:
+        if is_sparse:
+            sims = sparse.csr_matrix(sims)
+            r = np.repeat(np.arange(sims.shape[0]), np.diff(sims.indptr))
+            c, scores = sims.indices, sims.data
+            hit = scores >= threshold
+            r, c, scores = r[hit], c[hit], scores[hit]
+        else:
+            sims = np.asarray(sims)
+            r, c = np.nonzero(sims >= threshold)
+            scores = sims[r, c]
+        keep = owner_a[start + r] != owner_b[c]
+        r, c, scores = r[keep], c[keep], scores[keep]
+        if not len(r):
             continue
-        best = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        scores = np.take_along_axis(sims, best, axis=1)
-        for r, c in zip(*np.nonzero(np.isfinite(scores) & (scores >= threshold)), strict=True):
-            yield start + int(r), int(best[r, c]), float(scores[r, c])
+        for i in _top_per_row(r, c, scores, top_k):
+            yield start + int(r[i]), int(c[i]), float(scores[i])
 
 
 def _add(
@@ -187,7 +208,7 @@ def build_edges(
             continue
         group = tool_vecs[members]
         owners = np.arange(len(members))
-        for i, j, s in similar_pairs(group, group, owners, owners, -1.0, label_top_k):
+        for i, j, s in similar_pairs(group, group, owners, owners, 1e-6, label_top_k):
             a, b = sorted((ids[members[i]], ids[members[j]]))
             _add(edges, a, b, "label", s, "label+similarity", {"label": label, "score": round(s, 4)})
     say(0.9, "layout")
