@@ -20,7 +20,7 @@ from rich.table import Table
 
 from fcstudio import store
 from fcstudio.cli_env import env_app
-from fcstudio.cli_graph import graph_app
+from fcstudio.cli_graph import graph_app, paths_app
 from fcstudio.config import workspace_path
 from fcstudio.formats import IMPORTERS, FormatError
 from fcstudio.ingest import import_files
@@ -33,6 +33,7 @@ tools_app = typer.Typer(help="Browse and edit the tool catalogue.", no_args_is_h
 app.add_typer(tools_app, name="tools")
 app.add_typer(env_app, name="env")
 app.add_typer(graph_app, name="graph")
+app.add_typer(paths_app, name="paths")
 
 # soft_wrap: messages naming PATH:LINE must stay on one line for people and scripts that grep them.
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)

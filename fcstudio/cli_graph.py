@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from fcstudio.config import workspace_path
 from fcstudio.embed import make_embedder
 from fcstudio.graph import build_graph, default_threshold, graph_stats
+from fcstudio.path_store import OPS, get_path, sample_paths
 from fcstudio.store import Workspace
 
 graph_app = typer.Typer(
@@ -75,3 +76,49 @@ def stats_cmd(workspace: WorkspaceOpt = None) -> None:
     """Nodes, edges by kind, components and degree distribution (JSON)."""
     with Workspace(workspace_path(workspace)).connect() as con:
         sys.stdout.write(json.dumps(graph_stats(con), indent=2) + "\n")
+
+
+paths_app = typer.Typer(
+    help="Function signature paths (FSP): sample on the graph, reshape with MAGNET's operations.", no_args_is_help=True
+)
+
+
+@paths_app.command("sample")
+def sample_cmd(
+    workspace: WorkspaceOpt = None,
+    n: Annotated[int, typer.Option("--n", help="How many paths to sample.")] = 10,
+    steps: Annotated[int, typer.Option("--steps", help="Random-walk steps (turns - 1).")] = 3,
+    ops: Annotated[str, typer.Option("--ops", help=f"Comma-separated, from: {', '.join(OPS)}.")] = "merge,insert,split",
+    merge_p: Annotated[float, typer.Option("--merge-p", help="Probability of joining two consecutive turns.")] = 0.3,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    start: Annotated[str | None, typer.Option("--start", help="Start tool id (default: random).")] = None,
+    label: Annotated[str | None, typer.Option("--label", help="Only start from tools with this label.")] = None,
+) -> None:
+    """Sample paths and store them; prints the new path ids (split copies follow their parent)."""
+    with Workspace(workspace_path(workspace)).connect() as con:
+        try:
+            ids = sample_paths(
+                con,
+                n=n,
+                steps=steps,
+                ops=[o.strip() for o in ops.split(",") if o.strip()],
+                merge_p=merge_p,
+                seed=seed,
+                start=start,
+                label=label,
+            )
+        except ValueError as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(1) from None
+    sys.stdout.write(json.dumps({"paths": ids}) + "\n")
+
+
+@paths_app.command("show")
+def show_cmd(path_id: Annotated[int, typer.Argument(metavar="PATH_ID")], workspace: WorkspaceOpt = None) -> None:
+    """One path as JSON (turns, calls, argument sources, provenance)."""
+    with Workspace(workspace_path(workspace)).connect() as con:
+        found = get_path(con, path_id)
+    if found is None:
+        err.print(f"error: no path {path_id}", markup=False)
+        raise typer.Exit(1)
+    sys.stdout.write(json.dumps({**found, "fsp": found["fsp"].model_dump()}, indent=2, default=str) + "\n")

@@ -145,6 +145,32 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             "CREATE INDEX graph_edges_dst ON graph_edges (dst)",
         ],
     ),
+    (
+        4,
+        "function signature paths with version history",
+        [
+            "CREATE SEQUENCE fsp_seq START 1",
+            """CREATE TABLE fsp_paths (
+                id BIGINT PRIMARY KEY,
+                fsp JSON NOT NULL,
+                version INTEGER NOT NULL DEFAULT 1,
+                parent_id BIGINT,
+                seed BIGINT,
+                ops VARCHAR[] NOT NULL,
+                n_turns INTEGER NOT NULL,
+                n_calls INTEGER NOT NULL,
+                created_at TIMESTAMP NOT NULL DEFAULT now(),
+                updated_at TIMESTAMP
+            )""",
+            """CREATE TABLE fsp_versions (
+                path_id BIGINT NOT NULL,
+                version INTEGER NOT NULL,
+                fsp JSON NOT NULL,
+                note VARCHAR,
+                saved_at TIMESTAMP NOT NULL DEFAULT now()
+            )""",
+        ],
+    ),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 COUNTED_TABLES = ("datasets", "imports", "tools", "trajectories", "tasks")

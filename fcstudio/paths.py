@@ -1,0 +1,279 @@
+"""Function signature paths (FSP, MAGNET): turns of function calls with where each argument comes from,
+sampled by random walks on the tool graph and reshaped by MAGNET's operations.
+
+Every operation is a pure function ``FSP -> FSP`` (the input is never changed) that validates its
+result and appends a record of what it did to the path's provenance:
+- ``merge``: consecutive turns joined into one turn of parallel calls, each join with probability p;
+- ``insert``: a producer whose output a call needs is added, nested in the same turn or as an earlier turn
+  (a long dependency);
+- ``split``: a copy gains a turn where a required argument is withheld until the user supplies it
+  (*miss param*), or where the needed function is not offered yet (*miss func*);
+- ``long_context``: BFCL's augmentation, many distracting tools offered and long tool outputs asked for.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from typing import Any, Literal
+
+import networkx as nx
+from pydantic import BaseModel, Field
+
+SourceKind = Literal["user", "output", "withheld"]
+TurnKind = Literal["normal", "miss_param", "miss_func"]
+
+
+class ArgSource(BaseModel):
+    """Where an argument's value comes from: the user, an earlier call's output, or held back."""
+
+    kind: SourceKind = "user"
+    turn: int | None = None  # for "output": the producing call's turn and position
+    call: int | None = None
+    field: str | None = None
+
+
+class Call(BaseModel):
+    tool_id: str
+    name: str
+    args: dict[str, ArgSource] = Field(default_factory=dict)
+
+
+class Turn(BaseModel):
+    calls: list[Call] = Field(default_factory=list)
+    kind: TurnKind = "normal"
+    note: str = ""
+
+
+class FSP(BaseModel):
+    turns: list[Turn] = Field(default_factory=list)
+    removed_tools: list[str] = Field(default_factory=list, description="tools not offered (miss func)")
+    distractor_tools: list[str] = Field(default_factory=list, description="extra tools offered (long context)")
+    long_outputs: bool = False
+    provenance: list[dict[str, Any]] = Field(default_factory=list)
+
+    def calls(self) -> list[tuple[int, int, Call]]:
+        return [(t, c, call) for t, turn in enumerate(self.turns) for c, call in enumerate(turn.calls)]
+
+
+class PathError(ValueError):
+    """An FSP that breaks a rule (an argument fed by a later call, an unknown tool, ...)."""
+
+
+def validate(fsp: FSP, known_tools: set[str] | None = None) -> list[str]:
+    """Human-readable problems; an empty list means the path is consistent."""
+    problems = []
+    for t, c, call in fsp.calls():
+        where = f"turn {t} call {c} ({call.name})"
+        if known_tools is not None and call.tool_id not in known_tools:
+            problems.append(f"{where}: unknown tool {call.tool_id}")
+        for arg, src in call.args.items():
+            if src.kind == "output":
+                if src.turn is None or src.call is None:
+                    problems.append(f"{where}: argument {arg} comes from an output but names no call")
+                elif (src.turn, src.call) >= (t, c):
+                    problems.append(f"{where}: argument {arg} comes from a call that is not earlier")
+                elif src.turn >= len(fsp.turns) or src.call >= len(fsp.turns[src.turn].calls):
+                    problems.append(f"{where}: argument {arg} comes from a call that does not exist")
+            if src.kind == "withheld" and fsp.turns[t].kind != "miss_param":
+                problems.append(f"{where}: argument {arg} is withheld outside a miss-param turn")
+        if call.tool_id in fsp.removed_tools and fsp.turns[t].kind != "miss_func":
+            later = any(turn.kind == "miss_func" for turn in fsp.turns[:t])
+            if not later:
+                problems.append(f"{where}: calls a removed tool before any miss-func turn")
+    if not fsp.turns:
+        problems.append("the path has no turn")
+    return problems
+
+
+def _checked(fsp: FSP, record: dict[str, Any]) -> FSP:
+    fsp.provenance.append(record)
+    problems = validate(fsp)
+    if problems:
+        raise PathError("; ".join(problems))
+    return fsp
+
+
+def _call(g: nx.MultiDiGraph, tool_id: str, required: dict[str, list[str]]) -> Call:
+    return Call(
+        tool_id=tool_id,
+        name=g.nodes[tool_id].get("name", tool_id),
+        args={p: ArgSource() for p in required.get(tool_id, [])},
+    )
+
+
+def _feeding(g: nx.MultiDiGraph, src: str, dst: str) -> tuple[str, str] | None:
+    """(return field, parameter) of the best dependency edge src -> dst."""
+    best = None
+    for data in (g.get_edge_data(src, dst) or {}).values():
+        if data.get("kind") == "dependency" and (best is None or data["score"] > best["score"]):
+            best = data
+    if best is None:
+        return None
+    ev = best["evidence"][0]
+    return ev["from"].removeprefix("returns."), ev["to"].removeprefix("param ")
+
+
+def dependency_successors(g: nx.MultiDiGraph, node: str) -> list[str]:
+    return sorted({v for _, v, d in g.out_edges(node, data=True) if d.get("kind") == "dependency" and v != node})
+
+
+def random_walk_path(
+    g: nx.MultiDiGraph,
+    required: dict[str, list[str]],
+    *,
+    steps: int,
+    rng: random.Random,
+    start: str | None = None,
+    label: str | None = None,
+) -> FSP:
+    """MAGNET's sampling: from a start node, ``steps`` moves uniform over outgoing dependency edges, one call per turn."""
+    nodes = [n for n in g.nodes if (label is None or g.nodes[n].get("label") == label)]
+    candidates = [n for n in nodes if dependency_successors(g, n)] or nodes
+    if not candidates:
+        raise PathError("the graph has no node to start from")
+    node = start if start is not None else rng.choice(sorted(candidates))
+    if node not in g:
+        raise PathError(f"unknown start tool {node}")
+    walk = [node]
+    for _ in range(steps):
+        nxt = dependency_successors(g, walk[-1])
+        if not nxt:
+            break
+        walk.append(rng.choice(nxt))
+    fsp = FSP()
+    for i, tool in enumerate(walk):
+        call = _call(g, tool, required)
+        if i:
+            link = _feeding(g, walk[i - 1], tool)
+            if link:
+                field, param = link
+                call.args[param] = ArgSource(kind="output", turn=i - 1, call=0, field=field)
+        fsp.turns.append(Turn(calls=[call]))
+    return _checked(fsp, {"op": "sample", "start": node, "steps": steps, "walk": walk, "label": label})
+
+
+def _renumber(fsp: FSP, mapping: dict[tuple[int, int], tuple[int, int]]) -> None:
+    for _, _, call in fsp.calls():
+        for src in call.args.values():
+            if src.kind == "output" and (src.turn, src.call) in mapping:
+                src.turn, src.call = mapping[(src.turn, src.call)]
+
+
+def merge(fsp: FSP, rng: random.Random, p: float = 0.3) -> FSP:
+    """Join each pair of consecutive turns with probability p into one turn of parallel calls.
+
+    A turn whose calls use an output of the previous turn is still merged (the calls become sequential
+    within one assistant turn), as in MAGNET; every call is kept, in order.
+    """
+    out = copy.deepcopy(fsp)
+    new_turns: list[Turn] = []
+    mapping: dict[tuple[int, int], tuple[int, int]] = {}
+    joined = []
+    for t, turn in enumerate(out.turns):
+        mergeable = new_turns and turn.kind == "normal" and new_turns[-1].kind == "normal" and rng.random() < p
+        if mergeable:
+            base = len(new_turns[-1].calls)
+            for c in range(len(turn.calls)):
+                mapping[(t, c)] = (len(new_turns) - 1, base + c)
+            new_turns[-1].calls.extend(turn.calls)
+            joined.append(t)
+        else:
+            for c in range(len(turn.calls)):
+                mapping[(t, c)] = (len(new_turns), c)
+            new_turns.append(turn)
+    out.turns = new_turns
+    _renumber(out, mapping)
+    return _checked(out, {"op": "merge", "p": p, "joined_turns": joined})
+
+
+def insert(
+    fsp: FSP, g: nx.MultiDiGraph, required: dict[str, list[str]], rng: random.Random, *, nested: bool = True
+) -> FSP:
+    """Add a producer whose output feeds an existing call: nested in the same turn, or as an earlier turn."""
+    out = copy.deepcopy(fsp)
+    options = []
+    for t, c, call in out.calls():
+        for producer in sorted({u for u, _, d in g.in_edges(call.tool_id, data=True) if d.get("kind") == "dependency"}):
+            link = _feeding(g, producer, call.tool_id)
+            if producer != call.tool_id and link and call.args.get(link[1], ArgSource()).kind == "user":
+                options.append((t, c, producer, link))
+    if not options:
+        return _checked(out, {"op": "insert", "nested": nested, "added": None, "reason": "no producer feeds any call"})
+    t, c, producer, (field, param) = rng.choice(options)
+    new_call = _call(g, producer, required)
+    if nested:
+        mapping = {(t, k): (t, k + 1) for k in range(c, len(out.turns[t].calls))}
+        _renumber(out, mapping)
+        out.turns[t].calls.insert(c, new_call)
+        out.turns[t].calls[c + 1].args[param] = ArgSource(kind="output", turn=t, call=c, field=field)
+        where = {"turn": t, "call": c}
+    else:
+        target = rng.randint(0, t)
+        mapping = {
+            (tt, k): (tt + 1, k) for tt in range(target, len(out.turns)) for k in range(len(out.turns[tt].calls))
+        }
+        _renumber(out, mapping)
+        out.turns.insert(target, Turn(calls=[new_call], note="inserted producer (long dependency)"))
+        out.turns[t + 1].calls[c].args[param] = ArgSource(kind="output", turn=target, call=0, field=field)
+        where = {"turn": target, "call": 0}
+    return _checked(
+        out, {"op": "insert", "nested": nested, "added": producer, "feeds": {"param": param, "field": field}, **where}
+    )
+
+
+def split(fsp: FSP, rng: random.Random, *, kind: Literal["miss_param", "miss_func"]) -> FSP:
+    """A copy with an extra turn: a withheld required argument (miss param) or a function not offered (miss func)."""
+    out = copy.deepcopy(fsp)
+
+    def self_contained(t: int, call: Call) -> bool:  # its inputs come from earlier turns, so it can stand alone
+        return all(s.kind != "output" or (s.turn is not None and s.turn < t) for s in call.args.values())
+
+    if kind == "miss_param":
+        options = [
+            (t, c, a)
+            for t, c, call in out.calls()
+            if out.turns[t].kind == "normal" and self_contained(t, call)
+            for a, s in call.args.items()
+            if s.kind == "user"
+        ]
+        if not options:
+            return _checked(
+                out, {"op": "split", "kind": kind, "at": None, "reason": "no user-given argument to withhold"}
+            )
+        t, c, arg = rng.choice(options)
+        asking = copy.deepcopy(out.turns[t].calls[c])
+        asking.args[arg] = ArgSource(kind="withheld")
+        mapping = {(tt, k): (tt + 1, k) for tt in range(t, len(out.turns)) for k in range(len(out.turns[tt].calls))}
+        _renumber(out, mapping)
+        out.turns.insert(
+            t, Turn(calls=[asking], kind="miss_param", note=f"{arg} withheld: the assistant must ask for it")
+        )
+        return _checked(out, {"op": "split", "kind": kind, "turn": t, "call": asking.name, "withheld": arg})
+    options = [(t, c) for t, c, call in out.calls() if out.turns[t].kind == "normal" and self_contained(t, call)]
+    if not options:
+        return _checked(out, {"op": "split", "kind": kind, "at": None, "reason": "no call"})
+    t, c = rng.choice(options)
+    missing = copy.deepcopy(out.turns[t].calls[c])
+    mapping = {(tt, k): (tt + 1, k) for tt in range(t, len(out.turns)) for k in range(len(out.turns[tt].calls))}
+    _renumber(out, mapping)
+    out.turns.insert(
+        t,
+        Turn(
+            calls=[missing], kind="miss_func", note=f"{missing.name} is not offered: the assistant must say it cannot"
+        ),
+    )
+    if missing.tool_id not in out.removed_tools:
+        out.removed_tools.append(missing.tool_id)
+    return _checked(out, {"op": "split", "kind": kind, "turn": t, "missing": missing.name})
+
+
+def long_context(fsp: FSP, distractors: list[str], rng: random.Random, n: int = 50) -> FSP:
+    """BFCL's long context: offer ``n`` distracting tools besides the path's, and ask for long tool outputs."""
+    out = copy.deepcopy(fsp)
+    used = {call.tool_id for _, _, call in out.calls()}
+    pool = sorted(set(distractors) - used - set(out.distractor_tools))
+    chosen = rng.sample(pool, min(n, len(pool)))
+    out.distractor_tools.extend(chosen)
+    out.long_outputs = True
+    return _checked(out, {"op": "long_context", "distractors": len(chosen)})

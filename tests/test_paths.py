@@ -1,0 +1,194 @@
+"""FSP sampling and MAGNET's operations: invariants (hypothesis), storage with versions, the CLI."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import run_cli
+from fcstudio.demo import build_demo
+from fcstudio.embed import TfidfEmbedder
+from fcstudio.graph import build_graph, load_graph
+from fcstudio.path_store import get_path, required_params, sample_paths, save_edit
+from fcstudio.paths import (
+    FSP,
+    ArgSource,
+    Call,
+    PathError,
+    Turn,
+    insert,
+    long_context,
+    merge,
+    random_walk_path,
+    split,
+    validate,
+)
+from fcstudio.store import EditConflict, Workspace
+
+
+@pytest.fixture(scope="module")
+def graph_env(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    ws = Workspace(tmp_path_factory.mktemp("paths") / "ws.duckdb")
+    with ws.connect() as con:
+        build_demo(con)
+        build_graph(con, TfidfEmbedder(), threshold=0.4, top_k=5)
+        return ws, load_graph(con), required_params(con)
+
+
+def _sample(graph_env, seed: int, steps: int = 3) -> FSP:  # type: ignore[no-untyped-def]
+    _, g, required = graph_env
+    return random_walk_path(g, required, steps=steps, rng=random.Random(seed))
+
+
+def _call_keys(fsp: FSP) -> list[tuple[str, tuple[str, ...]]]:
+    return [(call.tool_id, tuple(sorted(call.args))) for _, _, call in fsp.calls()]
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), p=st.floats(0, 1))
+def test_merge_keeps_every_call_in_order(graph_env, seed: int, p: float) -> None:  # type: ignore[no-untyped-def]
+    fsp = _sample(graph_env, seed)
+    merged = merge(fsp, random.Random(seed), p=p)
+    assert _call_keys(merged) == _call_keys(fsp)
+    assert len(merged.turns) <= len(fsp.turns)
+    assert validate(merged) == []
+    if p == 0:
+        assert len(merged.turns) == len(fsp.turns)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), nested=st.booleans())
+def test_insert_only_adds_producers_that_feed_a_call(graph_env, seed: int, nested: bool) -> None:  # type: ignore[no-untyped-def]
+    _, g, required = graph_env
+    fsp = _sample(graph_env, seed)
+    grown = insert(fsp, g, required, random.Random(seed), nested=nested)
+    record = grown.provenance[-1]
+    assert record["op"] == "insert"
+    if record["added"] is None:
+        assert _call_keys(grown) == _call_keys(fsp)
+        return
+    assert len(grown.calls()) == len(fsp.calls()) + 1
+    added_at = (record["turn"], record["call"])
+    consumers = [
+        (t, c, call)
+        for t, c, call in grown.calls()
+        for src in call.args.values()
+        if src.kind == "output" and (src.turn, src.call) == added_at
+    ]
+    assert consumers, "the inserted producer must feed some call"
+    producer = grown.turns[added_at[0]].calls[added_at[1]].tool_id
+    for _, _, consumer in consumers:
+        assert any(d["kind"] == "dependency" for d in (g.get_edge_data(producer, consumer.tool_id) or {}).values())
+    assert validate(grown) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), kind=st.sampled_from(["miss_param", "miss_func"]))
+def test_split_keeps_the_original_path_intact_in_its_copy(graph_env, seed: int, kind: str) -> None:  # type: ignore[no-untyped-def]
+    fsp = _sample(graph_env, seed)
+    before = fsp.model_dump_json()
+    copy_ = split(fsp, random.Random(seed), kind=kind)  # type: ignore[arg-type]
+    assert fsp.model_dump_json() == before  # the input is untouched
+    if copy_.provenance[-1].get("at", 0) is None:
+        return
+    extra = [t for t in copy_.turns if t.kind == kind]
+    assert len(extra) == 1
+    originals = [t for t in copy_.turns if t.kind == "normal"]
+    assert [[c.tool_id for c in t.calls] for t in originals] == [[c.tool_id for c in t.calls] for t in fsp.turns]
+    if kind == "miss_param":
+        assert any(s.kind == "withheld" for c in extra[0].calls for s in c.args.values())
+    else:
+        assert extra[0].calls[0].tool_id in copy_.removed_tools
+    assert validate(copy_) == []
+
+
+def test_walk_follows_dependency_edges_and_records_provenance(graph_env) -> None:  # type: ignore[no-untyped-def]
+    _, g, required = graph_env
+    start = next(n for n in g.nodes if g.nodes[n]["name"] == "check_calendar")
+    fsp = random_walk_path(g, required, steps=2, rng=random.Random(1), start=start)
+    walk = fsp.provenance[0]["walk"]
+    assert fsp.provenance[0] == {"op": "sample", "start": start, "steps": 2, "walk": walk, "label": None}
+    for a, b in itertools.pairwise(walk):
+        assert any(d["kind"] == "dependency" for d in g.get_edge_data(a, b).values())
+    assert [t.calls[0].tool_id for t in fsp.turns] == walk
+    second = fsp.turns[1].calls[0]
+    assert any(s.kind == "output" and s.turn == 0 for s in second.args.values())
+
+
+def test_validation_catches_broken_paths() -> None:
+    bad = FSP(turns=[Turn(calls=[Call(tool_id="a", name="a", args={"x": ArgSource(kind="output", turn=0, call=0)})])])
+    assert "not earlier" in validate(bad)[0]
+    withheld = FSP(turns=[Turn(calls=[Call(tool_id="a", name="a", args={"x": ArgSource(kind="withheld")})])])
+    assert "withheld outside a miss-param turn" in validate(withheld)[0]
+    assert validate(FSP()) == ["the path has no turn"]
+    assert "unknown tool" in validate(FSP(turns=[Turn(calls=[Call(tool_id="zz", name="zz")])]), {"a"})[0]
+
+
+def test_long_context_adds_distractors_not_on_the_path(graph_env) -> None:  # type: ignore[no-untyped-def]
+    _, g, _ = graph_env
+    fsp = _sample(graph_env, 3)
+    longer = long_context(fsp, sorted(g.nodes), random.Random(0), n=10)
+    used = {c.tool_id for _, _, c in fsp.calls()}
+    assert len(longer.distractor_tools) == 10 and not used & set(longer.distractor_tools) and longer.long_outputs
+
+
+def test_sampling_into_the_workspace_and_versioned_edits(graph_env) -> None:  # type: ignore[no-untyped-def]
+    ws, _, _ = graph_env
+    with ws.connect() as con:
+        ids = sample_paths(con, n=4, steps=2, ops=["merge", "insert", "split"], seed=5)
+        again = sample_paths(con, n=4, steps=2, ops=["merge", "insert", "split"], seed=5)
+        first = [get_path(con, i)["fsp"].model_dump(exclude={"provenance"}) for i in ids]
+        second = [get_path(con, i)["fsp"].model_dump(exclude={"provenance"}) for i in again]
+        assert first == second  # same seed, same paths
+        assert len(ids) == 8 and all(get_path(con, i)["fsp"].provenance[0]["op"] == "sample" for i in ids)
+        child = get_path(con, ids[1])
+        assert child["parent_id"] == ids[0] and child["ops"][-1] == "split"
+        path = get_path(con, ids[0])
+        edited = path["fsp"].model_copy(deep=True)
+        edited.turns.reverse()
+        assert save_edit(con, ids[0], edited, version=1, note="reordered") == 2
+        with pytest.raises(EditConflict):
+            save_edit(con, ids[0], edited, version=1)
+        with pytest.raises(ValueError, match="unknown operation"):
+            sample_paths(con, n=1, steps=1, ops=["teleport"])
+
+
+def test_no_graph_yet_is_a_clear_error(tmp_path: Path) -> None:
+    ws = tmp_path / "w.duckdb"
+    assert run_cli("init", "--demo", workspace=ws).returncode == 0
+    result = run_cli("paths", "sample", "--n", "2", workspace=ws)
+    assert result.returncode == 1 and "graph build" in result.stderr
+    assert run_cli("graph", "build", workspace=ws).returncode == 0
+    result = run_cli(
+        "paths",
+        "sample",
+        "--n",
+        "3",
+        "--steps",
+        "2",
+        "--ops",
+        "merge,insert,split",
+        "--merge-p",
+        "0.3",
+        "--seed",
+        "1",
+        workspace=ws,
+    )
+    assert result.returncode == 0, result.stderr
+    ids = json.loads(result.stdout)["paths"]
+    assert len(ids) == 6
+    shown = json.loads(run_cli("paths", "show", str(ids[0]), workspace=ws).stdout)
+    assert shown["fsp"]["turns"] and shown["fsp"]["provenance"][0]["op"] == "sample"
+
+
+def test_bad_start_tool() -> None:
+    import networkx as nx
+
+    with pytest.raises(PathError, match="no node"):
+        random_walk_path(nx.MultiDiGraph(), {}, steps=2, rng=random.Random(0))
