@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from fcstudio import store
+from fcstudio.cli_common import err, out, progress_bar
 from fcstudio.cli_env import env_app
 from fcstudio.cli_graph import graph_app, paths_app
 from fcstudio.config import workspace_path
@@ -35,9 +34,6 @@ app.add_typer(env_app, name="env")
 app.add_typer(graph_app, name="graph")
 app.add_typer(paths_app, name="paths")
 
-# soft_wrap: messages naming PATH:LINE must stay on one line for people and scripts that grep them.
-out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, soft_wrap=True)
 
 WorkspaceOpt = Annotated[
     str | None,
@@ -73,18 +69,6 @@ def _connect(ws: store.Workspace) -> Iterator[Any]:
         con.close()
 
 
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
-
-
 def _print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, default=str, ensure_ascii=False) + "\n")
 
@@ -98,7 +82,7 @@ def init(
     from fcstudio.demo import build_demo
 
     ws = _workspace(workspace)
-    with _connect(ws) as con, _progress() as bar:
+    with _connect(ws) as con, progress_bar() as bar:
         version = store.schema_version(con)
         if demo:
             task = bar.add_task("building demo", total=1.0)
@@ -145,7 +129,7 @@ def import_cmd(
         raise typer.Exit(2)
     ws = _workspace(workspace)
     try:
-        with _connect(ws) as con, _progress() as bar:
+        with _connect(ws) as con, progress_bar() as bar:
             task = bar.add_task("importing", total=1.0)
             results = import_files(
                 con,

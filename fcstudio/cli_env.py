@@ -8,16 +8,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
+from fcstudio.cli_common import err, progress_bar
 from fcstudio.envs.loading import StateError
 from fcstudio.envs.registry import DOMAINS, get_domain, open_env
 from fcstudio.envs.replay import replay_task, to_jsonl, validate
 from fcstudio.envs.tasks import TaskFileError, load_tasks
 
 env_app = typer.Typer(help="Executable domains: list tools, call one, replay gold actions.", no_args_is_help=True)
-err = Console(stderr=True, soft_wrap=True)
 
 DomainOpt = Annotated[str, typer.Option("--domain", "-d", help=f"One of: {', '.join(DOMAINS)}.")]
 DbOpt = Annotated[
@@ -84,14 +82,7 @@ def replay_cmd(
     sink = out.open("w") if out else sys.stdout
     flagged: list[tuple[str, list[str]]] = []
     try:
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        ) as bar:
+        with progress_bar() as bar:
             job = bar.add_task(f"replaying {domain}", total=len(gold))
             for task in gold:
                 line = replay_task(env, task)

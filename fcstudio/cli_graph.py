@@ -7,9 +7,8 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+from fcstudio.cli_common import err, progress_bar
 from fcstudio.config import workspace_path
 from fcstudio.embed import make_embedder
 from fcstudio.graph import build_graph, default_threshold, graph_stats
@@ -19,7 +18,6 @@ from fcstudio.store import Workspace
 graph_app = typer.Typer(
     help="The tool graph: parameter-return, parameter-parameter and label edges.", no_args_is_help=True
 )
-err = Console(stderr=True, soft_wrap=True)
 WorkspaceOpt = Annotated[str | None, typer.Option("--workspace", "-w", help="Workspace file.")]
 
 
@@ -48,15 +46,7 @@ def build_cmd(
     cut = default_threshold(emb.name) if threshold is None else threshold
     with (
         Workspace(workspace_path(workspace)).connect() as con,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TaskProgressColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        ) as bar,
+        progress_bar() as bar,
     ):
         job = bar.add_task("building graph", total=1.0)
         summary = build_graph(
