@@ -62,13 +62,16 @@ class TfidfEmbedder:
             ngram_range=(3, 5),
             sublinear_tf=True,
             max_features=self.max_features,
-            max_df=self.char_max_df,
+            max_df=self.char_max_df if len(prepared) * self.char_max_df >= 2 else 1.0,
         )
         try:
             w = words.fit_transform(prepared)
         except ValueError:  # no word at all (e.g. only stop words)
             w = sparse.csr_matrix((len(prepared), 1))
-        c = chars.fit_transform(prepared)
+        try:
+            c = chars.fit_transform(prepared)
+        except ValueError:  # nothing left after pruning (tiny or empty texts)
+            c = sparse.csr_matrix((len(prepared), 1))
         combined = sparse.hstack([w * (1 - self.char_weight) ** 0.5, c * self.char_weight**0.5]).tocsr()
         return normalize(combined.astype(np.float32), norm="l2", copy=False)
 

@@ -381,3 +381,75 @@ def tool_edges(con: duckdb.DuckDBPyConnection, tool_id: str) -> list[dict[str, A
     for e in found:
         e["evidence"] = json.loads(e["evidence"])
     return found
+
+
+def neighbourhood(
+    con: duckdb.DuckDBPyConnection,
+    tool_id: str,
+    *,
+    depth: int = 1,
+    max_nodes: int = 100,
+    kinds: tuple[str, ...] = EDGE_KINDS,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Breadth-first neighbourhood of a tool, at most ``max_nodes`` nodes (strongest edges first), and the
+    edges among them; never more than asked for goes to the browser."""
+    if not kinds:
+        return [], []
+    placeholders = ", ".join("?" for _ in kinds)
+    seen = [tool_id]
+    frontier = [tool_id]
+    for _ in range(max(depth, 0)):
+        if not frontier or len(seen) >= max_nodes:
+            break
+        marks = ", ".join("?" for _ in frontier)
+        found = run(
+            con,
+            f"""SELECT other, max(score) AS best FROM (
+                    SELECT dst AS other, score FROM graph_edges WHERE src IN ({marks}) AND kind IN ({placeholders})
+                    UNION ALL
+                    SELECT src AS other, score FROM graph_edges WHERE dst IN ({marks}) AND kind IN ({placeholders})
+                ) GROUP BY other ORDER BY best DESC, other""",
+            [*frontier, *kinds, *frontier, *kinds],
+        )
+        known = set(seen)
+        frontier = []
+        for other, _ in found:
+            if other not in known and len(seen) < max_nodes:
+                seen.append(other)
+                known.add(other)
+                frontier.append(other)
+    marks = ", ".join("?" for _ in seen)
+    nodes = rows(
+        con,
+        f"""SELECT n.tool_id, n.name, n.label, n.x, n.y, n.degree, t.description FROM graph_nodes n
+            JOIN tools t ON t.id = n.tool_id WHERE n.tool_id IN ({marks})""",
+        seen,
+    )
+    edges = rows(
+        con,
+        f"""SELECT src, dst, kind, score, evidence FROM graph_edges
+            WHERE src IN ({marks}) AND dst IN ({marks}) AND kind IN ({placeholders}) ORDER BY score DESC""",
+        [*seen, *seen, *kinds],
+    )
+    for e in edges:
+        e["evidence"] = json.loads(e["evidence"])
+    order = {t: i for i, t in enumerate(seen)}
+    return sorted(nodes, key=lambda n: order[n["tool_id"]]), edges
+
+
+def overview(
+    con: duckdb.DuckDBPyConnection, *, kinds: tuple[str, ...] = EDGE_KINDS, max_edges: int = 20_000
+) -> tuple[list[dict[str, Any]], list[tuple[float, float, float, float]]]:
+    """Every node with its stored position, and the ``max_edges`` strongest edges as coordinate pairs."""
+    nodes = rows(con, "SELECT tool_id, name, label, dataset, x, y, degree, component FROM graph_nodes")
+    if not kinds:
+        return nodes, []
+    placeholders = ", ".join("?" for _ in kinds)
+    segments = run(
+        con,
+        f"""SELECT s.x, s.y, d.x, d.y FROM (
+                SELECT src, dst FROM graph_edges WHERE kind IN ({placeholders}) ORDER BY score DESC LIMIT ?
+            ) e JOIN graph_nodes s ON s.tool_id = e.src JOIN graph_nodes d ON d.tool_id = e.dst""",
+        [*kinds, max_edges],
+    )
+    return nodes, segments

@@ -251,3 +251,72 @@ def test_tasks_page_gold_replay_shows_the_state_diff(app: App, page, tmp_path: P
     page.get_by_text(re.compile(r"added · calendar/ev\d+")).first.wait_for()
     _assert_no_exception(page)
     page.screenshot(path=str(tmp_path / "tasks.png"), full_page=True)
+
+
+def test_graph_page_neighbourhood_draws_the_chosen_nodes_and_escapes_text(app: App, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.goto(app.url)  # the first visit builds the demo workspace
+    _settle(page)
+    evil = tmp_path / "evil_tools.json"
+    evil.write_text(
+        json.dumps(
+            [
+                {
+                    "name": "get_event_location",
+                    "description": 'Where the event takes place <script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">',
+                    "parameters": {
+                        "type": "object",
+                        "properties": {"date": {"type": "string", "description": "Day to look at, YYYY-MM-DD."}},
+                    },
+                    "returns": {
+                        "type": "object",
+                        "properties": {"location": {"type": "string", "description": "Address or place to go to."}},
+                    },
+                }
+            ]
+        )
+    )
+    assert run_cli("import", "openai-tools", str(evil), "--dataset", "demo", workspace=app.workspace).returncode == 0
+    built = run_cli("graph", "build", workspace=app.workspace)
+    assert built.returncode == 0, built.stderr
+    page.goto(f"{app.url}/graph")
+    _settle(page)
+    page.get_by_role("tab", name="Neighbourhood").click()
+    box = page.get_by_role("textbox", name="Find a tool")
+    box.fill("get_event_location")
+    box.press("Enter")
+    _settle(page)
+    page.get_by_text(re.compile(r"\d+ tools and \d+ edges \(at most 40 tools")).wait_for(timeout=30_000)
+    caption = page.get_by_text(re.compile(r"\d+ tools and \d+ edges")).inner_text()
+    expected_nodes = int(caption.split()[0])
+    assert 2 <= expected_nodes <= 40
+    frame = page.frame_locator("iframe").first
+    frame.locator("canvas").first.wait_for(timeout=30_000)
+    handle = page.locator("iframe").first.element_handle()
+    content = handle.content_frame()
+    assert content is not None
+    content.wait_for_function(
+        "() => typeof network !== 'undefined' && network.body.data.nodes.length > 0", timeout=30_000
+    )
+    assert content.evaluate("() => network.body.data.nodes.length") == expected_nodes
+    # hover and click the centre tool
+    frame.locator("canvas").first.scroll_into_view_if_needed()
+    content.evaluate("() => network.fit({animation: false})")
+    page.wait_for_timeout(300)
+    pos = content.evaluate(
+        "() => { const ids = network.body.data.nodes.getIds(); const p = network.getPositions([ids[0]])[ids[0]]; return network.canvasToDOM(p); }"
+    )
+    box_rect = frame.locator("canvas").first.bounding_box()  # page coordinates of the vis.js canvas
+    page.mouse.move(box_rect["x"] + pos["x"], box_rect["y"] + pos["y"])
+    page.mouse.click(box_rect["x"] + pos["x"], box_rect["y"] + pos["y"])
+    page.wait_for_timeout(800)
+    assert content.evaluate("() => network.getSelectedNodes().length") == 1
+    tooltip = content.locator("div.vis-tooltip")
+    tooltip.wait_for(state="attached", timeout=10_000)
+    shown = tooltip.inner_text()
+    assert (
+        "Where the event takes place" in shown and "script" in shown and "window.__xss = 1" in shown
+    )  # text, not markup
+    assert content.evaluate("() => window.__xss === undefined")
+    assert page.evaluate("() => window.__xss === undefined")
+    _assert_no_exception(page)
+    page.screenshot(path=str(tmp_path / "graph.png"), full_page=True)

@@ -136,3 +136,19 @@ def test_tasks_page_empty_state(empty_path: Path) -> None:
     at.switch_page("pages/tasks.py").run()
     _no_errors(at)
     assert any("No tasks in this workspace yet" in i.value for i in at.info)
+
+
+def test_graph_page_builds_the_graph_and_shows_a_neighbourhood(demo_path: Path) -> None:
+    at = _app().run()
+    at.switch_page("pages/graph.py").run()
+    _no_errors(at)
+    assert any("No tool graph yet" in i.value for i in at.info)
+    at.button(key=next(b.key for b in at.button if b.label == "Build the graph now")).click().run()
+    _no_errors(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Tools"] == "30" and int(metrics["Dependency edges"]) > 0
+    at.text_input(key="nb_query").input("check_calendar").run()
+    at.number_input(key="nb_max").set_value(5).run()
+    _no_errors(at)
+    caption = next(c.value for c in at.caption if "tools and" in c.value)
+    assert caption.startswith("5 tools and") and "at most 5 tools" in caption
