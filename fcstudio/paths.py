@@ -277,3 +277,76 @@ def long_context(fsp: FSP, distractors: list[str], rng: random.Random, n: int = 
     out.distractor_tools.extend(chosen)
     out.long_outputs = True
     return _checked(out, {"op": "long_context", "distractors": len(chosen)})
+
+
+# -- hand edits (the Paths page and CLI): each returns a new path, references kept consistent ---------
+
+
+def _positions(fsp: FSP) -> list[tuple[int, int]]:
+    return [(t, c) for t, turn in enumerate(fsp.turns) for c in range(len(turn.calls))]
+
+
+def _rebuild(
+    out: FSP, order: list[list[tuple[int, int] | None]], calls: dict[tuple[int, int], Call], kinds: list[Turn]
+) -> FSP:
+    """Lay calls out as ``order`` (old positions per new turn) and renumber every output reference."""
+    mapping: dict[tuple[int, int], tuple[int, int]] = {}
+    new_turns = []
+    for t, (positions, template) in enumerate(zip(order, kinds, strict=True)):
+        turn = Turn(kind=template.kind, note=template.note)
+        for old in positions:
+            if old is not None:
+                mapping[old] = (t, len(turn.calls))
+                turn.calls.append(calls[old])
+        new_turns.append(turn)
+    out.turns = [t for t in new_turns if t.calls]
+    shift = {}
+    for new_t, kept in enumerate([t for t, turn in enumerate(new_turns) if turn.calls]):
+        shift[kept] = new_t
+    for old, (t, c) in list(mapping.items()):
+        mapping[old] = (shift.get(t, t), c)
+    for _, _, call in out.calls():
+        for src in call.args.values():
+            if src.kind == "output":
+                target = mapping.get((src.turn, src.call))  # type: ignore[arg-type]
+                if target is None:  # its producer was removed: the user gives the value instead
+                    src.kind, src.turn, src.call, src.field = "user", None, None, None
+                else:
+                    src.turn, src.call = target
+    return out
+
+
+def remove_call(fsp: FSP, turn: int, call: int) -> FSP:
+    """Drop one call; arguments it fed fall back to the user; an emptied turn disappears."""
+    out = copy.deepcopy(fsp)
+    calls = {pos: c for pos, c in zip(_positions(out), (c for _, _, c in out.calls()), strict=True)}
+    order = [
+        [(t, c) if (t, c) != (turn, call) else None for c in range(len(tt.calls))] for t, tt in enumerate(out.turns)
+    ]
+    result = _rebuild(out, order, calls, out.turns)
+    return _checked(result, {"op": "edit", "action": "remove_call", "turn": turn, "call": call})
+
+
+def move_turn(fsp: FSP, turn: int, delta: int) -> FSP:
+    """Move a turn up (delta < 0) or down; a move that would feed a call from a later one is refused."""
+    out = copy.deepcopy(fsp)
+    target = max(0, min(len(out.turns) - 1, turn + delta))
+    calls = {pos: c for pos, c in zip(_positions(out), (c for _, _, c in out.calls()), strict=True)}
+    order = [[(t, c) for c in range(len(tt.calls))] for t, tt in enumerate(out.turns)]
+    templates = list(out.turns)
+    order.insert(target, order.pop(turn))
+    templates.insert(target, templates.pop(turn))
+    result = _rebuild(out, order, calls, templates)
+    return _checked(result, {"op": "edit", "action": "move_turn", "turn": turn, "to": target})
+
+
+def set_source(fsp: FSP, turn: int, call: int, arg: str, source: ArgSource) -> FSP:
+    """Say where one argument comes from (validated: an output must come from an earlier call)."""
+    out = copy.deepcopy(fsp)
+    target = out.turns[turn].calls[call]
+    if source.kind == "withheld":
+        out.turns[turn].kind = "miss_param"
+    target.args[arg] = source
+    return _checked(
+        out, {"op": "edit", "action": "set_source", "turn": turn, "call": call, "arg": arg, "source": source.kind}
+    )

@@ -25,7 +25,10 @@ from fcstudio.paths import (
     insert,
     long_context,
     merge,
+    move_turn,
     random_walk_path,
+    remove_call,
+    set_source,
     split,
     validate,
 )
@@ -192,3 +195,23 @@ def test_bad_start_tool() -> None:
 
     with pytest.raises(PathError, match="no node"):
         random_walk_path(nx.MultiDiGraph(), {}, steps=2, rng=random.Random(0))
+
+
+def test_hand_edits_keep_references_consistent() -> None:
+    a = Call(tool_id="a", name="a")
+    b = Call(tool_id="b", name="b", args={"x": ArgSource(kind="output", turn=0, call=0, field="out")})
+    c = Call(tool_id="c", name="c", args={"y": ArgSource(kind="output", turn=1, call=0, field="v")})
+    fsp = FSP(turns=[Turn(calls=[a]), Turn(calls=[b]), Turn(calls=[c])])
+    dropped = remove_call(fsp, 0, 0)
+    assert [t.calls[0].name for t in dropped.turns] == ["b", "c"]
+    assert dropped.turns[0].calls[0].args["x"].kind == "user"  # its producer is gone
+    assert dropped.turns[1].calls[0].args["y"].turn == 0  # renumbered
+    assert dropped.provenance[-1]["action"] == "remove_call" and fsp.turns[0].calls[0].name == "a"
+    with pytest.raises(PathError, match="not earlier"):
+        move_turn(fsp, 2, -2)  # c would come before the call that feeds it
+    swapped = move_turn(remove_call(fsp, 1, 0), 1, -1)  # after removing b, c no longer depends on anything
+    assert [t.calls[0].name for t in swapped.turns] == ["c", "a"]
+    fixed = set_source(fsp, 2, 0, "y", ArgSource(kind="withheld"))
+    assert fixed.turns[2].kind == "miss_param" and validate(fixed) == []
+    with pytest.raises(PathError):
+        set_source(fsp, 0, 0, "z", ArgSource(kind="output", turn=2, call=0))
