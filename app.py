@@ -18,6 +18,7 @@ pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/catalog.py", title="Catalog", icon=":material/inventory_2:"),
     st.Page("pages/graph.py", title="Graph", icon=":material/hub:"),
+    st.Page("pages/paths.py", title="Paths", icon=":material/route:"),
     st.Page("pages/tasks.py", title="Tasks", icon=":material/task_alt:"),
 ]
 nav = st.navigation(pages)

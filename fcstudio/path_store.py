@@ -138,3 +138,10 @@ def save_edit(con: duckdb.DuckDBPyConnection, path_id: int, fsp: FSP, version: i
         con.rollback()
         raise
     return version + 1
+
+
+def path_history(con: duckdb.DuckDBPyConnection, path_id: int) -> list[dict[str, Any]]:
+    """Saved versions of a path, newest first."""
+    return rows(
+        con, "SELECT version, note, saved_at FROM fsp_versions WHERE path_id = ? ORDER BY version DESC", [path_id]
+    )

@@ -152,3 +152,29 @@ def test_graph_page_builds_the_graph_and_shows_a_neighbourhood(demo_path: Path) 
     _no_errors(at)
     caption = next(c.value for c in at.caption if "tools and" in c.value)
     assert caption.startswith("5 tools and") and "at most 5 tools" in caption
+
+
+def test_paths_page_samples_reshapes_and_saves(demo_path: Path) -> None:
+    at = _app().run()
+    at.switch_page("pages/paths.py").run()
+    _no_errors(at)
+    assert any("there is none yet" in i.value for i in at.info)
+    with Workspace(demo_path).connect() as con:
+        from fcstudio.embed import TfidfEmbedder
+        from fcstudio.graph import build_graph
+
+        build_graph(con, TfidfEmbedder(), threshold=0.4, top_k=5)
+    at.run()
+    assert any("No path yet" in i.value for i in at.info)
+    at.button(key=next(b.key for b in at.button if b.label == "Sample")).click().run()
+    _no_errors(at)
+    assert any("Sampled" in s.value for s in at.success)
+    path_id = at.selectbox(key="paths_open").value
+    turns_before = int(next(m.value for m in at.metric if m.label == "Turns"))
+    at.button(key=f"op_sp_p_{path_id}").click().run()
+    _no_errors(at)
+    turns_after = int(next(m.value for m in at.metric if m.label == "Turns"))
+    assert turns_after in (turns_before, turns_before + 1)
+    at.button(key=f"save_{path_id}").click().run()
+    _no_errors(at)
+    assert any("Saved as version 2" in s.value for s in at.success)
