@@ -140,3 +140,33 @@ def test_cli_graph_build_and_stats(tmp_path: Path) -> None:
     assert stats["build"]["top_k"] == 3 and stats["build"]["threshold"] == 0.4 and stats["edges"] == summary["edges"]
     bad = run_cli("graph", "build", "--embedder", "magic", workspace=ws)
     assert bad.returncode == 2 and "unknown embedder" in bad.stderr
+
+
+def test_openai_compatible_embeddings_endpoint(tmp_path: Path) -> None:
+    from openai_stub import StubServer
+
+    ws = Workspace(tmp_path / "w.duckdb")
+    with ws.connect() as con:
+        build_demo(con)
+    with StubServer() as server:
+        embedder = make_embedder("openai:stub-embed", base_url=server.base_url)
+        with ws.connect() as con:
+            summary = build_graph(con, embedder, threshold=0.82, top_k=5)
+        assert server.requests and all(
+            r["path"] == "/v1/embeddings" and r["body"]["model"] == "stub-embed" for r in server.requests
+        )
+        n_texts = sum(len(r["body"]["input"]) for r in server.requests)
+    with ws.connect() as con:
+        stats = graph_stats(con)
+        n_fields = len(
+            tool_fields(
+                [{"parameters": json.loads(p), "returns": json.loads(r) if r else None} for p, r in rows_of(con)]
+            )
+        )
+    assert n_texts == n_fields + 30  # every field and every tool was embedded once
+    assert stats["build"]["embedder"] == "openai:stub-embed" and stats["build"]["threshold"] == 0.82
+    assert summary["edges"] > 0
+
+
+def rows_of(con) -> list[tuple[str, str | None]]:  # type: ignore[no-untyped-def]
+    return [(r["parameters"], r["returns"]) for r in rows(con, "SELECT parameters, returns FROM tools ORDER BY id")]
