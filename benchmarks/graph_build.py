@@ -162,7 +162,7 @@ def floor_seconds(vectors, params_idx: np.ndarray, top_k: int, threshold: float,
         rows = np.repeat(np.arange(sims.shape[0]), np.diff(sims.indptr))
         hit = sims.data >= threshold
         r, scores = rows[hit], sims.data[hit]
-        order = np.lexsort((-scores, r))
+        order = np.argsort(r.astype(np.float64) * 2.0 + (1.0 - np.clip(scores, 0.0, 1.0)), kind="stable")
         r = r[order]
         first = np.r_[0, np.flatnonzero(np.diff(r)) + 1]
         rank = np.arange(len(r)) - np.repeat(first, np.diff(np.r_[first, len(r)]))

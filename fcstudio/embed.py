@@ -33,7 +33,7 @@ class Embedder(Protocol):
 
 
 class TfidfEmbedder:
-    """Word and character n-gram TF-IDF over split identifiers and descriptions; no network, no model.
+    """Word and character 4-gram TF-IDF over split identifiers and descriptions; no network, no model.
 
     Character n-grams give related words a partial match (``location`` / ``destination``,
     ``airport_symbol`` / ``airport code``) that whole-word TF-IDF would miss.
@@ -59,7 +59,7 @@ class TfidfEmbedder:
         )
         chars = TfidfVectorizer(
             analyzer="char_wb",
-            ngram_range=(3, 5),
+            ngram_range=(4, 4),
             sublinear_tf=True,
             max_features=self.max_features,
             max_df=self.char_max_df if len(prepared) * self.char_max_df >= 2 else 1.0,
