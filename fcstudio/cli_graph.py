@@ -11,7 +11,7 @@ import typer
 from fcstudio.cli_common import err, progress_bar
 from fcstudio.config import workspace_path
 from fcstudio.embed import make_embedder
-from fcstudio.graph import build_graph, default_threshold, graph_stats
+from fcstudio.graph import build_graph, default_threshold, graph_stats, judge_edges, openai_chat
 from fcstudio.path_store import OPS, get_path, sample_paths
 from fcstudio.store import Workspace
 
@@ -59,6 +59,28 @@ def build_cmd(
             progress=lambda f, label: bar.update(job, completed=f, description=label),
         )
     sys.stdout.write(json.dumps(summary) + "\n")
+
+
+@graph_app.command("judge")
+def judge_cmd(
+    model: Annotated[str, typer.Option(help="Chat model of the OpenAI-compatible endpoint.")],
+    workspace: WorkspaceOpt = None,
+    base_url: Annotated[str | None, typer.Option(help="Endpoint (else $OPENAI_BASE_URL).")] = None,
+    kinds: Annotated[str, typer.Option(help="Edge kinds to judge, comma-separated.")] = "dependency",
+    limit: Annotated[int | None, typer.Option(help="Judge at most this many (strongest first).")] = None,
+) -> None:
+    """LLM judge: keep or drop candidate edges, recording a reason for each (dropped edges leave the walks)."""
+    chat = openai_chat(model, base_url)
+    with Workspace(workspace_path(workspace)).connect() as con, progress_bar() as bar:
+        job = bar.add_task("judging edges", total=1.0)
+        counts = judge_edges(
+            con,
+            chat,
+            kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
+            limit=limit,
+            progress=lambda f, label: bar.update(job, completed=f, description=label),
+        )
+    sys.stdout.write(json.dumps(counts) + "\n")
 
 
 @graph_app.command("stats")

@@ -342,7 +342,8 @@ def load_graph(con: duckdb.DuckDBPyConnection) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph()
     for tool_id, name, label in run(con, "SELECT tool_id, name, label FROM graph_nodes"):
         g.add_node(tool_id, name=name, label=label)
-    for src, dst, kind, score, evidence in run(con, "SELECT src, dst, kind, score, evidence FROM graph_edges"):
+    edges = run(con, "SELECT src, dst, kind, score, evidence FROM graph_edges WHERE judge IS NULL OR judge <> 'drop'")
+    for src, dst, kind, score, evidence in edges:
         data = {"kind": kind, "score": score, "evidence": json.loads(evidence)}
         g.add_edge(src, dst, **data)
         if kind != "dependency":
@@ -454,3 +455,77 @@ def overview(
         [*kinds, max_edges],
     )
     return nodes, segments
+
+
+JUDGE_PROMPT = """You check edges of a tool graph used to synthesise multi-step tool-use dialogues.
+Tool A: {src_name}: {src_desc}
+Tool B: {dst_name}: {dst_desc}
+Proposed link ({kind}): {evidence}
+Would a realistic user task call A and B together, with this link making sense? Answer only JSON:
+{{"keep": true or false, "reason": "<one sentence>"}}"""
+
+
+def judge_edges(
+    con: duckdb.DuckDBPyConnection,
+    chat: Callable[[str], str],
+    *,
+    kinds: tuple[str, ...] = ("dependency",),
+    limit: int | None = None,
+    progress: Progress | None = None,
+) -> dict[str, int]:
+    """Ask an LLM (``chat(prompt) -> reply``) to keep or drop unjudged edges; records the verdict and reason.
+
+    Dropped edges stay in the table marked ``judge = 'drop'`` (so the decision is reviewable) and are left
+    out of walks. A reply that is not the JSON asked for is recorded as ``judge = 'invalid'``, never fatal.
+    """
+    marks = ", ".join("?" for _ in kinds)
+    sql = f"""SELECT e.rowid AS rid, e.kind, e.evidence, s.name AS src_name, t1.description AS src_desc,
+                     d.name AS dst_name, t2.description AS dst_desc
+              FROM graph_edges e JOIN graph_nodes s ON s.tool_id = e.src JOIN graph_nodes d ON d.tool_id = e.dst
+              JOIN tools t1 ON t1.id = e.src JOIN tools t2 ON t2.id = e.dst
+              WHERE e.judge IS NULL AND e.kind IN ({marks}) ORDER BY e.score DESC"""
+    params: list[Any] = list(kinds)
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    todo = rows(con, sql, params)
+    counts = {"keep": 0, "drop": 0, "invalid": 0}
+    for i, edge in enumerate(todo):
+        evidence = "; ".join(
+            f"{ev.get('from', ev.get('label', ''))} -> {ev.get('to', '')} ({ev['score']})"
+            for ev in json.loads(edge["evidence"])
+        )
+        prompt = JUDGE_PROMPT.format(
+            evidence=evidence, **{k: edge[k] for k in ("src_name", "src_desc", "dst_name", "dst_desc", "kind")}
+        )
+        try:
+            reply = chat(prompt)
+            verdict = json.loads(reply[reply.index("{") : reply.rindex("}") + 1])
+            decision = "keep" if bool(verdict["keep"]) else "drop"
+            reason = str(verdict.get("reason", ""))[:500]
+        except (ValueError, KeyError, TypeError) as exc:
+            decision, reason = "invalid", f"unusable judge reply: {exc}"
+        run(con, "UPDATE graph_edges SET judge = ?, judge_reason = ? WHERE rowid = ?", [decision, reason, edge["rid"]])
+        counts[decision] += 1
+        if progress:
+            progress((i + 1) / len(todo), f"judged {i + 1} of {len(todo)}")
+    return counts
+
+
+def openai_chat(model: str, base_url: str | None = None, api_key_env: str = "OPENAI_API_KEY") -> Callable[[str], str]:
+    """A one-message chat function over any OpenAI-compatible endpoint (used by the judge)."""
+    import os
+
+    from openai import OpenAI
+
+    client = OpenAI(
+        base_url=base_url or os.environ.get("OPENAI_BASE_URL"), api_key=os.environ.get(api_key_env, "not-needed")
+    )
+
+    def chat(prompt: str) -> str:
+        response = client.chat.completions.create(
+            model=model, messages=[{"role": "user", "content": prompt}], temperature=0
+        )
+        return response.choices[0].message.content or ""
+
+    return chat

@@ -23,12 +23,37 @@ def embed(text: str) -> list[float]:
     return vec
 
 
+def default_chat(prompt: str) -> str:
+    return '{"keep": true, "reason": "plausible"}'
+
+
 class Handler(BaseHTTPRequestHandler):
     requests: ClassVar[list[dict]] = []
+    chat_reply: ClassVar[list] = [default_chat]  # a one-element box: the scripted reply function
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
         Handler.requests.append({"path": self.path, "body": body})
+        if self.path.endswith("/chat/completions"):
+            prompt = body["messages"][-1]["content"]
+            text = Handler.chat_reply[0](prompt)
+            self._send(
+                {
+                    "id": "chatcmpl-stub",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": body.get("model", "stub"),
+                    "choices": [
+                        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+                    ],
+                    "usage": {
+                        "prompt_tokens": len(prompt.split()),
+                        "completion_tokens": len(text.split()),
+                        "total_tokens": 0,
+                    },
+                }
+            )
+            return
         if not self.path.endswith("/embeddings"):
             self.send_error(404)
             return
@@ -42,6 +67,9 @@ class Handler(BaseHTTPRequestHandler):
                 "total_tokens": sum(len(t.split()) for t in inputs),
             },
         }
+        self._send(payload)
+
+    def _send(self, payload: dict) -> None:
         data = json.dumps(payload).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -54,8 +82,12 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class StubServer:
+    def __init__(self, chat=default_chat) -> None:  # type: ignore[no-untyped-def]
+        self.chat = chat
+
     def __enter__(self) -> StubServer:
         Handler.requests = []
+        Handler.chat_reply[0] = self.chat
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

@@ -170,3 +170,42 @@ def test_openai_compatible_embeddings_endpoint(tmp_path: Path) -> None:
 
 def rows_of(con) -> list[tuple[str, str | None]]:  # type: ignore[no-untyped-def]
     return [(r["parameters"], r["returns"]) for r in rows(con, "SELECT parameters, returns FROM tools ORDER BY id")]
+
+
+def test_llm_judge_keeps_or_drops_edges_with_reasons(tmp_path: Path) -> None:
+    from openai_stub import StubServer
+
+    from fcstudio.graph import judge_edges, openai_chat
+
+    def scripted(prompt: str) -> str:
+        if "Tool B: delete_calendar_event" in prompt:
+            return 'Not related: {"keep": false, "reason": "deleting is not a follow-up here"}'
+        if "Tool B: set_reminder" in prompt:
+            return "{broken json"
+        return '{"keep": true, "reason": "the output feeds the input"}'
+
+    ws = Workspace(tmp_path / "w.duckdb")
+    with ws.connect() as con:
+        build_demo(con)
+        build_graph(con, TfidfEmbedder(), threshold=0.4, top_k=5)
+        n_dep = len(rows(con, "SELECT 1 FROM graph_edges WHERE kind = 'dependency'"))
+    with StubServer(chat=scripted) as server, ws.connect() as con:
+        counts = judge_edges(con, openai_chat("stub-judge", server.base_url))
+        assert all(r["path"] == "/v1/chat/completions" for r in server.requests)
+        verdicts = rows(
+            con,
+            "SELECT d.name AS dst, judge, judge_reason FROM graph_edges e JOIN graph_nodes d ON d.tool_id = e.dst WHERE kind = 'dependency'",
+        )
+        g = load_graph(con)
+        again = judge_edges(con, openai_chat("stub-judge", server.base_url))
+    assert sum(counts.values()) == n_dep and counts["drop"] >= 1
+    assert again == {"keep": 0, "drop": 0, "invalid": 0}  # judged edges are not asked twice
+    dropped = [v for v in verdicts if v["judge"] == "drop"]
+    assert dropped and all(
+        v["dst"] == "delete_calendar_event" and "not a follow-up" in v["judge_reason"] for v in dropped
+    )
+    assert all(v["judge"] == "invalid" for v in verdicts if v["dst"] == "set_reminder")
+    assert not any(
+        d.get("kind") == "dependency" and g.nodes[v].get("name") == "delete_calendar_event"
+        for _, v, d in g.edges(data=True)
+    )
