@@ -350,3 +350,14 @@ def set_source(fsp: FSP, turn: int, call: int, arg: str, source: ArgSource) -> F
     return _checked(
         out, {"op": "edit", "action": "set_source", "turn": turn, "call": call, "arg": arg, "source": source.kind}
     )
+
+
+def add_call(fsp: FSP, turn: int, tool_id: str, name: str, required: list[str]) -> FSP:
+    """Append a call to a turn (``turn == len(turns)`` starts a new last turn); its arguments come from the user."""
+    out = copy.deepcopy(fsp)
+    if turn == len(out.turns):
+        out.turns.append(Turn())
+    if not 0 <= turn < len(out.turns):
+        raise PathError(f"turn {turn} does not exist")
+    out.turns[turn].calls.append(Call(tool_id=tool_id, name=name, args={p: ArgSource() for p in required}))
+    return _checked(out, {"op": "edit", "action": "add_call", "turn": turn, "tool": name})

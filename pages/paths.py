@@ -14,6 +14,7 @@ from fcstudio.path_store import OPS, get_path, list_paths, path_history, require
 from fcstudio.paths import (
     ArgSource,
     PathError,
+    add_call,
     insert,
     long_context,
     merge,
@@ -184,6 +185,18 @@ with e3:
                 field=arg if producer else None,
             )
             _apply(lambda f: set_source(f, target[0], target[1], arg, src), "Set source")
+
+a1, a2, a3 = st.columns([3, 1, 1])
+tool_names = {n: g.nodes[n].get("name", n) for n in g.nodes}
+new_tool = a1.selectbox(
+    "Add a signature",
+    sorted(tool_names, key=tool_names.__getitem__),
+    format_func=tool_names.__getitem__,
+    key=f"add_tool_{path_id}",
+)
+add_turn = int(a2.number_input("to turn", 0, len(draft.turns), len(draft.turns), key=f"add_turn_{path_id}"))
+if a3.button("Add", key=f"add_{path_id}"):
+    _apply(lambda f: add_call(f, add_turn, new_tool, tool_names[new_tool], required.get(new_tool, [])), "Add")
 
 s1, s2 = st.columns([1, 1])
 note = s1.text_input("Note for this version", key=f"note_{path_id}")

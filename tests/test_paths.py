@@ -22,6 +22,7 @@ from fcstudio.paths import (
     Call,
     PathError,
     Turn,
+    add_call,
     insert,
     long_context,
     merge,
@@ -215,3 +216,18 @@ def test_hand_edits_keep_references_consistent() -> None:
     assert fixed.turns[2].kind == "miss_param" and validate(fixed) == []
     with pytest.raises(PathError):
         set_source(fsp, 0, 0, "z", ArgSource(kind="output", turn=2, call=0))
+
+
+def test_add_call_appends_with_user_arguments() -> None:
+    fsp = FSP(turns=[Turn(calls=[Call(tool_id="a", name="a")])])
+    grown = add_call(fsp, 0, "b", "b", ["city"])
+    assert [c.name for c in grown.turns[0].calls] == ["a", "b"] and grown.turns[0].calls[1].args["city"].kind == "user"
+    longer = add_call(fsp, 1, "c", "c", [])
+    assert len(longer.turns) == 2 and longer.provenance[-1] == {
+        "op": "edit",
+        "action": "add_call",
+        "turn": 1,
+        "tool": "c",
+    }
+    with pytest.raises(PathError, match="does not exist"):
+        add_call(fsp, 5, "c", "c", [])
