@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from fcstudio.envs.base import DomainError, Environment, State, tool
-from fcstudio.envs.calc import calculate_expression
+from fcstudio.envs.common_tools import CommonTools
 from fcstudio.envs.loading import load_state
 from fcstudio.envs.records import Address, CreditCard, PersonName, Record
 
@@ -166,7 +166,7 @@ def load_airline(path: str) -> State:
     return load_state(path, RECORD_MODELS)
 
 
-class AirlineEnv(Environment):
+class AirlineEnv(CommonTools, Environment):
     """Airline customer service: bookings, changes, cancellations, baggage and compensation."""
 
     name = "airline"
@@ -333,15 +333,6 @@ class AirlineEnv(Environment):
         user["reservations"].append(reservation_id)
         return reservation
 
-    @tool("generic")
-    def calculate(self, expression: str) -> str:
-        """Calculate the result of a mathematical expression.
-
-        Args:
-            expression: The mathematical expression to calculate, such as '2 + 2'. The expression can contain numbers, operators (+, -, *, /), parentheses, and spaces.
-        """
-        return calculate_expression(expression)
-
     @tool("write")
     def cancel_reservation(self, reservation_id: str) -> dict:
         """Cancel the whole reservation.
@@ -429,15 +420,6 @@ class AirlineEnv(Environment):
                 }
                 return f"Certificate {payment_id} added to user {user_id} with amount {amount}."
         raise DomainError("Too many certificates")
-
-    @tool("generic")
-    def transfer_to_human_agents(self, summary: str) -> str:
-        """Transfer the user to a human agent, with a summary of the user's issue. Only transfer if the user explicitly asks for a human agent, or given the policy and the available tools, you cannot solve the user's issue.
-
-        Args:
-            summary: A summary of the user's issue.
-        """
-        return "Transfer successful"
 
     @tool("write")
     def update_reservation_baggages(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 from fcstudio.envs.base import DomainError, Environment, State, tool
-from fcstudio.envs.calc import calculate_expression
+from fcstudio.envs.common_tools import CommonTools
 from fcstudio.envs.loading import load_state
 from fcstudio.envs.records import Address, CreditCard, PersonName, Record
 
@@ -104,7 +104,7 @@ def _address(address1: str, address2: str, city: str, state: str, country: str, 
     return {"address1": address1, "address2": address2, "city": city, "country": country, "state": state, "zip": zip}
 
 
-class RetailEnv(Environment):
+class RetailEnv(CommonTools, Environment):
     """Customer service for an online store: orders, returns, exchanges, addresses and payments."""
 
     name = "retail"
@@ -168,14 +168,6 @@ class RetailEnv(Environment):
         return diff_price, variant
 
     # -- tools ------------------------------------------------------------------------------------
-    @tool("generic")
-    def calculate(self, expression: str) -> str:
-        """Calculate the result of a mathematical expression.
-
-        Args:
-            expression: The mathematical expression to calculate, such as '2 + 2'. The expression can contain numbers, operators (+, -, *, /), parentheses, and spaces.
-        """
-        return calculate_expression(expression)
 
     @tool("write")
     def cancel_pending_order(self, order_id: str, reason: str) -> dict:
@@ -459,12 +451,3 @@ class RetailEnv(Environment):
         order["return_items"] = sorted(item_ids)
         order["return_payment_method_id"] = payment_method_id
         return order
-
-    @tool("generic")
-    def transfer_to_human_agents(self, summary: str) -> str:
-        """Transfer the user to a human agent, with a summary of the user's issue. Only transfer if the user explicitly asks for a human agent, or given the policy and the available tools, you cannot solve the user's issue.
-
-        Args:
-            summary: A summary of the user's issue.
-        """
-        return "Transfer successful"
