@@ -20,7 +20,7 @@ from fcstudio.formats.common import called_names
 from fcstudio.formats.errors import FormatError
 from fcstudio.models import ImportBatch, ImportResult, ToolSpec
 from fcstudio.schemas import canonical_json
-from fcstudio.store import find_import, run, scalar
+from fcstudio.store import find_import, run, scalar, transaction
 
 Progress = Callable[[float, str], None]
 
@@ -78,8 +78,7 @@ def import_files(
     dataset = dataset or fmt
     parsed = read_files(fmt, paths, progress)
     results: list[ImportResult] = []
-    con.begin()
-    try:
+    with transaction(con):
         for i, (path, batch, digest) in enumerate(parsed):
             if progress:
                 progress(0.6 + i / len(parsed) * 0.4, f"writing {Path(path).name}")
@@ -103,10 +102,6 @@ def import_files(
                 )
                 continue
             results.append(_write_batch(con, fmt, dataset, path, digest, batch))
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
     if progress:
         progress(1.0, "done")
     return results

@@ -11,7 +11,7 @@ import duckdb
 
 from fcstudio.graph import load_graph
 from fcstudio.paths import FSP, insert, long_context, merge, random_walk_path, split
-from fcstudio.store import EditConflict, rows, run, scalar
+from fcstudio.store import EditConflict, rows, run, scalar, transaction
 
 OPS = ("merge", "insert", "split", "long_context")
 
@@ -60,8 +60,7 @@ def sample_paths(
     required = required_params(con)
     all_tools = sorted(g.nodes)
     ids: list[int] = []
-    con.begin()
-    try:
+    with transaction(con):
         for i in range(n):
             rng = random.Random(seed * 1_000_003 + i)
             fsp = random_walk_path(g, required, steps=steps, rng=rng, start=start, label=label)
@@ -84,10 +83,6 @@ def sample_paths(
                 )
             if progress:
                 progress((i + 1) / n, f"sampled {i + 1} of {n}")
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
     return ids
 
 
@@ -113,8 +108,7 @@ def list_paths(con: duckdb.DuckDBPyConnection, *, limit: int = 25, offset: int =
 
 def save_edit(con: duckdb.DuckDBPyConnection, path_id: int, fsp: FSP, version: int, note: str = "") -> int:
     """Save an edited path if nobody saved since ``version``; keeps every version."""
-    con.begin()
-    try:
+    with transaction(con):
         current = scalar(con, "SELECT version FROM fsp_paths WHERE id = ?", [path_id])
         if current is None:
             raise EditConflict(f"path {path_id} no longer exists")
@@ -133,10 +127,6 @@ def save_edit(con: duckdb.DuckDBPyConnection, path_id: int, fsp: FSP, version: i
             "INSERT INTO fsp_versions (path_id, version, fsp, note) VALUES (?, ?, ?, ?)",
             [path_id, version + 1, text, note],
         )
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
     return version + 1
 
 

@@ -233,6 +233,18 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = 
     return row[0] if row else None
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction: committed when the block ends, rolled back (and the error re-raised) when it fails."""
+    con.begin()
+    try:
+        yield con
+        con.commit()
+    except Exception:
+        con.rollback()
+        raise
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = one(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'")
     if not exists or not exists[0]:
@@ -250,8 +262,7 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = LATEST_VERSION) -> int
         )
     if current >= target:
         return current
-    con.begin()
-    try:
+    with transaction(con):
         if current == 0:
             run(
                 con,
@@ -262,10 +273,6 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = LATEST_VERSION) -> int
                 for sql in statements:
                     run(con, sql)
                 run(con, "INSERT INTO schema_version (version, note) VALUES (?, ?)", [version, note])
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
     return target
 
 
@@ -504,36 +511,31 @@ def tool_usage(
 
 def edit_tool(con: duckdb.DuckDBPyConnection, edit: ToolEdit, editor: str | None = None) -> int:
     """Save a description/labels edit if nobody saved since ``edit.version``; returns the new version."""
-    con.begin()
     try:
-        current = one(con, "SELECT version FROM tools WHERE id = ?", [edit.tool_id])
-        if current is None:
-            raise EditConflict(f"tool {edit.tool_id} no longer exists")
-        if int(current[0]) != edit.version:
-            raise EditConflict(
-                f"tool {edit.tool_id} was changed by someone else (now version {current[0]}, "
-                f"you edited version {edit.version}); reload it and apply your edit again"
+        with transaction(con):
+            current = one(con, "SELECT version FROM tools WHERE id = ?", [edit.tool_id])
+            if current is None:
+                raise EditConflict(f"tool {edit.tool_id} no longer exists")
+            if int(current[0]) != edit.version:
+                raise EditConflict(
+                    f"tool {edit.tool_id} was changed by someone else (now version {current[0]}, "
+                    f"you edited version {edit.version}); reload it and apply your edit again"
+                )
+            new_version = edit.version + 1
+            run(
+                con,
+                "UPDATE tools SET description = ?, labels = ?, version = ?, updated_at = now() WHERE id = ? AND version = ?",
+                [edit.description, edit.labels, new_version, edit.tool_id, edit.version],
             )
-        new_version = edit.version + 1
-        run(
-            con,
-            "UPDATE tools SET description = ?, labels = ?, version = ?, updated_at = now() WHERE id = ? AND version = ?",
-            [edit.description, edit.labels, new_version, edit.tool_id, edit.version],
-        )
-        run(
-            con,
-            "INSERT INTO tool_edits (tool_id, version, description, labels, editor) VALUES (?, ?, ?, ?, ?)",
-            [edit.tool_id, new_version, edit.description, edit.labels, editor],
-        )
-        con.commit()
+            run(
+                con,
+                "INSERT INTO tool_edits (tool_id, version, description, labels, editor) VALUES (?, ?, ?, ?, ?)",
+                [edit.tool_id, new_version, edit.description, edit.labels, editor],
+            )
     except duckdb.TransactionException as exc:
-        con.rollback()
         raise EditConflict(
             f"tool {edit.tool_id} was being changed at the same moment; reload and retry ({exc})"
         ) from None
-    except Exception:
-        con.rollback()
-        raise
     return new_version
 
 
