@@ -11,7 +11,7 @@ import typer
 from fcstudio.cli_common import err, progress_bar
 from fcstudio.config import workspace_path
 from fcstudio.embed import make_embedder
-from fcstudio.graph import build_graph, default_threshold, graph_stats, judge_edges, openai_chat
+from fcstudio.graph import build_graph, graph_stats, judge_edges, openai_chat
 from fcstudio.path_store import OPS, get_path, sample_paths
 from fcstudio.store import Workspace
 
@@ -43,7 +43,6 @@ def build_cmd(
     except ValueError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
-    cut = default_threshold(emb.name) if threshold is None else threshold
     with (
         Workspace(workspace_path(workspace)).connect() as con,
         progress_bar() as bar,
@@ -52,7 +51,7 @@ def build_cmd(
         summary = build_graph(
             con,
             emb,
-            threshold=cut,
+            threshold=threshold,
             top_k=top_k,
             label_top_k=label_top_k,
             dataset=dataset,

@@ -23,7 +23,7 @@ import numpy as np
 from scipy import sparse
 
 from fcstudio.embed import Embedder, Matrix
-from fcstudio.store import one, rows, run, scalar
+from fcstudio.store import one, rows, run, scalar, transaction
 
 Progress = Callable[[float, str], None]
 EDGE_KINDS = ("dependency", "param", "label")
@@ -147,7 +147,7 @@ def build_edges(
     tools: list[dict[str, Any]],
     embedder: Embedder,
     *,
-    threshold: float = 0.5,
+    threshold: float,
     top_k: int = 5,
     label_top_k: int = 3,
     progress: Progress | None = None,
@@ -249,13 +249,18 @@ def build_graph(
     con: duckdb.DuckDBPyConnection,
     embedder: Embedder,
     *,
-    threshold: float = 0.5,
+    threshold: float | None = None,
     top_k: int = 5,
     label_top_k: int = 3,
     dataset: str | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Build the graph over the workspace's tools and replace the stored one, in one transaction."""
+    """Build the graph over the workspace's tools and replace the stored one, in one transaction.
+
+    ``threshold`` defaults to the embedder's (``default_threshold``).
+    """
+    if threshold is None:
+        threshold = default_threshold(embedder.name)
     started = time.perf_counter()
     tools = load_tools(con, dataset)
     edges, positions = build_edges(
@@ -268,8 +273,7 @@ def build_graph(
         node: i for i, comp in enumerate(sorted(nx.connected_components(g), key=len, reverse=True)) for node in comp
     }
     seconds = time.perf_counter() - started
-    con.begin()
-    try:
+    with transaction(con):
         run(con, "DELETE FROM graph_edges")
         run(con, "DELETE FROM graph_nodes")
         build_id = int(scalar(con, "SELECT coalesce(max(id), 0) + 1 FROM graph_builds"))
@@ -328,10 +332,6 @@ def build_graph(
                 seconds,
             ],
         )
-        con.commit()
-    except Exception:
-        con.rollback()
-        raise
     if progress:
         progress(1.0, "done")
     return summary

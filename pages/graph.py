@@ -38,7 +38,6 @@ if stats["nodes"] == 0:
                 build_graph(
                     con,
                     TfidfEmbedder(),
-                    threshold=0.4,
                     top_k=5,
                     progress=lambda f, label: bar.progress(min(f, 1.0), text=label),
                 )
