@@ -7,6 +7,7 @@ record, and the state hash is tau2's DB hash).
 
 from __future__ import annotations
 
+import json
 from typing import Literal
 
 from fcstudio.envs.base import DomainError, Environment, State, tool
@@ -305,8 +306,6 @@ class RetailEnv(CommonTools, Environment):
     @tool("read")
     def list_all_product_types(self) -> str:
         """List the name and product id of all product types. Each product type has a variety of different items with unique item ids and options. There are only 50 product types in the store."""
-        import json
-
         return json.dumps({p["name"]: p["product_id"] for p in self.state["products"].values()}, sort_keys=True)
 
     @tool("write")
