@@ -10,7 +10,6 @@ from fcstudio.config import DATA_DIR
 from fcstudio.ingest import Progress, import_files
 from fcstudio.models import ImportResult
 
-DEMO_DIR = DATA_DIR / "demo"
 DEMO_DATASET = "demo"
 
 # (format, files relative to data/); each becomes part of the "demo" dataset.

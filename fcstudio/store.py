@@ -547,23 +547,6 @@ def tool_history(con: duckdb.DuckDBPyConnection, tool_id: str) -> list[dict[str,
     )
 
 
-def page_table(
-    con: duckdb.DuckDBPyConnection, table: str, *, limit: int = 25, offset: int = 0, dataset: str | None = None
-) -> tuple[list[dict[str, Any]], int]:
-    """A page of trajectories or tasks for browsing (ids, refs and sizes, not whole payloads)."""
-    columns = {
-        "trajectories": "id, dataset, source_ref, json_array_length(messages) AS messages, len(tool_ids) AS tools, called",
-        "tasks": "id, dataset, benchmark, category, source_ref, len(tool_ids) AS tools, json_array_length(gold) AS gold_calls",
-    }
-    if table not in columns:
-        raise ValueError(f"unknown table {table!r}")
-    where, params = (" WHERE dataset = ?", [dataset]) if dataset else ("", [])
-    total = int(scalar(con, f"SELECT count(*) FROM {table}{where}", params))
-    return rows(
-        con, f"SELECT {columns[table]} FROM {table}{where} ORDER BY id LIMIT ? OFFSET ?", [*params, limit, offset]
-    ), total
-
-
 def task_domains(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """(benchmark, domain, count) groups of the tasks table, for selectors."""
     return rows(

@@ -23,11 +23,8 @@ class Domain:
     load: Callable[[str], State]
     default_dir: Callable[[], Path]
 
-    def data_dir(self) -> Path:
-        return self.default_dir()
-
     def default_file(self, name: str) -> Path:
-        return self.data_dir() / name
+        return self.default_dir() / name
 
 
 def _tau2_dir(domain: str) -> Callable[[], Path]:
