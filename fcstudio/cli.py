@@ -20,6 +20,7 @@ from fcstudio import store
 from fcstudio.cli_common import err, out, progress_bar
 from fcstudio.cli_env import env_app
 from fcstudio.cli_graph import graph_app, paths_app
+from fcstudio.cli_synth import export_cmd, llm_app, pairs_app, synth_cmd, traj_app
 from fcstudio.config import workspace_path
 from fcstudio.formats import IMPORTERS, FormatError
 from fcstudio.ingest import import_files
@@ -33,6 +34,11 @@ app.add_typer(tools_app, name="tools")
 app.add_typer(env_app, name="env")
 app.add_typer(graph_app, name="graph")
 app.add_typer(paths_app, name="paths")
+app.add_typer(traj_app, name="traj")
+app.add_typer(pairs_app, name="pairs")
+app.add_typer(llm_app, name="llm")
+app.command("synth")(synth_cmd)
+app.command("export")(export_cmd)
 
 
 WorkspaceOpt = Annotated[

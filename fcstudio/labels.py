@@ -1,0 +1,160 @@
+"""Human preference labels on pairs, with the number of annotators per pair enforced by the database.
+
+Each label takes a numbered slot of its pair: ``PRIMARY KEY (pair_id, slot)`` and ``UNIQUE (pair_id, annotator)``.
+One INSERT computes the next slot and inserts only while the pair has fewer labels than it requires, so two
+annotators saving at the same moment cannot both take the last slot (the loser's insert conflicts and is
+retried, then finds the pair full), and one annotator can never be counted twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import time
+from collections import Counter
+from typing import Any
+
+import duckdb
+
+from fcstudio.store import rows, run, scalar, transaction
+
+CHOICES = ("chosen", "rejected", "tie")
+REASONS = ("wrong function", "wrong argument", "missing call", "ignored earlier result", "bad summary", "other")
+
+
+class LabelRefused(ValueError):
+    """The label was not stored: the pair is full, unknown, or this annotator already labelled it."""
+
+
+def _is_conflict(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "conflict" in text or "duplicate key" in text or "constraint" in text
+
+
+def label_pair(
+    con: duckdb.DuckDBPyConnection,
+    pair_id: int,
+    annotator: str,
+    choice: str,
+    reasons: list[str] | None = None,
+    note: str = "",
+    *,
+    attempts: int = 20,
+) -> int:
+    """Store one annotator's verdict on a pair; returns the slot it took."""
+    annotator = annotator.strip()
+    if not annotator:
+        raise LabelRefused("an annotator name is required")
+    if choice not in CHOICES:
+        raise LabelRefused(f"unknown choice {choice!r}; one of {', '.join(CHOICES)}")
+    for attempt in range(attempts):
+        try:
+            with transaction(con):
+                required = scalar(con, "SELECT annotators_required FROM pairs WHERE id = ?", [pair_id])
+                if required is None:
+                    raise LabelRefused(f"no pair {pair_id}")
+                if scalar(
+                    con, "SELECT count(*) FROM pair_labels WHERE pair_id = ? AND annotator = ?", [pair_id, annotator]
+                ):
+                    raise LabelRefused(f"{annotator} already labelled pair {pair_id}")
+                inserted = run(
+                    con,
+                    """INSERT INTO pair_labels (pair_id, slot, annotator, choice, reasons, note)
+                       SELECT ?, count(*) + 1, ?, ?, ?, ? FROM pair_labels WHERE pair_id = ?
+                       HAVING count(*) < (SELECT annotators_required FROM pairs WHERE id = ?)
+                       RETURNING slot""",
+                    [pair_id, annotator, choice, list(reasons or []), note or None, pair_id, pair_id],
+                )
+                if not inserted:
+                    raise LabelRefused(f"pair {pair_id} already has its {required} label(s)")
+                return int(inserted[0][0])
+        except (duckdb.ConstraintException, duckdb.TransactionException) as exc:
+            if not _is_conflict(exc) or attempt == attempts - 1:
+                raise LabelRefused(f"could not store the label on pair {pair_id}: {exc}") from None
+            time.sleep(0.005 * (attempt + 1))
+    raise LabelRefused(f"could not store the label on pair {pair_id}")
+
+
+def skip_pair(con: duckdb.DuckDBPyConnection, pair_id: int, annotator: str) -> None:
+    run(con, "INSERT INTO pair_skips (pair_id, annotator) VALUES (?, ?) ON CONFLICT DO NOTHING", [pair_id, annotator])
+
+
+def next_pair(con: duckdb.DuckDBPyConnection, annotator: str, strategy: str | None = None) -> int | None:
+    """The first pair that still needs labels and that this annotator has neither labelled nor skipped."""
+    return scalar(
+        con,
+        """SELECT p.id FROM pairs p
+           WHERE (SELECT count(*) FROM pair_labels l WHERE l.pair_id = p.id) < p.annotators_required
+             AND NOT EXISTS (SELECT 1 FROM pair_labels l WHERE l.pair_id = p.id AND l.annotator = ?)
+             AND NOT EXISTS (SELECT 1 FROM pair_skips s WHERE s.pair_id = p.id AND s.annotator = ?)
+             AND (? IS NULL OR p.strategy = ?)
+           ORDER BY p.id LIMIT 1""",
+        [annotator, annotator, strategy, strategy],
+    )
+
+
+def left_is_chosen(pair_id: int, annotator: str) -> bool:
+    """Which side the chosen continuation is shown on: fixed per (pair, annotator), unbiased over pairs."""
+    return hashlib.sha256(f"{pair_id}:{annotator}".encode()).digest()[0] % 2 == 0
+
+
+def progress(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    row = rows(
+        con,
+        """SELECT count(*) AS pairs,
+                  count(*) FILTER (WHERE n >= annotators_required) AS complete,
+                  coalesce(sum(least(n, annotators_required)), 0) AS labels,
+                  coalesce(sum(annotators_required), 0) AS labels_needed
+           FROM (SELECT p.id, p.annotators_required,
+                        (SELECT count(*) FROM pair_labels l WHERE l.pair_id = p.id) AS n FROM pairs p)""",
+    )[0]
+    return {k: int(v) for k, v in row.items()}
+
+
+def pair_labels(con: duckdb.DuckDBPyConnection, pair_id: int) -> list[dict[str, Any]]:
+    return rows(
+        con,
+        "SELECT slot, annotator, choice, reasons, note, created_at FROM pair_labels WHERE pair_id = ? ORDER BY slot",
+        [pair_id],
+    )
+
+
+def cohen_kappa(a: list[str], b: list[str]) -> float | None:
+    """Cohen's kappa of two raters over the same items; None when undefined (no items, or one category only)."""
+    n = len(a)
+    if n == 0 or n != len(b):
+        return None
+    observed = sum(x == y for x, y in zip(a, b, strict=True)) / n
+    ca, cb = Counter(a), Counter(b)
+    expected = sum(ca[k] * cb[k] for k in set(ca) | set(cb)) / (n * n)
+    if expected == 1.0:
+        return None
+    return (observed - expected) / (1 - expected)
+
+
+def agreement(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Cohen's kappa for every two annotators over the pairs both labelled, and their item-weighted mean."""
+    labels: dict[str, dict[int, str]] = {}
+    for pair_id, annotator, choice in run(con, "SELECT pair_id, annotator, choice FROM pair_labels"):
+        labels.setdefault(annotator, {})[pair_id] = choice
+    pairs = []
+    for x, y in itertools.combinations(sorted(labels), 2):
+        common = sorted(set(labels[x]) & set(labels[y]))
+        if not common:
+            continue
+        kappa = cohen_kappa([labels[x][i] for i in common], [labels[y][i] for i in common])
+        pairs.append({"a": x, "b": y, "items": len(common), "kappa": kappa})
+    scored = [p for p in pairs if p["kappa"] is not None]
+    weight = sum(p["items"] for p in scored)
+    mean = sum(p["kappa"] * p["items"] for p in scored) / weight if weight else None
+    return {"pairs": pairs, "mean_kappa": mean, "annotators": sorted(labels)}
+
+
+def decision(choices: list[str], required: int) -> str | None:
+    """The majority verdict once the pair has all its labels ('chosen', 'rejected' or 'tie'); None before."""
+    if len(choices) < required or not choices:
+        return None
+    counts = Counter(choices).most_common()
+    if len(counts) > 1 and counts[0][1] == counts[1][1]:
+        return "tie"
+    return counts[0][0]

@@ -1,0 +1,396 @@
+"""One client for any OpenAI-compatible chat endpoint: concurrency limit, retries, a workspace cache, a call log.
+
+Every request is keyed by the sha256 of its canonical JSON (model, messages, tools, sampling settings), so
+the same request is never paid for twice: a hit is served from ``llm_cache``. Every call, hit or miss,
+becomes a row of ``llm_calls`` with its job, purpose, tokens, cost, attempts and outcome. Rows are
+buffered in memory and written by ``flush`` (the synthesis job flushes in the same transaction as each
+trajectory it stores), so at high concurrency the event loop never waits on the database per call.
+
+A call that still fails after its retries does not raise: the reply carries ``error`` and the log says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+from jsonschema import Draft202012Validator
+from pydantic import BaseModel, Field
+
+from fcstudio.models import ToolSpec
+from fcstudio.schemas import canonical_json
+from fcstudio.store import run, scalar
+
+RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
+
+
+class LLMConfig(BaseModel):
+    """How to reach a model. The key is read from the environment variable ``api_key_env``, never stored."""
+
+    model: str
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    concurrency: int = Field(8, ge=1, le=1024)
+    max_retries: int = Field(5, ge=0)
+    timeout: float = Field(60.0, gt=0)
+    temperature: float = 0.0
+    use_cache: bool = True
+    price_in: float = Field(0.0, ge=0, description="USD per million prompt tokens")
+    price_out: float = Field(0.0, ge=0, description="USD per million completion tokens")
+    backoff_base: float = Field(0.5, gt=0, description="first retry waits up to this many seconds")
+    backoff_max: float = Field(20.0, gt=0)
+
+    def api_key(self) -> str:
+        key = os.environ.get(self.api_key_env)
+        if key:
+            return key
+        if self.base_url:  # local servers (vLLM, Ollama, the test server) accept any key
+            return "not-needed"
+        raise ValueError(f"no API key: set ${self.api_key_env} or pass --base-url for a local endpoint")
+
+
+@dataclass
+class Reply:
+    """What the model said: text and/or raw tool calls (arguments as the JSON text it produced)."""
+
+    content: str | None = None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached: bool = False
+    error: str | None = None
+    attempts: int = 0
+
+    def message(self) -> dict[str, Any]:
+        """The assistant message in OpenAI form (what is cached)."""
+        msg: dict[str, Any] = {"role": "assistant", "content": self.content}
+        if self.tool_calls:
+            msg["tool_calls"] = self.tool_calls
+        return msg
+
+
+@dataclass
+class Usage:
+    """Running totals for one job."""
+
+    calls: int = 0
+    cached: int = 0
+    failed: int = 0
+    retries: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def request_key(body: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+
+
+class LLMClient:
+    """Async chat client bound to one model config, optionally to a workspace (cache + log) and a job."""
+
+    def __init__(self, config: LLMConfig, con: duckdb.DuckDBPyConnection | None = None, job_id: int | None = None):
+        from openai import AsyncOpenAI
+
+        self.config = config
+        self.con = con
+        self.job_id = job_id
+        self.usage = Usage()
+        self._client = AsyncOpenAI(
+            base_url=config.base_url, api_key=config.api_key(), max_retries=0, timeout=config.timeout
+        )
+        self._sem: asyncio.Semaphore | None = None
+        self._pending_cache: dict[str, dict[str, Any]] = {}
+        self._pending_log: list[list[Any]] = []
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        if self._sem is None:  # created lazily: it must belong to the running event loop
+            self._sem = asyncio.Semaphore(self.config.concurrency)
+        return self._sem
+
+    def _cached(self, key: str) -> dict[str, Any] | None:
+        if key in self._pending_cache:
+            return self._pending_cache[key]
+        if self.con is None:
+            return None
+        text = scalar(self.con, "SELECT response FROM llm_cache WHERE key = ?", [key])
+        return json.loads(text) if text else None
+
+    async def chat(
+        self,
+        messages: list[dict[str, Any]],
+        *,
+        tools: list[dict[str, Any]] | None = None,
+        purpose: str = "chat",
+        tool_choice: str | None = None,
+    ) -> Reply:
+        body: dict[str, Any] = {
+            "model": self.config.model,
+            "messages": messages,
+            "temperature": self.config.temperature,
+        }
+        if tools:
+            body["tools"] = tools
+            if tool_choice:
+                body["tool_choice"] = tool_choice
+        key = request_key(body)
+        started = time.perf_counter()
+        if self.config.use_cache:
+            hit = self._cached(key)
+            if hit is not None:
+                reply = Reply(
+                    content=hit.get("content"),
+                    tool_calls=hit.get("tool_calls") or [],
+                    prompt_tokens=int(hit.get("prompt_tokens", 0)),
+                    completion_tokens=int(hit.get("completion_tokens", 0)),
+                    cached=True,
+                )
+                self.usage.calls += 1
+                self.usage.cached += 1
+                self._log(key, purpose, "cached", 0, time.perf_counter() - started, reply, body, 0.0)
+                return reply
+        async with self._semaphore():
+            reply = await self._send(body)
+        seconds = time.perf_counter() - started
+        cost = (reply.prompt_tokens * self.config.price_in + reply.completion_tokens * self.config.price_out) / 1e6
+        self.usage.calls += 1
+        self.usage.retries += max(0, reply.attempts - 1)
+        self.usage.prompt_tokens += reply.prompt_tokens
+        self.usage.completion_tokens += reply.completion_tokens
+        self.usage.cost += cost
+        if reply.error:
+            self.usage.failed += 1
+        elif self.config.use_cache:
+            self._store_cache(key, reply)
+        self._log(key, purpose, "error" if reply.error else "ok", reply.attempts, seconds, reply, body, cost)
+        return reply
+
+    async def _send(self, body: dict[str, Any]) -> Reply:
+        import openai
+
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = await self._client.chat.completions.create(**body)
+            except (openai.APITimeoutError, openai.APIConnectionError) as exc:
+                problem, wait = f"{type(exc).__name__}: {exc}", None
+            except openai.APIStatusError as exc:
+                if exc.status_code not in RETRYABLE_STATUS:
+                    return Reply(error=f"HTTP {exc.status_code}: {_short(exc.message)}", attempts=attempt)
+                problem, wait = f"HTTP {exc.status_code}: {_short(exc.message)}", _retry_after(exc)
+            else:
+                return _reply_from(response, attempt)
+            if attempt > self.config.max_retries:
+                return Reply(error=f"gave up after {attempt} attempts: {problem}", attempts=attempt)
+            cap = min(self.config.backoff_max, self.config.backoff_base * 2 ** (attempt - 1))
+            await asyncio.sleep(wait if wait is not None else random.uniform(0, cap))
+
+    def _log(
+        self, key: str, purpose: str, status: str, attempts: int, seconds: float, reply: Reply, body: dict, cost: float
+    ) -> None:
+        self._pending_log.append(
+            [
+                self.job_id,
+                purpose,
+                self.config.model,
+                key,
+                status,
+                attempts,
+                seconds,
+                0 if reply.cached else reply.prompt_tokens,
+                0 if reply.cached else reply.completion_tokens,
+                cost,
+                reply.error,
+                json.dumps(body),
+                None if reply.error else json.dumps(reply.message()),
+            ]
+        )
+
+    def _store_cache(self, key: str, reply: Reply) -> None:
+        """Cache a paid answer at once: a job killed a moment later still never pays for it again."""
+        response = {
+            **reply.message(),
+            "prompt_tokens": reply.prompt_tokens,
+            "completion_tokens": reply.completion_tokens,
+        }
+        if self.con is None:
+            self._pending_cache[key] = response
+            return
+        run(
+            self.con,
+            """INSERT INTO llm_cache (key, model, response, prompt_tokens, completion_tokens)
+               VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+            [key, self.config.model, json.dumps(response), reply.prompt_tokens, reply.completion_tokens],
+        )
+
+    def flush(self, con: duckdb.DuckDBPyConnection | None = None) -> int:
+        """Write buffered log rows (inside the caller's transaction, if any); returns how many."""
+        con = con or self.con
+        if con is None:
+            self._pending_log.clear()
+            return 0
+        written = len(self._pending_log)
+        if self._pending_log:
+            con.executemany(
+                """INSERT INTO llm_calls (id, job_id, purpose, model, key, status, attempts, seconds, prompt_tokens,
+                   completion_tokens, cost, error, request, response)
+                   VALUES (nextval('llm_call_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                self._pending_log,
+            )
+        self._pending_log.clear()
+        return written
+
+    async def aclose(self) -> None:
+        await self._client.close()
+
+
+def _short(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _retry_after(exc: Any) -> float | None:
+    try:
+        value = float(exc.response.headers.get("retry-after"))
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return min(max(value, 0.0), 60.0)
+
+
+def _reply_from(response: Any, attempts: int) -> Reply:
+    choice = response.choices[0] if response.choices else None
+    if choice is None:
+        return Reply(error="the response has no choices", attempts=attempts)
+    msg = choice.message
+    calls = []
+    for i, tc in enumerate(msg.tool_calls or []):
+        fn = getattr(tc, "function", None)
+        calls.append(
+            {
+                "id": tc.id or f"call_{i}",
+                "type": "function",
+                "function": {"name": getattr(fn, "name", "") or "", "arguments": getattr(fn, "arguments", "") or ""},
+            }
+        )
+    usage = response.usage
+    return Reply(
+        content=msg.content,
+        tool_calls=calls,
+        prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+        completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+        attempts=attempts,
+    )
+
+
+# -- checking what a model asked for ------------------------------------------------------------------
+
+
+@dataclass
+class CheckedCall:
+    """One tool call from a model, parsed and checked; ``problem`` is None when it is usable."""
+
+    id: str
+    name: str
+    raw_arguments: str
+    arguments: dict[str, Any] | None
+    problem: str | None
+
+
+def check_tool_calls(tool_calls: list[dict[str, Any]], tools: dict[str, ToolSpec]) -> list[CheckedCall]:
+    """Parse each call's arguments and check name and arguments against the offered tools' schemas."""
+    checked = []
+    for tc in tool_calls:
+        fn = tc.get("function") or {}
+        name, raw = str(fn.get("name") or ""), fn.get("arguments")
+        raw_text = raw if isinstance(raw, str) else json.dumps(raw)
+        args: dict[str, Any] | None = None
+        problem = None
+        try:
+            parsed = json.loads(raw_text) if raw_text.strip() else {}
+        except json.JSONDecodeError as exc:
+            problem = f"arguments of {name or '(no name)'} are not valid JSON: {exc.msg} at column {exc.colno}"
+        else:
+            if not isinstance(parsed, dict):
+                problem = f"arguments of {name} are not a JSON object"
+            else:
+                args = parsed
+        if problem is None:
+            spec = tools.get(name)
+            if spec is None:
+                problem = f"unknown tool {name!r}" if name else "a tool call without a function name"
+            else:
+                problem = schema_problem(spec.parameters, args or {}, name)
+        checked.append(CheckedCall(str(tc.get("id") or ""), name, raw_text, args, problem))
+    return checked
+
+
+def schema_problem(schema: dict[str, Any], arguments: dict[str, Any], name: str = "") -> str | None:
+    """The first JSON Schema violation of ``arguments``, worded with its place, or None."""
+    errors = sorted(Draft202012Validator(schema).iter_errors(arguments), key=lambda e: list(e.absolute_path))
+    if not errors:
+        return None
+    err = errors[0]
+    where = "/".join(str(p) for p in err.absolute_path) or "arguments"
+    return f"arguments of {name} violate the schema at {where}: {err.message}"
+
+
+def parse_json_reply(text: str | None) -> Any:
+    """JSON from a model's text, tolerating a fenced code block around it; raises ValueError."""
+    if not text:
+        raise ValueError("empty reply")
+    body = text.strip()
+    if body.startswith("```"):
+        body = body.split("\n", 1)[1] if "\n" in body else ""
+        body = body.rsplit("```", 1)[0]
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"reply is not JSON: {exc.msg}") from None
+
+
+# -- jobs -------------------------------------------------------------------------------------------
+
+
+def start_job(
+    con: duckdb.DuckDBPyConnection, kind: str, backend: str, model: str | None, params: dict[str, Any]
+) -> int:
+    job_id = int(scalar(con, "SELECT nextval('job_seq')"))
+    run(
+        con,
+        "INSERT INTO jobs (id, kind, backend, model, params, status) VALUES (?, ?, ?, ?, ?, 'running')",
+        [job_id, kind, backend, model, json.dumps(params)],
+    )
+    return job_id
+
+
+def update_job(
+    con: duckdb.DuckDBPyConnection, job_id: int, usage: Usage, *, items: int, status: str | None = None
+) -> None:
+    run(
+        con,
+        """UPDATE jobs SET items = ?, calls = ?, cached = ?, failed = ?, prompt_tokens = ?, completion_tokens = ?,
+                  cost = ?, status = coalesce(?, status),
+                  finished_at = CASE WHEN ? IS NULL THEN finished_at ELSE now() END WHERE id = ?""",
+        [
+            items,
+            usage.calls,
+            usage.cached,
+            usage.failed,
+            usage.prompt_tokens,
+            usage.completion_tokens,
+            usage.cost,
+            status,
+            status,
+            job_id,
+        ],
+    )

@@ -1,0 +1,231 @@
+"""Synthesis jobs: paths → verified trajectories in the workspace, resumable, with a progress callback.
+
+Each finished trajectory is committed on its own (with the job's usage and the LLM call log so far), so an
+interrupted job loses only the trajectories in flight; running again picks up the paths that still have
+none, and the LLM cache answers every request that was already paid for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from fcstudio.envs.base import Environment, State, to_output
+from fcstudio.envs.registry import DOMAINS
+from fcstudio.llm import LLMClient, LLMConfig, start_job, update_job
+from fcstudio.path_store import get_path
+from fcstudio.paths import FSP
+from fcstudio.store import run, transaction
+from fcstudio.synth import LLMTranslator, SynthError, TemplateTranslator, Translator, synthesize
+from fcstudio.trajectory_store import store_synthesised, tool_specs
+from fcstudio.values import ValueBank, bank_from_workspace, simulate_output
+from fcstudio.verify import judge_semantics, verify
+
+Progress = Callable[[float, str], None]
+BACKENDS = ("template", "openai")
+
+
+@dataclass
+class SynthSummary:
+    job_id: int
+    requested: int
+    created: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)  # paths that already had a trajectory
+    failed: dict[int, str] = field(default_factory=dict)
+    verified: int = 0
+    usage: dict[str, Any] = field(default_factory=dict)
+
+
+class EnvPool:
+    """Fresh environments per trajectory; each domain's database is read once."""
+
+    def __init__(self) -> None:
+        self._states: dict[str, tuple[State, str]] = {}
+
+    def available(self) -> list[str]:
+        return [n for n, d in DOMAINS.items() if d.default_file("db.json").is_file()]
+
+    def make(self, name: str) -> Environment:
+        domain = DOMAINS[name]
+        if name not in self._states:
+            db = domain.default_file("db.json")
+            policy = db.parent / "policy.md"
+            self._states[name] = (domain.load(str(db)), policy.read_text() if policy.is_file() else "")
+        state, policy = self._states[name]
+        return domain.env(state, policy=policy)
+
+    def choose(self, names: list[str], choice: str) -> str | None:
+        """``auto``: the available domain implementing most of the path's functions (none if it implements none)."""
+        if choice == "none":
+            return None
+        if choice != "auto":
+            if choice not in DOMAINS:
+                raise ValueError(f"unknown environment {choice!r}; known: auto, none, {', '.join(DOMAINS)}")
+            return choice
+        best, hits = None, 0
+        for name in self.available():
+            n = sum(1 for x in names if DOMAINS[name].env.tool_kind(x) is not None)
+            if n > hits:
+                best, hits = name, n
+        return best
+
+
+def pending_paths(con: duckdb.DuckDBPyConnection, ids: list[int] | None = None) -> tuple[list[int], list[int]]:
+    """(paths to do, paths skipped because they already have a trajectory)."""
+    done = {r[0] for r in run(con, "SELECT DISTINCT path_id FROM trajectories WHERE path_id IS NOT NULL")}
+    if ids is None:
+        ids = [r[0] for r in run(con, "SELECT id FROM fsp_paths ORDER BY id")]
+    else:
+        known = {r[0] for r in run(con, "SELECT id FROM fsp_paths")}
+        missing = [i for i in ids if i not in known]
+        if missing:
+            raise KeyError(f"no path(s) {', '.join(map(str, missing))} in the workspace")
+    return [i for i in ids if i not in done], [i for i in ids if i in done]
+
+
+def run_synth(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    path_ids: list[int] | None = None,
+    backend: str = "template",
+    llm: LLMConfig | None = None,
+    env: str = "auto",
+    judge: bool = False,
+    progress: Progress | None = None,
+) -> SynthSummary:
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; one of {', '.join(BACKENDS)}")
+    if (backend == "openai" or judge) and llm is None:
+        raise ValueError("the openai backend and the semantic judge need a model: pass --model (and --base-url)")
+    todo, skipped = pending_paths(con, path_ids)
+    params = {"paths": todo, "env": env, "judge": judge, "base_url": llm.base_url if llm else None}
+    job_id = start_job(con, "synth", backend, llm.model if llm else None, params)
+    summary = SynthSummary(job_id=job_id, requested=len(todo) + len(skipped), skipped=skipped)
+    client = LLMClient(llm, con, job_id) if llm is not None else None
+    try:
+        asyncio.run(_run(con, todo, backend, client, env, judge, summary, progress))
+    finally:
+        with transaction(con):
+            if client is not None:
+                client.flush()
+                summary.usage = client.usage.as_dict()
+            update_job(
+                con,
+                job_id,
+                client.usage if client else _no_usage(),
+                items=len(summary.created),
+                status="done" if len(summary.created) + len(summary.failed) == len(todo) else "interrupted",
+            )
+    return summary
+
+
+def _no_usage() -> Any:
+    from fcstudio.llm import Usage
+
+    return Usage()
+
+
+async def _run(
+    con: duckdb.DuckDBPyConnection,
+    todo: list[int],
+    backend: str,
+    client: LLMClient | None,
+    env_choice: str,
+    judge: bool,
+    summary: SynthSummary,
+    progress: Progress | None,
+) -> None:
+    pool = EnvPool()
+    tools = tool_specs(con)
+    banks: dict[str | None, ValueBank] = {}
+    translator: Translator = LLMTranslator(client) if backend == "openai" and client else TemplateTranslator()
+    limit = asyncio.Semaphore(client.config.concurrency if client else 1)
+    paths = {pid: get_path(con, pid)["fsp"] for pid in todo}  # type: ignore[index]
+
+    async def one(pid: int) -> tuple[int, dict[str, Any] | None, dict[str, Any] | None, str | None]:
+        fsp: FSP = paths[pid]
+        names = [c.name for _, _, c in fsp.calls()]
+        domain = pool.choose(names, env_choice)
+        if domain not in banks:
+            banks[domain] = bank_from_workspace(con, pool.make(domain).initial if domain else None)
+        environment = pool.make(domain) if domain else None
+        async with limit:
+            try:
+                result = await synthesize(
+                    fsp,
+                    tools,
+                    translator,
+                    env=environment,
+                    bank=banks[domain],
+                    seed=pid,
+                    simulator=client if backend == "openai" else None,
+                )
+            except SynthError as exc:
+                return pid, None, None, str(exc)
+            named = {tools[t].name: tools[t] for t in result["tool_ids"] if t in tools}
+            verdict = verify(result["messages"], named, result["meta"])
+            if judge and client is not None:
+                verdict = await judge_semantics(client, result["messages"], verdict)
+        return pid, result, verdict, None
+
+    tasks = [asyncio.create_task(one(pid)) for pid in todo]
+    for i, finished in enumerate(asyncio.as_completed(tasks), start=1):
+        pid, result, verdict, error = await finished
+        with transaction(con):
+            if error is not None or result is None or verdict is None:
+                summary.failed[pid] = error or "no result"
+            else:
+                tid = store_synthesised(con, path_id=pid, job_id=summary.job_id, result=result, verdict=verdict)
+                if tid is not None:
+                    summary.created.append(tid)
+                    summary.verified += int(verdict["passed"])
+            if client is not None:
+                client.flush()
+            update_job(con, summary.job_id, client.usage if client else _no_usage(), items=len(summary.created))
+        if progress:
+            progress(i / len(todo), f"path {pid}: {'failed' if error else 'stored'} ({i} of {len(todo)})")
+
+
+# -- re-execution after an edit ------------------------------------------------------------------------
+
+
+def reexecute(
+    con: duckdb.DuckDBPyConnection, messages: list[dict[str, Any]], from_index: int, domain: str | None
+) -> list[dict[str, Any]]:
+    """Recompute every tool result at or after ``from_index``: earlier calls rebuild the state, later ones run again.
+
+    Calls to functions the environment lacks get the offline simulated response, as in synthesis.
+    """
+    pool = EnvPool()
+    environment = pool.make(domain) if domain and domain in pool.available() else None
+    bank = bank_from_workspace(con, environment.initial if environment else None)
+    specs = {s.name: s for s in tool_specs(con).values()}
+    out = [dict(m) for m in messages]
+    pending: dict[str, tuple[str, dict[str, Any]]] = {}
+    for i, m in enumerate(out):
+        for tc in m.get("tool_calls") or []:
+            try:
+                args = json.loads(tc["function"]["arguments"] or "{}")
+            except json.JSONDecodeError as exc:
+                pending[tc["id"]] = ("", {"__error__": f"Error: arguments are not valid JSON: {exc.msg}"})
+                continue
+            pending[tc["id"]] = (tc["function"]["name"], args if isinstance(args, dict) else {})
+        if m.get("role") != "tool" or m.get("tool_call_id") not in pending:
+            continue
+        name, args = pending.pop(m["tool_call_id"])
+        if "__error__" in args:
+            output = args["__error__"]
+        elif environment is not None and environment.tool_kind(name) is not None:
+            output = environment.execute(name, args).output  # runs before and after: the state must be rebuilt
+        elif name in specs:
+            output = to_output(simulate_output(name, args, specs[name].returns, bank))
+        else:
+            output = f"Error: Tool '{name}' not found."
+        if i >= from_index:
+            out[i] = {**m, "content": output}
+    return out
