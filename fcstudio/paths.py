@@ -250,7 +250,15 @@ def split(fsp: FSP, rng: random.Random, *, kind: Literal["miss_param", "miss_fun
             t, Turn(calls=[asking], kind="miss_param", note=f"{arg} withheld: the assistant must ask for it")
         )
         return _checked(out, {"op": "split", "kind": kind, "turn": t, "call": asking.name, "withheld": arg})
-    options = [(t, c) for t, c, call in out.calls() if out.turns[t].kind == "normal" and self_contained(t, call)]
+
+    def used_before(t: int, call: Call) -> bool:  # a function already called cannot be "not offered" later
+        return any(other.tool_id == call.tool_id for tt, _, other in out.calls() if tt < t)
+
+    options = [
+        (t, c)
+        for t, c, call in out.calls()
+        if out.turns[t].kind == "normal" and self_contained(t, call) and not used_before(t, call)
+    ]
     if not options:
         return _checked(out, {"op": "split", "kind": kind, "at": None, "reason": "no call"})
     t, c = rng.choice(options)

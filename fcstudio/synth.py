@@ -354,8 +354,9 @@ class LLMTranslator:
     ) -> tuple[str | None, list[dict[str, Any]], list[CheckedCall]]:
         del done
         messages = list(ep.messages)
-        if hint is not None and self.use_hints:
-            messages.append({"role": "system", "content": hint_text(ep, hint)})
+        if hint is not None and self.use_hints:  # the hint sits right after the user turn it is about
+            at = max(i for i, m in enumerate(messages) if m["role"] == "user") + 1
+            messages.insert(at, {"role": "system", "content": hint_text(ep, hint)})
         tools = [ep.tools[t].openai() for t in ep.offered]
         reply = await self.client.chat(messages, tools=tools or None, purpose="forth_translation")
         if reply.error:

@@ -1,7 +1,10 @@
-"""A real local HTTP server speaking the OpenAI protocol (embeddings), for tests of the OpenAI-compatible paths.
+"""A real local HTTP server speaking the OpenAI protocol (chat completions, embeddings), for tests.
 
 It stands in for the outside service only: requests go over loopback through the ``openai`` client.
-Embeddings are deterministic bags of hashed words, so similar texts get similar vectors.
+Embeddings are deterministic bags of hashed words, so similar texts get similar vectors. Chat replies are
+scripted: ``chat(prompt) -> text`` for simple judges, or ``respond(body) -> reply`` for full control, where a
+reply is a text, a message dict (``tool_calls`` included, arguments as raw text so they can be broken), or
+``Status(429)`` to answer with an HTTP error. ``latency`` delays every answer (the benchmark uses 200 ms).
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import hashlib
 import json
 import re
 import threading
+import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -27,13 +32,51 @@ def default_chat(prompt: str) -> str:
     return '{"keep": true, "reason": "plausible"}'
 
 
+@dataclass
+class Status:
+    code: int
+    retry_after: float | None = None
+
+
 class Handler(BaseHTTPRequestHandler):
     requests: ClassVar[list[dict]] = []
-    chat_reply: ClassVar[list] = [default_chat]  # a one-element box: the scripted reply function
+    chat_reply: ClassVar[list] = [default_chat]  # one-element boxes: the scripted reply functions
+    respond: ClassVar[list] = [None]
+    latency: ClassVar[list[float]] = [0.0]
+    lock = threading.Lock()
+    protocol_version = "HTTP/1.1"  # keep-alive, as real endpoints do
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-        Handler.requests.append({"path": self.path, "body": body})
+        with Handler.lock:
+            Handler.requests.append({"path": self.path, "body": body})
+        if Handler.latency[0]:
+            time.sleep(Handler.latency[0])
+        if self.path.endswith("/chat/completions") and Handler.respond[0] is not None:
+            reply = Handler.respond[0](body)
+            if isinstance(reply, Status):
+                self._error(reply)
+                return
+            message = {"role": "assistant", "content": reply} if isinstance(reply, str) else reply
+            message.setdefault("role", "assistant")
+            message.setdefault("content", None)
+            self._send(
+                {
+                    "id": "chatcmpl-stub",
+                    "object": "chat.completion",
+                    "created": 0,
+                    "model": body.get("model", "stub"),
+                    "choices": [
+                        {
+                            "index": 0,
+                            "finish_reason": "tool_calls" if message.get("tool_calls") else "stop",
+                            "message": message,
+                        }
+                    ],
+                    "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+                }
+            )
+            return
         if self.path.endswith("/chat/completions"):
             prompt = body["messages"][-1]["content"]
             text = Handler.chat_reply[0](prompt)
@@ -69,6 +112,16 @@ class Handler(BaseHTTPRequestHandler):
         }
         self._send(payload)
 
+    def _error(self, status: Status) -> None:
+        data = json.dumps({"error": {"message": f"scripted {status.code}", "type": "stub", "code": None}}).encode()
+        self.send_response(status.code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        if status.retry_after is not None:
+            self.send_header("Retry-After", str(status.retry_after))
+        self.end_headers()
+        self.wfile.write(data)
+
     def _send(self, payload: dict) -> None:
         data = json.dumps(payload).encode()
         self.send_response(200)
@@ -81,14 +134,23 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the benchmark opens 32 connections at once
+
+
 class StubServer:
-    def __init__(self, chat=default_chat) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, chat=default_chat, respond=None, latency: float = 0.0) -> None:  # type: ignore[no-untyped-def]
         self.chat = chat
+        self.respond = respond
+        self.latency = latency
 
     def __enter__(self) -> StubServer:
         Handler.requests = []
         Handler.chat_reply[0] = self.chat
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        Handler.respond[0] = self.respond
+        Handler.latency[0] = self.latency
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
