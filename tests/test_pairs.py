@@ -1,0 +1,191 @@
+"""Pairs, labels (enforced in the database, under concurrency), agreement, export loaded by `datasets`, mDPO loss."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from pathlib import Path
+
+import pytest
+
+from fcstudio.demo import build_demo
+from fcstudio.embed import TfidfEmbedder
+from fcstudio.export import export
+from fcstudio.graph import build_graph
+from fcstudio.labels import LabelRefused, agreement, cohen_kappa, label_pair, next_pair, progress
+from fcstudio.pairs import ERROR_TYPES, make_pairs, rule_judge
+from fcstudio.path_store import sample_paths
+from fcstudio.store import Workspace, rows, run, scalar
+from fcstudio.synth import PlannedCall, TurnPlan
+from fcstudio.synth_job import run_synth
+from fcstudio.train.mdpo import mdpo_loss
+
+
+@pytest.fixture(scope="module")
+def paired(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    ws = Workspace(tmp_path_factory.mktemp("pairs") / "pairs.duckdb")
+    with ws.connect() as con:
+        build_demo(con)
+        build_graph(con, TfidfEmbedder())
+        sample_paths(con, n=8, steps=3, ops=["merge", "insert", "split"], seed=11)
+        run_synth(con, backend="template")
+        make_pairs(con, "perturb", annotators=2, seed=1)
+        make_pairs(con, "misleading_hint", annotators=1, seed=1)
+    return ws
+
+
+def test_pairs_share_a_prefix_and_differ(paired: Workspace) -> None:
+    with paired.connect() as con:
+        found = rows(con, "SELECT * FROM pairs ORDER BY id")
+        verified = scalar(con, "SELECT count(*) FROM trajectories WHERE verified")
+        assert len([p for p in found if p["strategy"] == "perturb"]) >= verified - 1 > 0
+        assert {p["strategy"] for p in found} == {"perturb", "misleading_hint"}
+        for p in found:
+            prefix, chosen, rejected = (json.loads(p[k]) for k in ("prefix", "chosen", "rejected"))
+            assert prefix[-1]["role"] == "user" and chosen[0]["role"] == rejected[0]["role"] == "assistant"
+            assert chosen != rejected and p["error_type"] in ERROR_TYPES and p["judge"] == "rule"
+            for m in rejected:  # every rejected call has its (real or simulated) result
+                for tc in m.get("tool_calls") or []:
+                    assert any(x.get("tool_call_id") == tc["id"] for x in rejected)
+        # making pairs again adds none: each trajectory has its pair of each strategy
+        assert make_pairs(con, "perturb").created == []
+        with pytest.raises(ValueError, match="no_hint needs a model"):
+            make_pairs(con, "no_hint")
+
+
+def test_rule_judge_error_types() -> None:
+    def call(t: int, i: int, name: str, sources: dict) -> PlannedCall:
+        return PlannedCall(t, i, name, name, {}, sources, [])
+
+    def msg(*calls: tuple[str, dict]) -> list[dict]:
+        tcs = [
+            {"id": f"c{i}", "type": "function", "function": {"name": n, "arguments": json.dumps(a)}}
+            for i, (n, a) in enumerate(calls)
+        ]
+        return [{"role": "assistant", "content": None, "tool_calls": tcs}, {"role": "assistant", "content": "ok 3"}]
+
+    nested = TurnPlan(
+        2,
+        "normal",
+        [call(2, 0, "find", {}), call(2, 1, "book", {"id": {"kind": "output", "turn": 2, "call": 0, "field": "id"}})],
+    )
+    assert (
+        rule_judge(nested, msg(("find", {}), ("book", {"id": 1})), msg(("book", {"id": 9})))[0] == "nested_call_missing"
+    )
+    short = TurnPlan(3, "normal", [call(3, 0, "book", {"id": {"kind": "output", "turn": 2, "call": 0, "field": "id"}})])
+    assert rule_judge(short, msg(("book", {"id": 1})), msg(("book", {"id": 2})))[0] == "short_dependency"
+    long = TurnPlan(5, "normal", [call(5, 0, "book", {"id": {"kind": "output", "turn": 1, "call": 0, "field": "id"}})])
+    assert rule_judge(long, msg(("book", {"id": 1})), msg(("book", {"id": 2})))[0] == "long_dependency"
+    same = msg(("book", {"id": 1}))
+    other_text = [same[0], {"role": "assistant", "content": "ok 4"}]
+    assert rule_judge(short, same, other_text)[0] == "wrong_summary"
+    assert rule_judge(short, msg(("book", {"id": 1})), msg(("cancel", {})))[0] == "missed_function_or_parameters"
+
+
+def test_annotator_count_is_enforced_by_the_database(paired: Workspace) -> None:
+    with paired.connect() as con:
+        pid = scalar(con, "SELECT min(id) FROM pairs WHERE annotators_required = 2")
+        assert next_pair(con, "ana") == pid
+        assert label_pair(con, pid, "ana", "chosen", ["wrong argument"]) == 1
+        with pytest.raises(LabelRefused, match="already labelled"):
+            label_pair(con, pid, "ana", "rejected")
+        assert label_pair(con, pid, "ben", "chosen") == 2
+        with pytest.raises(LabelRefused, match="already has its 2 label"):
+            label_pair(con, pid, "cai", "tie")
+        assert next_pair(con, "cai") != pid
+        # the database itself refuses a third slot or a second label by one annotator, whatever the caller does
+        with pytest.raises(Exception, match="(?i)constraint|duplicate"):
+            run(
+                con,
+                "INSERT INTO pair_labels (pair_id, slot, annotator, choice, reasons) VALUES (?, 2, 'x', 'tie', [])",
+                [pid],
+            )
+
+
+def test_two_annotators_at_once_lose_nothing_and_count_nothing_twice(paired: Workspace) -> None:
+    with paired.connect() as con:
+        targets = [r[0] for r in run(con, "SELECT id FROM pairs WHERE annotators_required = 1 ORDER BY id")]
+        assert len(targets) >= 4
+        results: dict[str, list] = {"dan": [], "eve": []}
+
+        def work(name: str) -> None:
+            cur = con.cursor()
+            for pid in targets:
+                try:
+                    results[name].append((pid, label_pair(cur, pid, name, "chosen")))
+                except LabelRefused:
+                    pass
+            cur.close()
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in results]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        stored = rows(
+            con, "SELECT pair_id, count(*) AS n FROM pair_labels WHERE list_contains(?, pair_id) GROUP BY 1", [targets]
+        )
+        assert {r["pair_id"] for r in stored} == set(targets) and all(r["n"] == 1 for r in stored)
+        assert len(results["dan"]) + len(results["eve"]) == len(targets)  # every success is stored, exactly once
+        assert progress(con)["labels"] >= len(targets) + 2
+
+
+def test_cohen_kappa_matches_a_hand_computation(paired: Workspace) -> None:
+    # 6 items, agreeing on 5: p_o = 5/6; a has 3 chosen 2 rejected 1 tie, b 2 chosen 3 rejected 1 tie
+    a = ["chosen", "chosen", "chosen", "rejected", "rejected", "tie"]
+    b = ["chosen", "chosen", "rejected", "rejected", "rejected", "tie"]
+    p_e = (3 * 2 + 2 * 3 + 1 * 1) / 36
+    assert cohen_kappa(a, b) == pytest.approx((5 / 6 - p_e) / (1 - p_e)) == pytest.approx(17 / 23)
+    assert cohen_kappa(["tie"], ["tie"]) is None
+    with paired.connect() as con:
+        result = agreement(con)
+        ab = next(p for p in result["pairs"] if {p["a"], p["b"]} == {"ana", "ben"})
+        assert ab["items"] == 1
+
+
+def test_export_loads_with_datasets(paired: Workspace, tmp_path: Path) -> None:
+    datasets = pytest.importorskip("datasets")
+    with paired.connect() as con:
+        assert export(con, "sft", tmp_path / "none.jsonl")["rows"] == 0  # nothing accepted yet
+        tid = scalar(con, "SELECT min(id) FROM trajectories WHERE verified")
+        run(con, "UPDATE trajectories SET status = 'accepted' WHERE id = ?", [tid])
+        sft = export(con, "sft", tmp_path / "sft.jsonl")
+        dpo = export(con, "dpo", tmp_path / "dpo.parquet", fmt="parquet")
+        dpo_all = export(con, "dpo", tmp_path / "dpo_all.jsonl", include_all=True)
+        mdpo = export(con, "mdpo", tmp_path / "mdpo.jsonl", include_all=True)
+        labelled_full = scalar(
+            con,
+            """SELECT count(*) FROM pairs p WHERE (SELECT count(*) FROM pair_labels l WHERE l.pair_id = p.id)
+               >= p.annotators_required""",
+        )
+    assert sft["rows"] == 1 and dpo["rows"] == labelled_full > 0 and dpo_all["rows"] > dpo["rows"]
+    ds = datasets.load_dataset("json", data_files=str(tmp_path / "sft.jsonl"), split="train")
+    assert set(ds.column_names) >= {"messages", "tools"}
+    assert ds[0]["messages"][0]["role"] == "system" and ds[0]["tools"][0]["type"] == "function"
+    pref = datasets.load_dataset("parquet", data_files=str(tmp_path / "dpo.parquet"), split="train")
+    assert set(pref.column_names) >= {"prompt", "chosen", "rejected", "tools"}
+    row = pref[0]
+    assert row["prompt"][-1]["role"] == "user" and row["chosen"][0]["role"] == "assistant"
+    assert any(m["tool_calls"] for m in row["chosen"] + row["rejected"])
+    tool_msgs = [m for m in row["chosen"] if m["role"] == "tool"]
+    assert all(m["tool_call_id"] for m in tool_msgs)
+    multi = datasets.load_dataset("json", data_files=str(tmp_path / "mdpo.jsonl"), split="train")
+    assert multi.num_rows == mdpo["rows"] and all(t["chosen"] != t["rejected"] for r in multi for t in r["turns"])
+
+
+def test_mdpo_loss_hand_computed() -> None:
+    # two assistant turns on each side; η = 0.5, λ = 2
+    chosen_pi, chosen_ref = [[-0.5, -0.25], [-1.0]], [[-1.0, -0.5], [-1.0]]
+    rejected_pi, rejected_ref = [[-2.0], [-1.5, -0.5]], [[-1.0], [-1.0, -0.5]]
+    # log-ratios: chosen (−1.75) − (−2.5) = 0.75; rejected (−4.0) − (−2.5) = −1.5; margin = 0.5 · 2.25 = 1.125
+    margin = 1.125
+    mdpo = math.log(1 + math.exp(-margin))
+    sft = 1.75 / 3
+    loss = mdpo_loss(chosen_pi, chosen_ref, rejected_pi, rejected_ref, eta=0.5, lam=2.0)
+    assert loss.margin == pytest.approx(margin)
+    assert loss.mdpo == pytest.approx(mdpo) == pytest.approx(0.28115, abs=1e-5)  # ln(1 + e^-1.125)
+    assert loss.sft == pytest.approx(sft)
+    assert loss.total == pytest.approx(sft + 2.0 * mdpo)
+    with pytest.raises(ValueError, match="turn 1: 2 policy tokens but 1 reference"):
+        mdpo_loss([[-1.0], [-1.0, -1.0]], [[-1.0], [-1.0]], [[-1.0]], [[-1.0]])
