@@ -95,7 +95,7 @@ def test_annotator_count_is_enforced_by_the_database(paired: Workspace) -> None:
             label_pair(con, pid, "cai", "tie")
         assert next_pair(con, "cai") != pid
         # the database itself refuses a third slot or a second label by one annotator, whatever the caller does
-        with pytest.raises(Exception, match="(?i)constraint|duplicate"):
+        with pytest.raises(Exception, match=r"(?i)constraint|duplicate"):
             run(
                 con,
                 "INSERT INTO pair_labels (pair_id, slot, annotator, choice, reasons) VALUES (?, 2, 'x', 'tie', [])",
