@@ -23,7 +23,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from openai_stub import StubServer  # noqa: E402
 
-from fcstudio.llm import LLMClient, LLMConfig  # noqa: E402
+from fcstudio.llm import LLMClient, LLMConfig, run_async  # noqa: E402
 from fcstudio.store import Workspace, transaction  # noqa: E402
 
 
@@ -35,7 +35,7 @@ def measure(base_url: str, ws: Workspace, concurrency: int, calls: int) -> float
     with ws.connect() as con:
         client = LLMClient(LLMConfig(model="bench", base_url=base_url, concurrency=concurrency), con)
         start = time.perf_counter()
-        asyncio.run(_burst(client, calls, f"c{concurrency}"))
+        run_async(_burst(client, calls, f"c{concurrency}"), client)
         elapsed = time.perf_counter() - start
         with transaction(con):
             client.flush()

@@ -2,9 +2,9 @@
 
 Every request is keyed by the sha256 of its canonical JSON (model, messages, tools, sampling settings), so
 the same request is never paid for twice: a hit is served from ``llm_cache``. Every call, hit or miss,
-becomes a row of ``llm_calls`` with its job, purpose, tokens, cost, attempts and outcome. Rows are
-buffered in memory and written by ``flush`` (the synthesis job flushes in the same transaction as each
-trajectory it stores), so at high concurrency the event loop never waits on the database per call.
+becomes a row of ``llm_calls`` with its job, purpose, tokens, cost, attempts and outcome. A paid answer
+is cached at once (a job killed a moment later never pays for it again); log rows are buffered and written
+by ``flush``, which jobs call in the same transaction as each item they store.
 
 A call that still fails after its retries does not raise: the reply carries ``error`` and the log says so.
 """
@@ -17,8 +17,9 @@ import json
 import os
 import random
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 from jsonschema import Draft202012Validator
@@ -29,6 +30,7 @@ from fcstudio.schemas import canonical_json
 from fcstudio.store import run, scalar
 
 RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
+T = TypeVar("T")
 
 
 class LLMConfig(BaseModel):
@@ -313,17 +315,7 @@ def check_tool_calls(tool_calls: list[dict[str, Any]], tools: dict[str, ToolSpec
         fn = tc.get("function") or {}
         name, raw = str(fn.get("name") or ""), fn.get("arguments")
         raw_text = raw if isinstance(raw, str) else json.dumps(raw)
-        args: dict[str, Any] | None = None
-        problem = None
-        try:
-            parsed = json.loads(raw_text) if raw_text.strip() else {}
-        except json.JSONDecodeError as exc:
-            problem = f"arguments of {name or '(no name)'} are not valid JSON: {exc.msg} at column {exc.colno}"
-        else:
-            if not isinstance(parsed, dict):
-                problem = f"arguments of {name} are not a JSON object"
-            else:
-                args = parsed
+        args, problem = parse_arguments(raw_text, name)
         if problem is None:
             spec = tools.get(name)
             if spec is None:
@@ -332,6 +324,17 @@ def check_tool_calls(tool_calls: list[dict[str, Any]], tools: dict[str, ToolSpec
                 problem = schema_problem(spec.parameters, args or {}, name)
         checked.append(CheckedCall(str(tc.get("id") or ""), name, raw_text, args, problem))
     return checked
+
+
+def parse_arguments(raw: str | None, name: str = "") -> tuple[dict[str, Any] | None, str | None]:
+    """(arguments, None) from a call's JSON text (empty text is ``{}``), or (None, why it is unusable)."""
+    try:
+        parsed = json.loads(raw) if raw and raw.strip() else {}
+    except json.JSONDecodeError as exc:
+        return None, f"arguments of {name or '(no name)'} are not valid JSON: {exc.msg} at column {exc.colno}"
+    if not isinstance(parsed, dict):
+        return None, f"arguments of {name} are not a JSON object"
+    return parsed, None
 
 
 def schema_problem(schema: dict[str, Any], arguments: dict[str, Any], name: str = "") -> str | None:
@@ -359,6 +362,19 @@ def parse_json_reply(text: str | None) -> Any:
 
 
 # -- jobs -------------------------------------------------------------------------------------------
+
+
+def run_async(coro: Coroutine[Any, Any, T], client: LLMClient | None) -> T:
+    """Run a job's coroutine, closing the client's connections inside the same event loop."""
+
+    async def main() -> T:
+        try:
+            return await coro
+        finally:
+            if client is not None:
+                await client.aclose()
+
+    return asyncio.run(main())
 
 
 def start_job(
@@ -394,3 +410,14 @@ def update_job(
             job_id,
         ],
     )
+
+
+def save_job_progress(
+    con: duckdb.DuckDBPyConnection, job_id: int, client: LLMClient | None, *, items: int, status: str | None = None
+) -> dict[str, Any]:
+    """Write the client's buffered call log and the job's totals (in the caller's transaction); the usage."""
+    if client is not None:
+        client.flush(con)
+    usage = client.usage if client is not None else Usage()
+    update_job(con, job_id, usage, items=items, status=status)
+    return usage.as_dict() if client is not None else {}

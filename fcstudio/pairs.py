@@ -12,7 +12,6 @@ A judge (an LLM when configured, rules otherwise) tags the rejected turn with MA
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import random
@@ -23,8 +22,17 @@ from typing import Any
 
 import duckdb
 
-from fcstudio.llm import LLMClient, LLMConfig, Usage, parse_json_reply, start_job, update_job
+from fcstudio.llm import (
+    LLMClient,
+    LLMConfig,
+    parse_arguments,
+    parse_json_reply,
+    run_async,
+    save_job_progress,
+    start_job,
+)
 from fcstudio.models import ToolSpec
+from fcstudio.schemas import canonical_json
 from fcstudio.store import rows, run, scalar, transaction
 from fcstudio.synth import (
     Episode,
@@ -35,9 +43,8 @@ from fcstudio.synth import (
     resolve,
     run_turn,
 )
-from fcstudio.synth_job import EnvPool
+from fcstudio.synth_job import EnvPool, tool_results
 from fcstudio.trajectory_store import get_trajectory, tool_specs
-from fcstudio.values import bank_from_workspace
 
 STRATEGIES = ("no_hint", "misleading_hint", "perturb")
 PERTURBATIONS = (
@@ -65,60 +72,43 @@ class PairSummary:
     created: list[int] = field(default_factory=list)
     same_as_chosen: int = 0  # the negative came out identical to the positive: no pair
     not_applicable: int = 0
-    failed: dict[int, str] = field(default_factory=dict)
     usage: dict[str, Any] = field(default_factory=dict)
 
 
 # -- rebuilding the state a prefix leaves ------------------------------------------------------------------
 
 
-async def episode_at(
-    con: duckdb.DuckDBPyConnection, traj: dict[str, Any], upto: int, pool: EnvPool, tools: dict[str, ToolSpec]
-) -> Episode:
+async def episode_at(traj: dict[str, Any], upto: int, pool: EnvPool, tools: dict[str, ToolSpec]) -> Episode:
     """An episode holding ``messages[:upto]``: the environment has run every call in it, outputs are known."""
-    domain = traj.get("domain")
-    env = pool.make(domain) if domain and domain in pool.available() else None
-    bank = bank_from_workspace(con, env.initial if env else None)
-    ep = Episode(tools=tools, env=env, bank=bank, long_outputs=False)
-    ep.offered = [t for t in traj["tool_ids"] if t in tools]
-    removed = {c["tool_id"] for p in traj["meta"].get("plan") or [] if p["kind"] == "miss_func" for c in p["calls"]}
-    announced_at = {
-        c["tool_id"]: p["end"] for p in traj["meta"].get("plan") or [] if p["kind"] == "miss_func" for c in p["calls"]
-    }
-    ep.offered = [t for t in ep.offered if t not in removed or announced_at.get(t, 0) <= upto]
-    ep.call_ids = {k: v for k, v in (traj["meta"].get("call_ids") or {}).items()}
+    domain = traj.get("domain") if traj.get("domain") in pool.available() else None
+    env = pool.make(domain) if domain else None
+    ep = Episode(tools=tools, env=env, bank=pool.bank(domain), long_outputs=False)
+    plan = traj["meta"].get("plan") or []
+    announced_at = {c["tool_id"]: p["end"] for p in plan if p["kind"] == "miss_func" for c in p["calls"]}
+    ep.offered = [t for t in traj["tool_ids"] if t in tools and announced_at.get(t, 0) <= upto]
+    ep.call_ids = dict(traj["meta"].get("call_ids") or {})
     ep.counter = max([int(re.sub(r"\D", "", k) or 0) for k in ep.call_ids] or [0])
-    names: dict[str, tuple[str, dict[str, Any]]] = {}
-    for m in traj["messages"][:upto]:
-        ep.messages.append(copy.deepcopy(m))
-        for tc in m.get("tool_calls") or []:
+    ep.messages = copy.deepcopy(traj["messages"][:upto])
+    for i, name, args, _ in tool_results(ep.messages):
+        if env is not None and env.tool_kind(name) is not None:
+            env.execute(name, args)  # rebuild the state; the recorded output stays what it was
+        where = ep.call_ids.get(ep.messages[i]["tool_call_id"])
+        if where is not None:
+            content = ep.messages[i].get("content")
             try:
-                args = json.loads(tc["function"]["arguments"] or "{}")
+                ep.outputs[(where[0], where[1])] = json.loads(content or "")
             except json.JSONDecodeError:
-                args = None
-            names[tc["id"]] = (tc["function"]["name"], args if isinstance(args, dict) else {})
-        if m.get("role") == "tool" and m.get("tool_call_id") in names:
-            name, args = names[m["tool_call_id"]]
-            if env is not None and env.tool_kind(name) is not None:
-                env.execute(name, args)  # rebuild the state; the recorded output stays what it was
-            where = ep.call_ids.get(m["tool_call_id"])
-            if where is not None:
-                try:
-                    ep.outputs[(where[0], where[1])] = json.loads(m.get("content") or "")
-                except json.JSONDecodeError:
-                    ep.outputs[(where[0], where[1])] = m.get("content")
+                ep.outputs[(where[0], where[1])] = content
     return ep
 
 
 def _calls(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(name, canonical arguments) of every call, sorted: equal lists mean the same calls in any order."""
     out = []
     for m in messages:
         for tc in m.get("tool_calls") or []:
-            try:
-                args = json.dumps(json.loads(tc["function"]["arguments"] or "{}"), sort_keys=True)
-            except json.JSONDecodeError:
-                args = tc["function"]["arguments"]
-            out.append((tc["function"]["name"], args))
+            args, problem = parse_arguments(tc["function"]["arguments"])
+            out.append((tc["function"]["name"], tc["function"]["arguments"] if problem else canonical_json(args)))
     return sorted(out)
 
 
@@ -334,13 +324,10 @@ def make_pairs(
     summary = PairSummary(job_id=job_id)
     client = LLMClient(llm, con, job_id) if llm else None
     try:
-        asyncio.run(_make(con, strategy, todo, client, annotators, seed, summary, progress))
+        run_async(_make(con, strategy, todo, client, annotators, seed, summary, progress), client)
     finally:
         with transaction(con):
-            if client:
-                client.flush()
-                summary.usage = client.usage.as_dict()
-            update_job(con, job_id, client.usage if client else Usage(), items=len(summary.created), status="done")
+            summary.usage = save_job_progress(con, job_id, client, items=len(summary.created), status="done")
     return summary
 
 
@@ -354,13 +341,13 @@ async def _make(
     summary: PairSummary,
     progress: Progress | None,
 ) -> None:
-    pool = EnvPool()
+    pool = EnvPool(con)
     tools = tool_specs(con)
     for n, tid in enumerate(todo, start=1):
         traj = get_trajectory(con, tid)
         assert traj is not None
         rng = random.Random(seed * 1_000_003 + tid)
-        made = await _pair_for(con, traj, strategy, client, pool, tools, rng)
+        made = await _pair_for(traj, strategy, client, pool, tools, rng)
         with transaction(con):
             if isinstance(made, str):
                 if made == "same":
@@ -369,14 +356,12 @@ async def _make(
                     summary.not_applicable += 1
             else:
                 summary.created.append(store_pair(con, traj, made, strategy, annotators, summary.job_id))
-            if client:
-                client.flush()
+            save_job_progress(con, summary.job_id, client, items=len(summary.created))
         if progress:
             progress(n / len(todo), f"trajectory {tid} ({n} of {len(todo)})")
 
 
 async def _pair_for(
-    con: duckdb.DuckDBPyConnection,
     traj: dict[str, Any],
     strategy: str,
     client: LLMClient | None,
@@ -398,7 +383,7 @@ async def _pair_for(
     plan, entry, kind = rng.choice(options)
     prefix = traj["messages"][: entry["start"] + 1]
     chosen = traj["messages"][entry["start"] + 1 : entry["end"]]
-    ep = await episode_at(con, traj, entry["start"] + 1, pool, tools)
+    ep = await episode_at(traj, entry["start"] + 1, pool, tools)
     user_text = prefix[-1].get("content") or ""
     if kind == "wrong_summary":
         rejected = copy.deepcopy(chosen)

@@ -11,7 +11,7 @@ import duckdb
 
 from fcstudio.graph import load_graph
 from fcstudio.paths import FSP, insert, long_context, merge, random_walk_path, split
-from fcstudio.store import EditConflict, rows, run, scalar, transaction
+from fcstudio.store import check_version, rows, run, scalar, transaction
 
 OPS = ("merge", "insert", "split", "long_context")
 
@@ -109,13 +109,7 @@ def list_paths(con: duckdb.DuckDBPyConnection, *, limit: int = 25, offset: int =
 def save_edit(con: duckdb.DuckDBPyConnection, path_id: int, fsp: FSP, version: int, note: str = "") -> int:
     """Save an edited path if nobody saved since ``version``; keeps every version."""
     with transaction(con):
-        current = scalar(con, "SELECT version FROM fsp_paths WHERE id = ?", [path_id])
-        if current is None:
-            raise EditConflict(f"path {path_id} no longer exists")
-        if int(current) != version:
-            raise EditConflict(
-                f"path {path_id} was saved by someone else (now version {current}, you edited {version})"
-            )
+        check_version(con, "fsp_paths", path_id, version, f"path {path_id}")
         text = fsp.model_dump_json()
         run(
             con,

@@ -356,6 +356,20 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         raise
 
 
+def check_version(con: duckdb.DuckDBPyConnection, table: str, key: Any, version: int, what: str) -> None:
+    """Refuse an edit of ``table`` row ``key`` made on ``version`` when someone saved since (optimistic locking)."""
+    current = scalar(con, f"SELECT coalesce(version, 1) FROM {table} WHERE id = ?", [key])
+    if current is None:
+        raise EditConflict(f"{what} no longer exists")
+    if int(current) != version:
+        raise EditConflict(f"{what} was saved by someone else (now version {current}, you edited {version})")
+
+
+def where_sql(clauses: list[str]) -> str:
+    """`` WHERE a AND b`` for filter clauses, or nothing."""
+    return (" WHERE " + " AND ".join(f"({c})" for c in clauses)) if clauses else ""
+
+
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = one(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'")
     if not exists or not exists[0]:
@@ -517,8 +531,7 @@ def _tool_filter(
             "EXISTS (SELECT 1 FROM unnest(json_keys(parameters, '$.properties')) AS k(key) WHERE key ILIKE ?)"
         )
         params.append(f"%{param.strip()}%")
-    where = (" WHERE " + " AND ".join(f"({c})" for c in clauses)) if clauses else ""
-    return where, params
+    return where_sql(clauses), params
 
 
 def count_tools(
@@ -677,7 +690,7 @@ def _task_filter(benchmark: str | None, domain: str | None, text: str) -> tuple[
     if text.strip():
         clauses.append("(instruction ILIKE ? OR source_ref ILIKE ?)")
         params += [f"%{text.strip()}%"] * 2
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+    return where_sql(clauses), params
 
 
 def list_tasks(

@@ -73,6 +73,13 @@ class Episode:
     counter: int = 0
     simulator: LLMClient | None = None  # simulates tools without implementation; offline when None
 
+    by_name: dict[str, ToolSpec] = field(init=False)  # the first spec of each name, looked up per call
+
+    def __post_init__(self) -> None:
+        self.by_name = {}
+        for spec in self.tools.values():
+            self.by_name.setdefault(spec.name, spec)
+
     def spec(self, tool_id: str) -> ToolSpec:
         return self.tools[tool_id]
 
@@ -88,7 +95,7 @@ class Episode:
         if self.env is not None and self.env.tool_kind(name) is not None:
             result = self.env.execute(name, arguments)
             return result.output, result.error
-        spec = next((s for s in self.tools.values() if s.name == name), None)
+        spec = self.by_name.get(name)
         if spec is None:
             return f"Error: Tool '{name}' not found.", True
         output = None
@@ -275,12 +282,12 @@ class TemplateTranslator:
             calls.append(
                 {"id": cid, "type": "function", "function": {"name": c.name, "arguments": json.dumps(resolve(c, ep))}}
             )
-        return None, calls, check_tool_calls(calls, {s.name: s for s in ep.tools.values()})
+        return None, calls, check_tool_calls(calls, ep.by_name)
 
     async def closing(self, ep: Episode, plan: TurnPlan, results: list[tuple[str, str, bool]]) -> str:
         lines = []
         for name, output, error in results:
-            spec = next((s for s in ep.tools.values() if s.name == name), None)
+            spec = ep.by_name.get(name)
             what = _intent(spec) if spec else _words(name)
             brief = output if len(output) <= 160 else output[:157] + "..."
             lines.append(f"I couldn't {what}: {brief}" if error else f"Here is the result ({what}): {brief}")
@@ -387,8 +394,6 @@ class SynthError(RuntimeError):
 
 @dataclass
 class TurnRecord:
-    index: int
-    kind: str
     start: int  # message index of the user message
     end: int  # one past the last message of the turn
     invalid_calls: list[dict[str, Any]] = field(default_factory=list)
@@ -421,7 +426,7 @@ async def run_turn(
         ep.messages.append({"role": "user", "content": await translator.user_message(ep, plan, rng)})
     else:
         start -= 1
-    record = TurnRecord(plan.index, plan.kind, start, start)
+    record = TurnRecord(start, start)
     done: list[PlannedCall] = []
     results: list[tuple[str, str, bool]] = []
     text: str | None = None
@@ -468,7 +473,7 @@ def tool_specs_for(fsp: FSP, tools: dict[str, ToolSpec]) -> list[str]:
     return ids + [t for t in fsp.distractor_tools if t in tools and t not in ids]
 
 
-def plan_meta(plans: list[TurnPlan], records: list[TurnRecord], ep: Episode) -> list[dict[str, Any]]:
+def plan_meta(plans: list[TurnPlan], records: list[TurnRecord]) -> list[dict[str, Any]]:
     out = []
     for plan, rec in zip(plans, records, strict=True):
         out.append(
@@ -513,7 +518,7 @@ async def synthesize(
         "messages": ep.messages,
         "tool_ids": list(dict.fromkeys(ep.offered)),
         "meta": {
-            "plan": plan_meta(plans, records, ep),
+            "plan": plan_meta(plans, records),
             "call_ids": ep.call_ids,
             "backend": translator.name,
             "env": env.name if env is not None else None,

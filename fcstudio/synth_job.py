@@ -8,16 +8,16 @@ none, and the LLM cache answers every request that was already paid for.
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 
-from fcstudio.envs.base import Environment, State, to_output
-from fcstudio.envs.registry import DOMAINS
-from fcstudio.llm import LLMClient, LLMConfig, start_job, update_job
+from fcstudio.envs.base import Environment, to_output
+from fcstudio.envs.registry import DOMAINS, open_env
+from fcstudio.llm import LLMClient, LLMConfig, parse_arguments, run_async, save_job_progress, start_job
+from fcstudio.models import ToolSpec
 from fcstudio.path_store import get_path
 from fcstudio.paths import FSP
 from fcstudio.store import run, transaction
@@ -42,22 +42,27 @@ class SynthSummary:
 
 
 class EnvPool:
-    """Fresh environments per trajectory; each domain's database is read once."""
+    """Per-job resources: fresh environments per trajectory (each database read once) and value banks."""
 
-    def __init__(self) -> None:
-        self._states: dict[str, tuple[State, str]] = {}
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._loaded: dict[str, Environment] = {}
+        self._banks: dict[str | None, ValueBank] = {}
 
     def available(self) -> list[str]:
         return [n for n, d in DOMAINS.items() if d.default_file("db.json").is_file()]
 
     def make(self, name: str) -> Environment:
-        domain = DOMAINS[name]
-        if name not in self._states:
-            db = domain.default_file("db.json")
-            policy = db.parent / "policy.md"
-            self._states[name] = (domain.load(str(db)), policy.read_text() if policy.is_file() else "")
-        state, policy = self._states[name]
-        return domain.env(state, policy=policy)
+        if name not in self._loaded:
+            self._loaded[name] = open_env(name)
+        loaded = self._loaded[name]
+        return type(loaded)(loaded.initial, policy=loaded.policy)
+
+    def bank(self, name: str | None) -> ValueBank:
+        """The workspace's observed values plus this domain's database, built once per job."""
+        if name not in self._banks:
+            self._banks[name] = bank_from_workspace(self.con, self.make(name).initial if name else None)
+        return self._banks[name]
 
     def choose(self, names: list[str], choice: str) -> str | None:
         """``auto``: the available domain implementing most of the path's functions (none if it implements none)."""
@@ -108,26 +113,14 @@ def run_synth(
     summary = SynthSummary(job_id=job_id, requested=len(todo) + len(skipped), skipped=skipped)
     client = LLMClient(llm, con, job_id) if llm is not None else None
     try:
-        asyncio.run(_run(con, todo, backend, client, env, judge, summary, progress))
+        run_async(_run(con, todo, backend, client, env, judge, summary, progress), client)
     finally:
         with transaction(con):
-            if client is not None:
-                client.flush()
-                summary.usage = client.usage.as_dict()
-            update_job(
-                con,
-                job_id,
-                client.usage if client else _no_usage(),
-                items=len(summary.created),
-                status="done" if len(summary.created) + len(summary.failed) == len(todo) else "interrupted",
+            finished = len(summary.created) + len(summary.failed) == len(todo)
+            summary.usage = save_job_progress(
+                con, job_id, client, items=len(summary.created), status="done" if finished else "interrupted"
             )
     return summary
-
-
-def _no_usage() -> Any:
-    from fcstudio.llm import Usage
-
-    return Usage()
 
 
 async def _run(
@@ -140,19 +133,16 @@ async def _run(
     summary: SynthSummary,
     progress: Progress | None,
 ) -> None:
-    pool = EnvPool()
-    tools = tool_specs(con)
-    banks: dict[str | None, ValueBank] = {}
+    pool = EnvPool(con)
     translator: Translator = LLMTranslator(client) if backend == "openai" and client else TemplateTranslator()
     limit = asyncio.Semaphore(client.config.concurrency if client else 1)
-    paths = {pid: get_path(con, pid)["fsp"] for pid in todo}  # type: ignore[index]
+    paths: dict[int, FSP] = {pid: get_path(con, pid)["fsp"] for pid in todo}  # type: ignore[index]
+    needed = {c.tool_id for fsp in paths.values() for _, _, c in fsp.calls()}
+    tools = tool_specs(con, sorted(needed | {t for fsp in paths.values() for t in fsp.distractor_tools}))
 
     async def one(pid: int) -> tuple[int, dict[str, Any] | None, dict[str, Any] | None, str | None]:
-        fsp: FSP = paths[pid]
-        names = [c.name for _, _, c in fsp.calls()]
-        domain = pool.choose(names, env_choice)
-        if domain not in banks:
-            banks[domain] = bank_from_workspace(con, pool.make(domain).initial if domain else None)
+        fsp = paths[pid]
+        domain = pool.choose([c.name for _, _, c in fsp.calls()], env_choice)
         environment = pool.make(domain) if domain else None
         async with limit:
             try:
@@ -161,7 +151,7 @@ async def _run(
                     tools,
                     translator,
                     env=environment,
-                    bank=banks[domain],
+                    bank=pool.bank(domain),
                     seed=pid,
                     simulator=client if backend == "openai" else None,
                 )
@@ -184,9 +174,7 @@ async def _run(
                 if tid is not None:
                     summary.created.append(tid)
                     summary.verified += int(verdict["passed"])
-            if client is not None:
-                client.flush()
-            update_job(con, summary.job_id, client.usage if client else _no_usage(), items=len(summary.created))
+            save_job_progress(con, summary.job_id, client, items=len(summary.created))
         if progress:
             progress(i / len(todo), f"path {pid}: {'failed' if error else 'stored'} ({i} of {len(todo)})")
 
@@ -195,37 +183,42 @@ async def _run(
 
 
 def reexecute(
-    con: duckdb.DuckDBPyConnection, messages: list[dict[str, Any]], from_index: int, domain: str | None
+    con: duckdb.DuckDBPyConnection,
+    messages: list[dict[str, Any]],
+    from_index: int,
+    domain: str | None,
+    tools: dict[str, ToolSpec],
 ) -> list[dict[str, Any]]:
     """Recompute every tool result at or after ``from_index``: earlier calls rebuild the state, later ones run again.
 
-    Calls to functions the environment lacks get the offline simulated response, as in synthesis.
+    ``tools`` are the trajectory's functions by name; those the environment lacks get the offline simulated
+    response, as in synthesis.
     """
-    pool = EnvPool()
-    environment = pool.make(domain) if domain and domain in pool.available() else None
-    bank = bank_from_workspace(con, environment.initial if environment else None)
-    specs = {s.name: s for s in tool_specs(con).values()}
+    pool = EnvPool(con)
+    known = domain if domain and domain in pool.available() else None
+    environment = pool.make(known) if known else None
     out = [dict(m) for m in messages]
-    pending: dict[str, tuple[str, dict[str, Any]]] = {}
-    for i, m in enumerate(out):
-        for tc in m.get("tool_calls") or []:
-            try:
-                args = json.loads(tc["function"]["arguments"] or "{}")
-            except json.JSONDecodeError as exc:
-                pending[tc["id"]] = ("", {"__error__": f"Error: arguments are not valid JSON: {exc.msg}"})
-                continue
-            pending[tc["id"]] = (tc["function"]["name"], args if isinstance(args, dict) else {})
-        if m.get("role") != "tool" or m.get("tool_call_id") not in pending:
-            continue
-        name, args = pending.pop(m["tool_call_id"])
-        if "__error__" in args:
-            output = args["__error__"]
+    for i, name, args, problem in tool_results(out):
+        if problem is not None:
+            output = f"Error: {problem}"
         elif environment is not None and environment.tool_kind(name) is not None:
             output = environment.execute(name, args).output  # runs before and after: the state must be rebuilt
-        elif name in specs:
-            output = to_output(simulate_output(name, args, specs[name].returns, bank))
+        elif name in tools:
+            output = to_output(simulate_output(name, args, tools[name].returns, pool.bank(known)))
         else:
             output = f"Error: Tool '{name}' not found."
         if i >= from_index:
-            out[i] = {**m, "content": output}
+            out[i] = {**out[i], "content": output}
     return out
+
+
+def tool_results(messages: list[dict[str, Any]]) -> Iterator[tuple[int, str, dict[str, Any], str | None]]:
+    """(index of the tool message, function name, arguments, problem) for every answered call, in order."""
+    pending: dict[str, tuple[str, dict[str, Any], str | None]] = {}
+    for i, m in enumerate(messages):
+        for tc in m.get("tool_calls") or []:
+            fn = tc.get("function") or {}
+            args, problem = parse_arguments(fn.get("arguments"), fn.get("name", ""))
+            pending[tc["id"]] = (fn.get("name", ""), args or {}, problem)
+        if m.get("role") == "tool" and m.get("tool_call_id") in pending:
+            yield (i, *pending.pop(m["tool_call_id"]))

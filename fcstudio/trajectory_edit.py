@@ -55,7 +55,7 @@ def apply_edit(
     named = {s.name: s for s in traj["tools"].values()}
     clean = validate_messages(messages, named)
     if reexecute_from is not None:
-        clean = reexecute(con, clean, reexecute_from, traj.get("domain"))
+        clean = reexecute(con, clean, reexecute_from, traj.get("domain"), named)
     verdict = verify(clean, named, traj["meta"]) if traj["meta"].get("plan") else None
     if verdict is not None and len(clean) != len(traj["messages"]):
         verdict = None  # the stored plan's message ranges no longer line up: keep the old verdict

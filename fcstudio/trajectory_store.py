@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 
 from fcstudio.models import ToolSpec
-from fcstudio.store import EditConflict, rows, run, scalar, transaction
+from fcstudio.store import check_version, rows, run, scalar, transaction, where_sql
 
 SYNTH_DATASET = "synth"
 STATUSES = ("pending", "accepted", "rejected")
@@ -101,9 +101,8 @@ def _filters(
         clauses.append("coalesce(status, 'pending') = ?")
         params.append(status)
     if verified is not None:
-        clauses.append("verified = ?" if verified else "verified = false")
-        if verified:
-            params.append(True)
+        clauses.append("verified = ?")
+        params.append(verified)
     if tool:
         clauses.append("list_contains(called, ?)")
         params.append(tool)
@@ -113,7 +112,7 @@ def _filters(
     if text.strip():
         clauses.append("(source_ref ILIKE ? OR CAST(messages AS VARCHAR) ILIKE ?)")
         params += [f"%{text.strip()}%"] * 2
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+    return where_sql(clauses), params
 
 
 def list_trajectories(
@@ -179,13 +178,7 @@ def save_trajectory(
 ) -> int:
     """Save edited messages if nobody saved since ``version``; every version is kept."""
     with transaction(con):
-        current = scalar(con, "SELECT coalesce(version, 1) FROM trajectories WHERE id = ?", [tid])
-        if current is None:
-            raise EditConflict(f"trajectory {tid} no longer exists")
-        if int(current) != version:
-            raise EditConflict(
-                f"trajectory {tid} was saved by someone else (now version {current}, you edited {version})"
-            )
+        check_version(con, "trajectories", tid, version, f"trajectory {tid}")
         if not scalar(con, "SELECT count(*) FROM trajectory_versions WHERE trajectory_id = ?", [tid]):
             run(  # an imported trajectory's first edit keeps its original as version 1
                 con,

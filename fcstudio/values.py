@@ -18,9 +18,8 @@ from typing import Any
 
 import duckdb
 
+from fcstudio.llm import parse_arguments
 from fcstudio.store import run
-
-TODAY = "2026-11-24"
 
 
 def _norm(name: str) -> str:
@@ -173,12 +172,10 @@ def bank_from_workspace(con: duckdb.DuckDBPyConnection, state: dict[str, dict[st
     for (messages,) in run(con, "SELECT messages FROM trajectories WHERE coalesce(origin, 'import') = 'import'"):
         for msg in json.loads(messages):
             for tc in msg.get("tool_calls") or []:
-                try:
-                    args = json.loads(tc["function"]["arguments"])
-                except (KeyError, TypeError, json.JSONDecodeError):
-                    continue
-                if isinstance(args, dict):
-                    bank.add_call(tc["function"].get("name", ""), args)
+                fn = tc.get("function") or {}
+                args, _ = parse_arguments(fn.get("arguments"))
+                if args:
+                    bank.add_call(fn.get("name", ""), args)
     if state:
         bank.add_state(state)
     return bank
@@ -187,7 +184,7 @@ def bank_from_workspace(con: duckdb.DuckDBPyConnection, state: dict[str, dict[st
 def extract_field(output: Any, path: str) -> Any:
     """The value at ``path`` (``a.b``, ``items[].x`` takes the first item) of a tool's output, or None."""
     value = output
-    for part in [p for p in re.split(r"\.", path) if p]:
+    for part in [p for p in path.split(".") if p]:
         many = part.endswith("[]")
         part = part.removesuffix("[]")
         if part:

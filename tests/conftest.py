@@ -48,3 +48,20 @@ def workspace_counts(ws: Workspace) -> dict:
 def write_jsonl(path: Path, rows: list) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return path
+
+
+def synthesised_workspace(path: Path, seed: int) -> Workspace:
+    """The demo workspace with its tool graph, 8 sampled paths (merge, insert, split) and their template trajectories."""
+    from fcstudio.demo import build_demo
+    from fcstudio.embed import TfidfEmbedder
+    from fcstudio.graph import build_graph
+    from fcstudio.path_store import sample_paths
+    from fcstudio.synth_job import run_synth
+
+    ws = Workspace(path)
+    with ws.connect() as con:
+        build_demo(con)
+        build_graph(con, TfidfEmbedder())
+        sample_paths(con, n=8, steps=3, ops=["merge", "insert", "split"], seed=seed)
+        run_synth(con, backend="template")
+    return ws

@@ -53,11 +53,17 @@ class Handler(BaseHTTPRequestHandler):
             Handler.requests.append({"path": self.path, "body": body})
         if Handler.latency[0]:
             time.sleep(Handler.latency[0])
-        if self.path.endswith("/chat/completions") and Handler.respond[0] is not None:
-            reply = Handler.respond[0](body)
-            if isinstance(reply, Status):
-                self._error(reply)
-                return
+        if self.path.endswith("/chat/completions"):
+            if Handler.respond[0] is not None:
+                reply = Handler.respond[0](body)
+                if isinstance(reply, Status):
+                    self._error(reply)
+                    return
+                usage = (10, 5)
+            else:  # the simple judge script: text in, text out, tokens counted as words
+                prompt = body["messages"][-1]["content"]
+                reply = Handler.chat_reply[0](prompt)
+                usage = (len(prompt.split()), len(reply.split()))
             message = {"role": "assistant", "content": reply} if isinstance(reply, str) else reply
             message.setdefault("role", "assistant")
             message.setdefault("content", None)
@@ -74,27 +80,7 @@ class Handler(BaseHTTPRequestHandler):
                             "message": message,
                         }
                     ],
-                    "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-                }
-            )
-            return
-        if self.path.endswith("/chat/completions"):
-            prompt = body["messages"][-1]["content"]
-            text = Handler.chat_reply[0](prompt)
-            self._send(
-                {
-                    "id": "chatcmpl-stub",
-                    "object": "chat.completion",
-                    "created": 0,
-                    "model": body.get("model", "stub"),
-                    "choices": [
-                        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
-                    ],
-                    "usage": {
-                        "prompt_tokens": len(prompt.split()),
-                        "completion_tokens": len(text.split()),
-                        "total_tokens": 0,
-                    },
+                    "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)},
                 }
             )
             return

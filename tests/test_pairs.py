@@ -9,27 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from fcstudio.demo import build_demo
-from fcstudio.embed import TfidfEmbedder
+from conftest import synthesised_workspace
 from fcstudio.export import export
-from fcstudio.graph import build_graph
 from fcstudio.labels import LabelRefused, agreement, cohen_kappa, label_pair, next_pair, progress
 from fcstudio.pairs import ERROR_TYPES, make_pairs, rule_judge
-from fcstudio.path_store import sample_paths
 from fcstudio.store import Workspace, rows, run, scalar
 from fcstudio.synth import PlannedCall, TurnPlan
-from fcstudio.synth_job import run_synth
 from fcstudio.train.mdpo import mdpo_loss
 
 
 @pytest.fixture(scope="module")
 def paired(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    ws = Workspace(tmp_path_factory.mktemp("pairs") / "pairs.duckdb")
+    ws = synthesised_workspace(tmp_path_factory.mktemp("pairs") / "pairs.duckdb", seed=11)
     with ws.connect() as con:
-        build_demo(con)
-        build_graph(con, TfidfEmbedder())
-        sample_paths(con, n=8, steps=3, ops=["merge", "insert", "split"], seed=11)
-        run_synth(con, backend="template")
         make_pairs(con, "perturb", annotators=2, seed=1)
         make_pairs(con, "misleading_hint", annotators=1, seed=1)
     return ws

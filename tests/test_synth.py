@@ -15,12 +15,10 @@ import pytest
 from openai_stub import Status, StubServer
 from scripted import teacher
 
-from conftest import ROOT
+from conftest import ROOT, synthesised_workspace
 from fcstudio.demo import build_demo
-from fcstudio.embed import TfidfEmbedder
-from fcstudio.graph import build_graph
 from fcstudio.llm import LLMConfig
-from fcstudio.path_store import sample_paths, save_path
+from fcstudio.path_store import save_path
 from fcstudio.paths import FSP, ArgSource, Call, Turn
 from fcstudio.store import Workspace, rows, scalar, transaction
 from fcstudio.synth_job import run_synth
@@ -30,13 +28,7 @@ from fcstudio.trajectory_store import get_trajectory
 
 @pytest.fixture(scope="module")
 def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    ws = Workspace(tmp_path_factory.mktemp("synth") / "demo.duckdb")
-    with ws.connect() as con:
-        build_demo(con)
-        build_graph(con, TfidfEmbedder())
-        sample_paths(con, n=8, steps=3, ops=["merge", "insert", "split"], seed=5)
-        run_synth(con, backend="template")
-    return ws
+    return synthesised_workspace(tmp_path_factory.mktemp("synth") / "demo.duckdb", seed=5)
 
 
 def test_template_run_gives_verified_trajectories(demo_ws: Workspace) -> None:
