@@ -16,8 +16,10 @@ import hashlib
 import json
 import os
 import random
+import threading
 import time
 from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -27,7 +29,7 @@ from pydantic import BaseModel, Field
 
 from fcstudio.models import ToolSpec
 from fcstudio.schemas import canonical_json
-from fcstudio.store import run, scalar
+from fcstudio.store import run, scalar, transaction
 
 RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
 T = TypeVar("T")
@@ -99,7 +101,11 @@ def request_key(body: dict[str, Any]) -> str:
 
 
 class LLMClient:
-    """Async chat client bound to one model config, optionally to a workspace (cache + log) and a job."""
+    """Async chat client bound to one model config, optionally to a workspace (cache + log) and a job.
+
+    Close it (``run_async`` does, ``aclose`` by hand) before the workspace connection closes: that commits the
+    last cache writes and stops the cache thread.
+    """
 
     def __init__(self, config: LLMConfig, con: duckdb.DuckDBPyConnection | None = None, job_id: int | None = None):
         from openai import AsyncOpenAI
@@ -112,7 +118,13 @@ class LLMClient:
             base_url=config.base_url, api_key=config.api_key(), max_retries=0, timeout=config.timeout
         )
         self._sem: asyncio.Semaphore | None = None
-        self._pending_cache: dict[str, dict[str, Any]] = {}
+        # Cache reads and writes run on one worker thread with its own cursor, off the event loop: a commit
+        # costs milliseconds, and at 32 requests in flight that would stall every other request.
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm-cache") if con is not None else None
+        self._cursor = con.cursor() if con is not None else None
+        self._lock = threading.Lock()
+        self._pending_cache: dict[str, dict[str, Any]] = {}  # answered, not yet committed
+        self._write_scheduled = False
         self._pending_log: list[list[Any]] = []
 
     def _semaphore(self) -> asyncio.Semaphore:
@@ -120,13 +132,17 @@ class LLMClient:
             self._sem = asyncio.Semaphore(self.config.concurrency)
         return self._sem
 
-    def _cached(self, key: str) -> dict[str, Any] | None:
-        if key in self._pending_cache:
-            return self._pending_cache[key]
-        if self.con is None:
+    async def _cached(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            if key in self._pending_cache:
+                return self._pending_cache[key]
+        if self._io is None:
             return None
-        text = scalar(self.con, "SELECT response FROM llm_cache WHERE key = ?", [key])
+        text = await asyncio.get_running_loop().run_in_executor(self._io, self._lookup, key)
         return json.loads(text) if text else None
+
+    def _lookup(self, key: str) -> str | None:
+        return scalar(self._cursor, "SELECT response FROM llm_cache WHERE key = ?", [key])  # type: ignore[arg-type]
 
     async def chat(
         self,
@@ -148,7 +164,7 @@ class LLMClient:
         key = request_key(body)
         started = time.perf_counter()
         if self.config.use_cache:
-            hit = self._cached(key)
+            hit = await self._cached(key)
             if hit is not None:
                 reply = Reply(
                     content=hit.get("content"),
@@ -183,8 +199,11 @@ class LLMClient:
         attempt = 0
         while True:
             attempt += 1
-            try:
-                response = await self._client.chat.completions.create(**body)
+            try:  # the raw POST skips the SDK's per-request parameter transform and model building
+                raw = await self._client.post("/chat/completions", body=body, cast_to=bytes)
+                data = json.loads(raw)
+            except ValueError as exc:  # the endpoint answered 2xx with something that is not JSON
+                return Reply(error=f"the response is not JSON: {exc}", attempts=attempt)
             except (openai.APITimeoutError, openai.APIConnectionError) as exc:
                 problem, wait = f"{type(exc).__name__}: {exc}", None
             except openai.APIStatusError as exc:
@@ -192,7 +211,7 @@ class LLMClient:
                     return Reply(error=f"HTTP {exc.status_code}: {_short(exc.message)}", attempts=attempt)
                 problem, wait = f"HTTP {exc.status_code}: {_short(exc.message)}", _retry_after(exc)
             else:
-                return _reply_from(response, attempt)
+                return _reply_from(data, attempt)
             if attempt > self.config.max_retries:
                 return Reply(error=f"gave up after {attempt} attempts: {problem}", attempts=attempt)
             cap = min(self.config.backoff_max, self.config.backoff_base * 2 ** (attempt - 1))
@@ -220,24 +239,47 @@ class LLMClient:
         )
 
     def _store_cache(self, key: str, reply: Reply) -> None:
-        """Cache a paid answer at once: a job killed a moment later still never pays for it again."""
+        """Cache a paid answer: committed within milliseconds by the worker (answers that arrive meanwhile
+        join the same commit), so a job killed a moment later never pays for it again."""
         response = {
             **reply.message(),
             "prompt_tokens": reply.prompt_tokens,
             "completion_tokens": reply.completion_tokens,
         }
-        if self.con is None:
+        with self._lock:
             self._pending_cache[key] = response
+            if self._io is None or self._write_scheduled:
+                return
+            self._write_scheduled = True
+        self._io.submit(self._write_cache)
+
+    def _write_cache(self) -> None:
+        with self._lock:
+            batch = dict(self._pending_cache)
+            self._write_scheduled = False
+        if not batch:
             return
-        run(
-            self.con,
-            """INSERT INTO llm_cache (key, model, response, prompt_tokens, completion_tokens)
-               VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
-            [key, self.config.model, json.dumps(response), reply.prompt_tokens, reply.completion_tokens],
-        )
+        with transaction(self._cursor):  # type: ignore[arg-type]
+            self._cursor.executemany(  # type: ignore[union-attr]
+                """INSERT INTO llm_cache (key, model, response, prompt_tokens, completion_tokens)
+                   VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                [
+                    [k, self.config.model, json.dumps(r), r["prompt_tokens"], r["completion_tokens"]]
+                    for k, r in batch.items()
+                ],
+            )
+        with self._lock:
+            for k in batch:
+                self._pending_cache.pop(k, None)
+
+    def drain(self) -> None:
+        """Wait until every answer so far is committed to the cache."""
+        if self._io is not None:
+            self._io.submit(self._write_cache).result()
 
     def flush(self, con: duckdb.DuckDBPyConnection | None = None) -> int:
         """Write buffered log rows (inside the caller's transaction, if any); returns how many."""
+        self.drain()
         con = con or self.con
         if con is None:
             self._pending_log.clear()
@@ -255,6 +297,11 @@ class LLMClient:
 
     async def aclose(self) -> None:
         await self._client.close()
+        self.drain()
+        if self._io is not None:
+            self._io.shutdown()
+            self._cursor.close()  # type: ignore[union-attr]
+            self._io = None
 
 
 def _short(text: str, limit: int = 300) -> str:
@@ -269,27 +316,28 @@ def _retry_after(exc: Any) -> float | None:
     return min(max(value, 0.0), 60.0)
 
 
-def _reply_from(response: Any, attempts: int) -> Reply:
-    choice = response.choices[0] if response.choices else None
-    if choice is None:
-        return Reply(error="the response has no choices", attempts=attempts)
-    msg = choice.message
+def _reply_from(data: Any, attempts: int) -> Reply:
+    """A Reply from a chat-completion JSON body; a body without a message is an error, not an exception."""
+    choices = data.get("choices") if isinstance(data, dict) else None
+    msg = choices[0].get("message") if choices and isinstance(choices[0], dict) else None
+    if not isinstance(msg, dict):
+        return Reply(error="the response has no message", attempts=attempts)
     calls = []
-    for i, tc in enumerate(msg.tool_calls or []):
-        fn = getattr(tc, "function", None)
+    for i, tc in enumerate(msg.get("tool_calls") or []):
+        fn = tc.get("function") or {}
         calls.append(
             {
-                "id": tc.id or f"call_{i}",
+                "id": tc.get("id") or f"call_{i}",
                 "type": "function",
-                "function": {"name": getattr(fn, "name", "") or "", "arguments": getattr(fn, "arguments", "") or ""},
+                "function": {"name": fn.get("name") or "", "arguments": fn.get("arguments") or ""},
             }
         )
-    usage = response.usage
+    usage = data.get("usage") or {}
     return Reply(
-        content=msg.content,
+        content=msg.get("content"),
         tool_calls=calls,
-        prompt_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
-        completion_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+        prompt_tokens=int(usage.get("prompt_tokens") or 0),
+        completion_tokens=int(usage.get("completion_tokens") or 0),
         attempts=attempts,
     )
 

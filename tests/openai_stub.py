@@ -150,3 +150,17 @@ class StubServer:
     @property
     def requests(self) -> list[dict]:
         return Handler.requests
+
+
+if __name__ == "__main__":  # a server in its own process (the benchmark): prints its base URL, serves until killed
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--reply", default="ok")
+    options = parser.parse_args()
+    with StubServer(respond=lambda body: options.reply, latency=options.latency) as stub:
+        sys.stdout.write(stub.base_url + "\n")
+        sys.stdout.flush()
+        threading.Event().wait()

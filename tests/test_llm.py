@@ -6,7 +6,7 @@ import asyncio
 
 from openai_stub import Status, StubServer
 
-from fcstudio.llm import LLMClient, LLMConfig, check_tool_calls, start_job, update_job
+from fcstudio.llm import LLMClient, LLMConfig, check_tool_calls, run_async, start_job, update_job
 from fcstudio.models import ToolSpec
 from fcstudio.store import rows
 
@@ -23,6 +23,12 @@ WEATHER = ToolSpec(
 
 def _config(url: str, **kw) -> LLMConfig:
     return LLMConfig(model="stub-model", base_url=url, backoff_base=0.01, price_in=1.0, price_out=2.0, **kw)
+
+
+def _once(config: LLMConfig, con, content: str):  # type: ignore[no-untyped-def]
+    """One request by a fresh client, closed afterwards (its cache writes committed)."""
+    client = LLMClient(config, con)
+    return run_async(client.chat([{"role": "user", "content": content}]), client)
 
 
 def test_retry_on_429_then_cache_hit_and_log(ws) -> None:
@@ -55,23 +61,20 @@ def test_retry_on_429_then_cache_hit_and_log(ws) -> None:
 
 def test_cache_survives_a_new_client_and_no_cache_bypasses_it(ws) -> None:
     with StubServer(respond=lambda body: "fresh") as server, ws.connect() as con:
-        asyncio.run(LLMClient(_config(server.base_url), con).chat([{"role": "user", "content": "q"}]))
-        again = asyncio.run(LLMClient(_config(server.base_url), con).chat([{"role": "user", "content": "q"}]))
+        _once(_config(server.base_url), con, "q")
+        again = _once(_config(server.base_url), con, "q")
         assert again.cached and len(server.requests) == 1
-        bypass = asyncio.run(
-            LLMClient(_config(server.base_url, use_cache=False), con).chat([{"role": "user", "content": "q"}])
-        )
+        bypass = _once(_config(server.base_url, use_cache=False), con, "q")
         assert not bypass.cached and len(server.requests) == 2
 
 
 def test_errors_are_recorded_not_raised(ws) -> None:
     with StubServer(respond=lambda body: Status(400)) as server, ws.connect() as con:
-        client = LLMClient(_config(server.base_url, max_retries=3), con)
-        reply = asyncio.run(client.chat([{"role": "user", "content": "x"}]))
+        reply = _once(_config(server.base_url, max_retries=3), con, "x")
         assert reply.error and "400" in reply.error and reply.attempts == 1  # not retryable
     with StubServer(respond=lambda body: Status(503)) as server, ws.connect() as con:
         client = LLMClient(_config(server.base_url, max_retries=2), con)
-        reply = asyncio.run(client.chat([{"role": "user", "content": "y"}]))
+        reply = run_async(client.chat([{"role": "user", "content": "y"}]), client)
         assert reply.error.startswith("gave up after 3 attempts") and len(server.requests) == 3
         client.flush()
         assert rows(con, "SELECT status FROM llm_calls ORDER BY id DESC LIMIT 1")[0]["status"] == "error"
@@ -112,5 +115,6 @@ def test_concurrency_limit_is_respected(ws) -> None:
         await asyncio.gather(*(client.chat([{"role": "user", "content": str(i)}]) for i in range(12)))
 
     with StubServer(respond=respond) as server, ws.connect() as con:
-        asyncio.run(many(LLMClient(_config(server.base_url, concurrency=3), con)))
+        client = LLMClient(_config(server.base_url, concurrency=3), con)
+        run_async(many(client), client)
     assert active["max"] == 3
