@@ -19,7 +19,11 @@ pages = [
     st.Page("pages/catalog.py", title="Catalog", icon=":material/inventory_2:"),
     st.Page("pages/graph.py", title="Graph", icon=":material/hub:"),
     st.Page("pages/paths.py", title="Paths", icon=":material/route:"),
+    st.Page("pages/trajectories.py", title="Trajectories", icon=":material/forum:"),
+    st.Page("pages/preferences.py", title="Preferences", icon=":material/thumbs_up_down:"),
+    st.Page("pages/export.py", title="Export", icon=":material/download:"),
     st.Page("pages/tasks.py", title="Tasks", icon=":material/task_alt:"),
+    st.Page("pages/llm_log.py", title="LLM log", icon=":material/receipt_long:"),
 ]
 nav = st.navigation(pages)
 with st.sidebar:

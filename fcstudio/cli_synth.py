@@ -270,16 +270,11 @@ def pairs_make(
 
 @pairs_app.command("list")
 def pairs_list(workspace: WorkspaceOpt = None, limit: int = 50) -> None:
+    """Pairs: how each was made, its error type, labels in and required."""
+    from fcstudio.pairs import list_pairs
+
     with _con(workspace) as con:
-        _dump(
-            rows(
-                con,
-                """SELECT p.id, p.trajectory_id, p.turn, p.strategy, p.perturbation, p.error_type, p.judge,
-                          p.annotators_required, (SELECT count(*) FROM pair_labels l WHERE l.pair_id = p.id) AS labels
-                   FROM pairs p ORDER BY p.id LIMIT ?""",
-                [limit],
-            )
-        )
+        _dump(list_pairs(con, limit=limit))
 
 
 @pairs_app.command("label")
@@ -343,15 +338,10 @@ def export_cmd(
 @llm_app.command("jobs")
 def llm_jobs(workspace: WorkspaceOpt = None, limit: int = 20) -> None:
     """Recent jobs with their calls, cache hits, failures, tokens and cost."""
+    from fcstudio.llm import list_jobs
+
     with _con(workspace) as con:
-        _dump(
-            rows(
-                con,
-                """SELECT id, kind, backend, model, status, items, calls, cached, failed, prompt_tokens,
-                          completion_tokens, cost, started_at, finished_at FROM jobs ORDER BY id DESC LIMIT ?""",
-                [limit],
-            )
-        )
+        _dump(list_jobs(con, limit))
 
 
 @llm_app.command("calls")
@@ -361,13 +351,7 @@ def llm_calls(
     limit: int = 50,
 ) -> None:
     """The call log: purpose, status (ok, cached, error), attempts, seconds, tokens, cost, error."""
+    from fcstudio.llm import list_calls
+
     with _con(workspace) as con:
-        _dump(
-            rows(
-                con,
-                """SELECT id, job_id, purpose, model, status, attempts, round(seconds, 3) AS seconds, prompt_tokens,
-                          completion_tokens, cost, error FROM llm_calls WHERE (? IS NULL OR job_id = ?)
-                   ORDER BY id DESC LIMIT ?""",
-                [job, job, limit],
-            )
-        )
+        _dump(list_calls(con, job_id=job, limit=limit))

@@ -189,3 +189,13 @@ def stats(kind: str, data: list[dict[str, Any]]) -> dict[str, Any]:
             "by_label": dict(Counter(r["label"] for r in data)),
         }
     return {"rows": len(data), "turns": sum(len(r["turns"]) for r in data)}
+
+
+def export_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """What each export would hold, by default and with ``--all``."""
+    return {
+        "sft": len(sft_rows(con)),
+        "sft_all": len(sft_rows(con, include_all=True)),
+        "dpo": len(_labelled_pairs(con, False)),
+        "dpo_all": len(_labelled_pairs(con, True)),
+    }

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 
 from fcstudio.models import ToolSpec
 from fcstudio.schemas import canonical_json
-from fcstudio.store import run, scalar, transaction
+from fcstudio.store import rows, run, scalar, transaction
 
 RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
 T = TypeVar("T")
@@ -469,3 +469,27 @@ def save_job_progress(
     usage = client.usage if client is not None else Usage()
     update_job(con, job_id, usage, items=items, status=status)
     return usage.as_dict() if client is not None else {}
+
+
+def list_jobs(con: duckdb.DuckDBPyConnection, limit: int = 100) -> list[dict[str, Any]]:
+    return rows(
+        con,
+        """SELECT id, kind, backend, model, status, items, calls, cached, failed, prompt_tokens, completion_tokens,
+                  cost, started_at, finished_at FROM jobs ORDER BY id DESC LIMIT ?""",
+        [limit],
+    )
+
+
+def list_calls(con: duckdb.DuckDBPyConnection, *, job_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    return rows(
+        con,
+        """SELECT id, job_id, purpose, model, status, attempts, round(seconds, 3) AS seconds, prompt_tokens,
+                  completion_tokens, cost, error FROM llm_calls WHERE (? IS NULL OR job_id = ?)
+           ORDER BY id DESC LIMIT ?""",
+        [job_id, job_id, limit],
+    )
+
+
+def get_call(con: duckdb.DuckDBPyConnection, call_id: int) -> dict[str, Any] | None:
+    found = rows(con, "SELECT * FROM llm_calls WHERE id = ?", [call_id])
+    return found[0] if found else None

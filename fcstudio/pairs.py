@@ -463,3 +463,14 @@ def get_pair(con: duckdb.DuckDBPyConnection, pair_id: int) -> dict[str, Any] | N
     for key in ("prefix", "chosen", "rejected", "tools"):
         p[key] = json.loads(p[key])
     return p
+
+
+def list_pairs(con: duckdb.DuckDBPyConnection, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
+    """Pairs with how they were made and how many of their labels are in."""
+    return rows(
+        con,
+        """SELECT p.id, p.trajectory_id, p.episode_ref, p.turn, p.strategy, p.perturbation, p.error_type, p.judge,
+                  p.annotators_required, (SELECT count(*) FROM pair_labels l WHERE l.pair_id = p.id) AS labels
+           FROM pairs p ORDER BY p.id LIMIT ? OFFSET ?""",
+        [limit, offset],
+    )

@@ -25,7 +25,8 @@ def validate_messages(messages: Any, tools: dict[str, Any]) -> list[dict[str, An
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first.get("loc", ()))
-            raise ValueError(f"message {i}{f' ({where})' if where else ''}: {first.get('msg')}") from None
+            why = str(first.get("msg", "")).removeprefix("Value error, ")
+            raise ValueError(f"message {i}{f' ({where})' if where else ''}: {why}") from None
     try:
         Trajectory(source_ref="edit", messages=parsed)
     except ValidationError as exc:

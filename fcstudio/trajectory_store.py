@@ -250,3 +250,18 @@ def diff_versions(old: list[dict[str, Any]], new: list[dict[str, Any]], a: str =
     return "\n".join(
         difflib.unified_diff(render_messages(old), render_messages(new), fromfile=a, tofile=b, lineterm="", n=1)
     )
+
+
+def trajectory_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Totals for the page's metrics: all, synthesised, verified, failed verification, accepted, rejected."""
+    row = rows(
+        con,
+        """SELECT count(*) AS total,
+                  count(*) FILTER (WHERE origin = 'synth') AS synthesised,
+                  count(*) FILTER (WHERE verified) AS verified,
+                  count(*) FILTER (WHERE verified = false) AS failed,
+                  count(*) FILTER (WHERE status = 'accepted') AS accepted,
+                  count(*) FILTER (WHERE status = 'rejected') AS rejected
+           FROM trajectories""",
+    )[0]
+    return {k: int(v) for k, v in row.items()}

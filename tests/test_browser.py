@@ -320,3 +320,71 @@ def test_graph_page_neighbourhood_draws_the_chosen_nodes_and_escapes_text(app: A
     assert page.evaluate("() => window.__xss === undefined")
     _assert_no_exception(page)
     page.screenshot(path=str(tmp_path / "graph.png"), full_page=True)
+
+
+def test_pipeline_pages_label_a_pair_with_the_keyboard(app: App, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.goto(app.url)  # the first visit builds the demo workspace
+    _settle(page)
+    for args in (
+        ("graph", "build"),
+        ("paths", "sample", "--n", "4", "--steps", "3", "--ops", "merge,insert,split", "--seed", "2"),
+        ("synth",),
+        ("pairs", "make", "--strategy", "perturb", "--annotators", "2"),
+    ):
+        done = run_cli(*args, workspace=app.workspace)
+        assert done.returncode == 0, done.stderr
+    made = json.loads(run_cli("pairs", "list", workspace=app.workspace).stdout)
+    assert made
+
+    page.goto(f"{app.url}/preferences")
+    _settle(page)
+    page.get_by_text("Pairs for multi-turn DPO").wait_for(timeout=30_000)
+    needed = _metric(page, "Labels")
+    assert needed.startswith("0 of ")
+    name = page.get_by_role("textbox", name="You are")
+    name.fill("kb-ana")
+    name.press("Enter")
+    _settle(page)
+    first = page.get_by_role("heading", name=re.compile(r"^Pair \d+$")).first
+    first.wait_for(timeout=30_000)
+    first_id = int(first.inner_text().split()[1])
+    page.get_by_text("Left", exact=True).first.wait_for()
+    first.click()  # focus leaves the name box: the keys now go to the page's shortcuts
+    page.keyboard.press("ArrowLeft")
+    page.get_by_text(f"Pair {first_id} labelled.").wait_for(timeout=30_000)
+    _settle(page)
+    assert _metric(page, "Labels").startswith("1 of ")
+    page.get_by_role("heading", name=re.compile(r"^Pair \d+$")).first.click()
+    page.keyboard.press("t")
+    page.get_by_text(re.compile(r"Pair \d+ labelled\.")).wait_for(timeout=30_000)
+    _settle(page)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stMetric]')].some(m => m.innerText.includes('2 of '))",
+        timeout=30_000,
+    )
+    _assert_no_exception(page)
+    page.screenshot(path=str(tmp_path / "preferences.png"), full_page=True)
+    stored = json.loads(run_cli("pairs", "agreement", workspace=app.workspace).stdout)
+    assert stored["progress"]["labels"] == 2 and stored["annotators"] == ["kb-ana"]
+
+    page.goto(f"{app.url}/trajectories")
+    _settle(page)
+    page.get_by_label("Source").click()
+    page.get_by_role("option", name="synth").click()
+    _settle(page)
+    page.locator('[data-testid="stChatMessage"]').first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Accept").click()
+    _settle(page)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stMetric]')].some(m => m.innerText.includes('accepted'))",
+        timeout=30_000,
+    )
+    _assert_no_exception(page)
+
+    page.goto(f"{app.url}/export")
+    _settle(page)
+    page.get_by_role("textbox", name="Folder").fill(str(tmp_path / "exports"))
+    page.get_by_role("button", name="Export").click()
+    page.get_by_text("Wrote 1 rows").wait_for(timeout=30_000)
+    assert (tmp_path / "exports" / "sft.jsonl").is_file()
+    _assert_no_exception(page)

@@ -181,3 +181,22 @@ def test_mdpo_loss_hand_computed() -> None:
     assert loss.total == pytest.approx(sft + 2.0 * mdpo)
     with pytest.raises(ValueError, match="turn 1: 2 policy tokens but 1 reference"):
         mdpo_loss([[-1.0], [-1.0, -1.0]], [[-1.0], [-1.0]], [[-1.0]], [[-1.0]])
+
+
+def test_no_hint_pairs_against_a_local_model(tmp_path: Path) -> None:
+    from openai_stub import StubServer
+    from scripted import teacher
+
+    from fcstudio.llm import LLMConfig
+
+    ws = synthesised_workspace(tmp_path / "nohint.duckdb", seed=11)
+    with StubServer(respond=teacher()) as server, ws.connect() as con:
+        made = make_pairs(con, "no_hint", llm=LLMConfig(model="weak", base_url=server.base_url), seed=2)
+        assert made.created and made.usage["calls"] > 0
+        forth = [r["body"] for r in server.requests if "tools" in r["body"]]
+        assert forth and not any(  # the model really was asked without the hint
+            m["role"] == "system" and (m.get("content") or "").startswith("Hint:") for b in forth for m in b["messages"]
+        )
+        for p in rows(con, "SELECT rejected, error_type, judge, strategy FROM pairs"):
+            assert p["strategy"] == "no_hint" and p["error_type"] in ERROR_TYPES
+            assert p["judge"] == "rule"  # the scripted model answers the judge with {}: unusable, so the rules decide

@@ -1,0 +1,44 @@
+"""A conversation drawn as chat bubbles: tool calls and tool results in expanders (Trajectories, Preferences)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import streamlit as st
+
+AVATARS = {"user": ":material/person:", "assistant": ":material/smart_toy:", "tool": ":material/build:"}
+
+
+def _pretty(text: str | None) -> str:
+    try:
+        return json.dumps(json.loads(text or ""), indent=2, ensure_ascii=False)
+    except (json.JSONDecodeError, TypeError):
+        return text or ""
+
+
+def render_messages(
+    messages: list[dict[str, Any]], *, start: int = 0, expand_tools: bool = False, show_system: bool = False
+) -> None:
+    """Each message as a bubble numbered by its index (``start`` offsets the numbers of a slice)."""
+    names = {tc["id"]: tc["function"]["name"] for m in messages for tc in m.get("tool_calls") or []}
+    for i, m in enumerate(messages, start=start):
+        role = m.get("role", "?")
+        if role == "system":
+            if show_system:
+                with st.expander(f"[{i}] system", expanded=False):
+                    st.markdown(m.get("content") or "")
+            continue
+        with st.chat_message(role if role in ("user", "assistant") else "tool", avatar=AVATARS.get(role)):
+            if role == "tool":
+                label = names.get(m.get("tool_call_id") or "", "result")
+                error = (m.get("content") or "").startswith("Error")
+                with st.expander(f"[{i}] {'⚠ ' if error else ''}{label} → result", expanded=expand_tools or error):
+                    st.code(_pretty(m.get("content")), language="json")
+                continue
+            if m.get("content"):
+                st.markdown(f"`[{i}]` {m['content']}")
+            for tc in m.get("tool_calls") or []:
+                fn = tc.get("function") or {}
+                with st.expander(f"[{i}] calls **{fn.get('name')}**", expanded=expand_tools):
+                    st.code(_pretty(fn.get("arguments")), language="json")

@@ -1,0 +1,255 @@
+"""Trajectories: synthesise from paths, filter, read as a chat, edit a turn, re-execute, compare versions, review."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from components.chat import render_messages
+from components.db import cursor
+from components.layout import empty_state, page_header, show_error
+from components.llm_form import llm_settings
+from fcstudio.synth_job import pending_paths, run_synth
+from fcstudio.trajectory_edit import apply_edit
+from fcstudio.trajectory_store import (
+    STATUSES,
+    diff_versions,
+    get_trajectory,
+    list_trajectories,
+    set_status,
+    trajectory_counts,
+    trajectory_facets,
+    trajectory_history,
+    trajectory_version,
+)
+from fcstudio.verify import CHECKS
+
+PAGE_SIZE = 25
+
+page_header(
+    "Trajectories",
+    "Multi-turn function-calling conversations: imported ones, and ones synthesised from paths (back-translation "
+    "to user turns, forth-translation to calls, real tool results) with their verification. Read, correct, "
+    "re-execute and accept or reject each one before it goes into a training set.",
+)
+
+with cursor() as con:
+    todo, _ = pending_paths(con)
+with st.expander(f"Synthesise from paths ({len(todo)} without a trajectory)", expanded=False):
+    with st.form("synth_form"):
+        c = st.columns(3)
+        backend = c[0].selectbox("Translator", ["template", "openai"], help="template: offline, no model needed")
+        env = c[1].selectbox("Environment", ["auto", "none", "travel", "retail", "airline"])
+        judge = c[2].checkbox("LLM semantic check", help="needs a model")
+        llm = llm_settings("synth")
+        go = st.form_submit_button("Synthesise", type="primary", disabled=not todo)
+    if not todo:
+        st.caption("Every path has its trajectory. Sample more on the **Paths** page.")
+    if go:
+        bar = st.progress(0.0, text="Synthesising…")
+        try:
+            with cursor() as con:
+                summary = run_synth(
+                    con,
+                    backend=backend,
+                    llm=llm,
+                    env=env,
+                    judge=judge,
+                    progress=lambda f, label: bar.progress(min(f, 1.0), text=label),
+                )
+            st.success(
+                f"Job {summary.job_id}: {len(summary.created)} trajectories, {summary.verified} verified"
+                + (f", {len(summary.failed)} failed" if summary.failed else "")
+            )
+            for pid, why in summary.failed.items():
+                st.warning(f"path {pid}: {why}")
+        except Exception as exc:
+            show_error(exc, "synthesise")
+
+with cursor() as con:
+    counts = trajectory_counts(con)
+    facets = trajectory_facets(con)
+if counts["total"] == 0:
+    empty_state(
+        "No trajectory yet.",
+        [
+            "Sample paths on the **Paths** page, then open **Synthesise from paths** above.",
+            "Or import conversations: `python -m fcstudio import openai-chat FILE.jsonl`.",
+        ],
+    )
+    st.stop()
+
+m = st.columns(6)
+for col, (label, key) in zip(
+    m,
+    [
+        ("Trajectories", "total"),
+        ("Synthesised", "synthesised"),
+        ("Verified", "verified"),
+        ("Failed checks", "failed"),
+        ("Accepted", "accepted"),
+        ("Rejected", "rejected"),
+    ],
+    strict=True,
+):
+    col.metric(label, f"{counts[key]:,}")
+
+f = st.columns([1, 1, 1, 2, 2, 3])
+origin = f[0].selectbox("Source", ["any", "synth", "import"], key="traj_origin")
+status = f[1].selectbox("Status", ["any", *STATUSES], key="traj_status")
+verdict = f[2].selectbox("Verification", ["any", "passed", "failed"], key="traj_verdict")
+tool = f[3].selectbox("Calls", ["any", *facets["tools"]], key="traj_tool")
+tag = f[4].selectbox("Operation", ["any", *facets["tags"]], key="traj_tag")
+text = f[5].text_input("Search", key="traj_text", placeholder="words in the conversation")
+filters = {
+    "origin": None if origin == "any" else origin,
+    "status": None if status == "any" else status,
+    "verified": {"any": None, "passed": True, "failed": False}[verdict],
+    "tool": None if tool == "any" else tool,
+    "tag": None if tag == "any" else tag,
+    "text": text,
+}
+with cursor() as con:
+    _, total = list_trajectories(con, **filters, limit=0)
+if total == 0:
+    st.info("No trajectory matches these filters.")
+    st.stop()
+pages = max(1, -(-total // PAGE_SIZE))
+top = st.columns([2, 6])
+page = int(top[0].number_input(f"Page (of {pages})", 1, pages, 1, key="traj_page"))
+top[1].markdown(f"**{total:,}** matching")
+with cursor() as con:
+    page_rows, _ = list_trajectories(con, **filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+frame = pd.DataFrame(page_rows)
+for col in ("tags", "called"):
+    frame[col] = frame[col].map(lambda xs: ", ".join(xs))
+st.dataframe(frame, hide_index=True, height=min(38 + 35 * len(frame), 320))
+
+tid = st.selectbox("Open a trajectory", [r["id"] for r in page_rows], format_func=lambda i: f"#{i}", key="traj_open")
+with cursor() as con:
+    t = get_trajectory(con, tid)
+    history = trajectory_history(con, tid)
+if t is None:
+    st.warning("That trajectory was removed.")
+    st.stop()
+
+st.subheader(f"Trajectory #{tid} · {t['source_ref']}")
+h = st.columns(5)
+h[0].metric("Status", t["status"])
+h[1].metric("Verification", {True: "passed", False: "failed", None: "—"}[t["verified"]])
+h[2].metric("Version", t["version"])
+h[3].metric("Messages", len(t["messages"]))
+h[4].metric("Environment", t["domain"] or "simulated")
+
+b = st.columns([1, 1, 1, 5])
+for col, (label, new) in zip(b, [("Accept", "accepted"), ("Reject", "rejected"), ("Reset", "pending")], strict=False):
+    if col.button(label, key=f"status_{new}_{tid}", type="primary" if new == "accepted" else "secondary"):
+        with cursor() as con:
+            set_status(con, tid, new)
+        st.rerun()
+
+if t["verdict"]:
+    checks = t["verdict"]["checks"]
+    v = st.columns(len(checks) + 1)
+    for col, (name, check) in zip(v, checks.items(), strict=False):
+        col.markdown(f"{'✅' if check['ok'] else '❌'} **{name}**")
+    semantic = t["verdict"].get("semantic")
+    v[-1].markdown(
+        "➖ **semantic** (not judged)"
+        if not semantic
+        else f"{'✅' if semantic['ok'] else ('❌' if semantic['ok'] is False else '❔')} **semantic**: {semantic['reason']}"
+    )
+    for name, check in checks.items():
+        for problem in check["problems"]:
+            st.warning(f"{name}: {problem}")
+
+conversation, edit, versions, plan_tab = st.tabs(["Conversation", "Edit a message", "Versions", "Plan"])
+with conversation:
+    render_messages(t["messages"], show_system=True)
+
+with edit:
+    index = int(st.number_input("Message", 0, len(t["messages"]) - 1, 0, key=f"edit_idx_{tid}"))
+    message = dict(t["messages"][index])
+    st.caption(f"role: **{message['role']}**")
+    new_content = st.text_area("Text", message.get("content") or "", key=f"edit_text_{tid}_{index}")
+    new_calls = []
+    for k, tc in enumerate(message.get("tool_calls") or []):
+        c1, c2 = st.columns([1, 3])
+        names = sorted(s.name for s in t["tools"].values())
+        name = c1.selectbox(
+            f"Call {k}",
+            names,
+            index=names.index(tc["function"]["name"]) if tc["function"]["name"] in names else 0,
+            key=f"edit_name_{tid}_{index}_{k}",
+        )
+        args = c2.text_area("Arguments (JSON)", tc["function"]["arguments"], key=f"edit_args_{tid}_{index}_{k}")
+        new_calls.append({**tc, "function": {"name": name, "arguments": args}})
+    rerun = st.checkbox(
+        "Re-execute tool results from this message on",
+        value=bool(new_calls),
+        key=f"edit_rerun_{tid}_{index}",
+        help="earlier calls rebuild the environment's state; every later call runs again",
+    )
+    note = st.text_input("Note for this version", key=f"edit_note_{tid}")
+    editor = st.text_input("Your name", key="editor_name")
+    if st.button("Save as a new version", type="primary", key=f"edit_save_{tid}"):
+        edited = [dict(x) for x in t["messages"]]
+        edited[index] = {**message, "content": new_content or None}
+        if new_calls:
+            edited[index]["tool_calls"] = new_calls
+        try:
+            with cursor() as con:
+                new_version = apply_edit(
+                    con,
+                    tid,
+                    edited,
+                    t["version"],
+                    reexecute_from=index if rerun else None,
+                    note=note,
+                    editor=editor or None,
+                )
+            st.success(f"Saved as version {new_version}.")
+            st.rerun()
+        except Exception as exc:
+            show_error(exc, "save the edit")
+
+with versions:
+    if len(history) < 2:
+        st.caption("Only one version so far: edits appear here, each with a diff against any other.")
+    numbers = [h["version"] for h in history]
+    st.dataframe(pd.DataFrame(history), hide_index=True)
+    if len(numbers) >= 2:
+        c1, c2 = st.columns(2)
+        old = c1.selectbox("From", numbers, index=1, key=f"diff_a_{tid}")
+        new = c2.selectbox("To", numbers, index=0, key=f"diff_b_{tid}")
+        with cursor() as con:
+            a, b2 = trajectory_version(con, tid, old), trajectory_version(con, tid, new)
+        text_diff = diff_versions(a or [], b2 or [], f"version {old}", f"version {new}")
+        st.code(text_diff or "(no difference)", language="diff")
+
+with plan_tab:
+    plan = t["meta"].get("plan")
+    if not plan:
+        st.caption("Imported trajectories carry no path plan.")
+    else:
+        problems = {u["turn"]: sum(len(u[k]) for k in CHECKS) for u in (t["verdict"] or {}).get("turns", [])}
+        per_turn = pd.DataFrame(
+            [
+                {
+                    "turn": p["turn"],
+                    "kind": p["kind"],
+                    "calls": ", ".join(c["name"] for c in p["calls"]),
+                    "messages": f"{p['start']}–{p['end'] - 1}",
+                    "problems": problems.get(p["turn"], 0),
+                }
+                for p in plan
+            ]
+        )
+        st.dataframe(per_turn, hide_index=True)
+        st.plotly_chart(
+            px.bar(per_turn, x="turn", y="problems", color="kind", title="Verification problems per turn", height=260),
+        )
+        st.code(json.dumps(plan, indent=2, ensure_ascii=False)[:20000], language="json")
