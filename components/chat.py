@@ -18,9 +18,12 @@ def _pretty(text: str | None) -> str:
 
 
 def render_messages(
-    messages: list[dict[str, Any]], *, start: int = 0, expand_tools: bool = False, show_system: bool = False
+    messages: list[dict[str, Any]], *, start: int = 0, expand_calls: bool = False, show_system: bool = False
 ) -> None:
-    """Each message as a bubble numbered by its index (``start`` offsets the numbers of a slice)."""
+    """Each message as a bubble numbered by its index (``start`` offsets the numbers of a slice).
+
+    Tool results stay folded unless they are errors; ``expand_calls`` opens the calls' arguments.
+    """
     names = {tc["id"]: tc["function"]["name"] for m in messages for tc in m.get("tool_calls") or []}
     for i, m in enumerate(messages, start=start):
         role = m.get("role", "?")
@@ -33,12 +36,12 @@ def render_messages(
             if role == "tool":
                 label = names.get(m.get("tool_call_id") or "", "result")
                 error = (m.get("content") or "").startswith("Error")
-                with st.expander(f"[{i}] {'⚠ ' if error else ''}{label} → result", expanded=expand_tools or error):
+                with st.expander(f"[{i}] {'⚠ ' if error else ''}{label} → result", expanded=error):
                     st.code(_pretty(m.get("content")), language="json")
                 continue
             if m.get("content"):
                 st.markdown(f"`[{i}]` {m['content']}")
             for tc in m.get("tool_calls") or []:
                 fn = tc.get("function") or {}
-                with st.expander(f"[{i}] calls **{fn.get('name')}**", expanded=expand_tools):
+                with st.expander(f"[{i}] calls **{fn.get('name')}**", expanded=expand_calls):
                     st.code(_pretty(fn.get("arguments")), language="json")

@@ -103,10 +103,10 @@ else:
         cl, cr = st.columns(2)
         with cl, st.container(border=True):
             st.markdown("**Left**")
-            render_messages(left, start=len(prefix), expand_tools=True)
+            render_messages(left, start=len(prefix), expand_calls=True)
         with cr, st.container(border=True):
             st.markdown("**Right**")
-            render_messages(right, start=len(prefix), expand_tools=True)
+            render_messages(right, start=len(prefix), expand_calls=True)
         r1, r2 = st.columns([2, 3])
         reasons = r1.multiselect("Why (optional)", REASONS, key=f"reasons_{pair['id']}")
         note = r2.text_input("Note (optional)", key=f"note_{pair['id']}")
