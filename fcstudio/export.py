@@ -25,7 +25,7 @@ import duckdb
 import pandas as pd
 
 from fcstudio.labels import decision
-from fcstudio.store import rows
+from fcstudio.store import rows, scalar
 from fcstudio.trajectory_store import tool_specs
 
 KINDS = ("sft", "dpo", "mdpo")
@@ -47,8 +47,12 @@ def _clean(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _sft_where(include_all: bool) -> str:
+    return "status = 'accepted'" + (" OR verified" if include_all else "")
+
+
 def sft_rows(con: duckdb.DuckDBPyConnection, include_all: bool = False) -> list[dict[str, Any]]:
-    where = "status = 'accepted'" + (" OR verified" if include_all else "")
+    where = _sft_where(include_all)
     found = rows(
         con,
         f"""SELECT id, source_ref, messages, tool_ids, coalesce(origin, 'import') AS origin, coalesce(status,
@@ -67,27 +71,37 @@ def sft_rows(con: duckdb.DuckDBPyConnection, include_all: bool = False) -> list[
     ]
 
 
-def _labelled_pairs(con: duckdb.DuckDBPyConnection, include_all: bool) -> list[dict[str, Any]]:
+def _pair_labels(con: duckdb.DuckDBPyConnection, include_all: bool) -> dict[int, str]:
+    """Pairs that go out, by id: 'chosen' or 'rejected' (the labelled majority), or 'unlabelled' (with --all)."""
     found = rows(
         con,
-        """SELECT p.id, p.trajectory_id, p.episode_ref, p.turn, p.prefix, p.chosen, p.rejected, p.tools, p.strategy,
-                  p.perturbation, p.error_type, p.annotators_required,
-                  coalesce(t.verified, true) AS verified,
+        """SELECT p.id, p.annotators_required, coalesce(t.verified, true) AS verified,
                   list(l.choice ORDER BY l.slot) FILTER (WHERE l.choice IS NOT NULL) AS choices
            FROM pairs p LEFT JOIN pair_labels l ON l.pair_id = p.id LEFT JOIN trajectories t ON t.id = p.trajectory_id
-           GROUP BY ALL ORDER BY p.id""",
+           GROUP BY p.id, p.annotators_required, t.verified ORDER BY p.id""",
     )
-    out = []
+    out = {}
     for r in found:
         verdict = decision(list(r["choices"] or []), int(r["annotators_required"]))
         if verdict in ("chosen", "rejected"):
-            swap = verdict == "rejected"
+            out[int(r["id"])] = verdict
         elif verdict is None and include_all and not r["choices"] and r["verified"]:
-            swap = False
-        else:
-            continue
+            out[int(r["id"])] = "unlabelled"
+    return out
+
+
+def _labelled_pairs(con: duckdb.DuckDBPyConnection, include_all: bool) -> list[dict[str, Any]]:
+    labels = _pair_labels(con, include_all)
+    found = rows(
+        con,
+        """SELECT id, trajectory_id, episode_ref, turn, prefix, chosen, rejected, tools, strategy, perturbation,
+                  error_type FROM pairs WHERE list_contains(?, id) ORDER BY id""",
+        [list(labels)],
+    )
+    out = []
+    for r in found:
         chosen, rejected = json.loads(r["chosen"]), json.loads(r["rejected"])
-        if swap:
+        if labels[r["id"]] == "rejected":  # the annotators preferred the machine's rejected side
             chosen, rejected = rejected, chosen
         out.append(
             {
@@ -96,7 +110,7 @@ def _labelled_pairs(con: duckdb.DuckDBPyConnection, include_all: bool) -> list[d
                 "chosen": chosen,
                 "rejected": rejected,
                 "tools": json.loads(r["tools"]),
-                "label": verdict or "unlabelled",
+                "label": labels[r["id"]],
             }
         )
     return out
@@ -192,10 +206,10 @@ def stats(kind: str, data: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def export_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """What each export would hold, by default and with ``--all``."""
+    """How many rows each export would hold, by default and with ``--all`` (counted, not built)."""
     return {
-        "sft": len(sft_rows(con)),
-        "sft_all": len(sft_rows(con, include_all=True)),
-        "dpo": len(_labelled_pairs(con, False)),
-        "dpo_all": len(_labelled_pairs(con, True)),
+        "sft": int(scalar(con, f"SELECT count(*) FROM trajectories WHERE {_sft_where(False)}")),
+        "sft_all": int(scalar(con, f"SELECT count(*) FROM trajectories WHERE {_sft_where(True)}")),
+        "dpo": len(_pair_labels(con, False)),
+        "dpo_all": len(_pair_labels(con, True)),
     }

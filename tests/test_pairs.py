@@ -142,6 +142,15 @@ def test_export_loads_with_datasets(paired: Workspace, tmp_path: Path) -> None:
         assert export(con, "sft", tmp_path / "none.jsonl")["rows"] == 0  # nothing accepted yet
         tid = scalar(con, "SELECT min(id) FROM trajectories WHERE verified")
         run(con, "UPDATE trajectories SET status = 'accepted' WHERE id = ?", [tid])
+        # annotators who all prefer the machine's rejected side: the export swaps the two
+        swapped, required = run(
+            con,
+            """SELECT id, annotators_required FROM pairs p
+               WHERE NOT EXISTS (SELECT 1 FROM pair_labels l WHERE l.pair_id = p.id) ORDER BY id LIMIT 1""",
+        )[0]
+        for k in range(required):
+            label_pair(con, swapped, f"swap-{k}", "rejected")
+        machine_rejected = json.loads(scalar(con, "SELECT rejected FROM pairs WHERE id = ?", [swapped]))
         sft = export(con, "sft", tmp_path / "sft.jsonl")
         dpo = export(con, "dpo", tmp_path / "dpo.parquet", fmt="parquet")
         dpo_all = export(con, "dpo", tmp_path / "dpo_all.jsonl", include_all=True)
@@ -162,6 +171,11 @@ def test_export_loads_with_datasets(paired: Workspace, tmp_path: Path) -> None:
     assert any(m["tool_calls"] for m in row["chosen"] + row["rejected"])
     tool_msgs = [m for m in row["chosen"] if m["role"] == "tool"]
     assert all(m["tool_call_id"] for m in tool_msgs)
+    exported = {
+        json.loads(line)["id"]: json.loads(line) for line in (tmp_path / "dpo_all.jsonl").read_text().splitlines()
+    }
+    flipped = exported[f"pair-{swapped}"]
+    assert flipped["label"] == "rejected" and flipped["chosen"][-1]["content"] == machine_rejected[-1]["content"]
     multi = datasets.load_dataset("json", data_files=str(tmp_path / "mdpo.jsonl"), split="train")
     assert multi.num_rows == mdpo["rows"] and all(t["chosen"] != t["rejected"] for r in multi for t in r["turns"])
 
