@@ -19,6 +19,7 @@ from rich.table import Table
 from fcstudio import store
 from fcstudio.cli_common import err, out, progress_bar
 from fcstudio.cli_env import env_app
+from fcstudio.cli_eval import bfcl_app, eval_app
 from fcstudio.cli_graph import graph_app, paths_app
 from fcstudio.cli_synth import export_cmd, llm_app, pairs_app, synth_cmd, traj_app
 from fcstudio.config import workspace_path
@@ -37,6 +38,8 @@ app.add_typer(paths_app, name="paths")
 app.add_typer(traj_app, name="traj")
 app.add_typer(pairs_app, name="pairs")
 app.add_typer(llm_app, name="llm")
+app.add_typer(eval_app, name="eval")
+app.add_typer(bfcl_app, name="bfcl")
 app.command("synth")(synth_cmd)
 app.command("export")(export_cmd)
 

@@ -151,7 +151,10 @@ class LLMClient:
         tools: list[dict[str, Any]] | None = None,
         purpose: str = "chat",
         tool_choice: str | None = None,
+        cache_salt: str | None = None,
     ) -> Reply:
+        """One completion. ``cache_salt`` separates cache entries of equal requests that must be asked
+        independently (the trials of an evaluation), while a rerun of the same trial still hits the cache."""
         body: dict[str, Any] = {
             "model": self.config.model,
             "messages": messages,
@@ -161,7 +164,7 @@ class LLMClient:
             body["tools"] = tools
             if tool_choice:
                 body["tool_choice"] = tool_choice
-        key = request_key(body)
+        key = request_key({**body, "cache_salt": cache_salt} if cache_salt else body)
         started = time.perf_counter()
         if self.config.use_cache:
             hit = await self._cached(key)

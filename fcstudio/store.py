@@ -282,6 +282,63 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )""",
         ],
     ),
+    (
+        6,
+        "evaluation: runs (own, imported, published), episodes with rewards and review notes, per-run scores",
+        [
+            "CREATE SEQUENCE eval_run_seq START 1",
+            "CREATE SEQUENCE episode_seq START 1",
+            """CREATE TABLE eval_runs (
+                id BIGINT PRIMARY KEY,
+                benchmark VARCHAR NOT NULL,
+                domain VARCHAR NOT NULL DEFAULT '',
+                model VARCHAR NOT NULL,
+                user_model VARCHAR,
+                source VARCHAR NOT NULL,
+                origin VARCHAR,
+                citation VARCHAR,
+                content_hash VARCHAR,
+                config JSON,
+                status VARCHAR NOT NULL DEFAULT 'done',
+                trials INTEGER,
+                job_id BIGINT,
+                created_at TIMESTAMP NOT NULL DEFAULT now()
+            )""",
+            """CREATE TABLE episodes (
+                id BIGINT PRIMARY KEY,
+                run_id BIGINT NOT NULL,
+                task_id VARCHAR NOT NULL,
+                trial INTEGER NOT NULL,
+                domain VARCHAR NOT NULL DEFAULT '',
+                category VARCHAR,
+                reward DOUBLE,
+                success BOOLEAN NOT NULL,
+                reward_info JSON,
+                termination VARCHAR NOT NULL,
+                messages JSON NOT NULL,
+                gold JSON,
+                instruction VARCHAR,
+                review JSON,
+                cost DOUBLE,
+                tokens_in BIGINT,
+                tokens_out BIGINT,
+                duration DOUBLE,
+                tags VARCHAR[],
+                note VARCHAR,
+                created_at TIMESTAMP NOT NULL DEFAULT now(),
+                UNIQUE (run_id, task_id, trial)
+            )""",
+            "CREATE INDEX episodes_run ON episodes (run_id)",
+            """CREATE TABLE run_scores (
+                run_id BIGINT NOT NULL,
+                domain VARCHAR NOT NULL DEFAULT '',
+                metric VARCHAR NOT NULL,
+                k INTEGER NOT NULL DEFAULT 0,
+                value DOUBLE,
+                PRIMARY KEY (run_id, domain, metric, k)
+            )""",
+        ],
+    ),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 COUNTED_TABLES = ("datasets", "imports", "tools", "trajectories", "tasks")

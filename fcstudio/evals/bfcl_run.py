@@ -1,0 +1,182 @@
+"""BFCL single-turn categories against an OpenAI-compatible model, scored with ``bfcl.check`` into a run.
+
+Function docs become OpenAI tools (BFCL's loose types mapped to JSON Schema; Java and JavaScript
+parameters as source-text strings, as BFCL's FC mode asks). Dots in names are not allowed by the
+OpenAI tool-name pattern, so they become underscores on the way out and are mapped back before checking.
+Each case is stored as an episode (reward 1 or 0, the checker's error in ``reward_info``); the run's
+scores are the accuracy per category and their unweighted mean.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from fcstudio.evals import bfcl, eval_store
+from fcstudio.evals.bfcl_data import load_cases
+from fcstudio.formats.types import TypeMapper
+from fcstudio.llm import LLMClient, LLMConfig, parse_arguments, save_job_progress, start_job
+from fcstudio.store import transaction
+
+Progress = Callable[[float, str], None]
+SYSTEM = (
+    "You are an expert in composing functions. Call the functions needed to answer the request; if none fits, say so."
+)
+
+
+@dataclass
+class BfclRunSummary:
+    run_id: int
+    cases: int = 0
+    accuracy: dict[str, float] = field(default_factory=dict)
+    usage: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def safe_name(name: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9_-]", "_", name)[:64]
+
+
+def tools_for(case: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """(OpenAI tools, safe name → BFCL name) for a case's function docs."""
+    mapper = TypeMapper(case["language"])
+    tools, names = [], {}
+    for doc in case["functions"]:
+        params = mapper.schema(doc.get("parameters") or {"type": "dict", "properties": {}}, doc["name"], top=True)
+        params.setdefault("type", "object")
+        params.setdefault("properties", {})
+        name = safe_name(doc["name"])
+        names[name] = doc["name"]
+        tools.append(
+            {
+                "type": "function",
+                "function": {"name": name, "description": str(doc.get("description", "")), "parameters": params},
+            }
+        )
+    return tools, names
+
+
+def decode(tool_calls: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]] | None:
+    """The model's calls as BFCL's decoded output ``[{name: {arg: value}}]``; None when one cannot be read."""
+    out = []
+    for tc in tool_calls:
+        fn = tc.get("function") or {}
+        args, problem = parse_arguments(fn.get("arguments"), fn.get("name", ""))
+        if problem or args is None:
+            return None
+        out.append({names.get(fn.get("name", ""), fn.get("name", "")): args})
+    return out
+
+
+def _messages(case: dict[str, Any]) -> list[dict[str, Any]]:
+    turns = case.get("question") or []
+    first = turns[0] if turns and isinstance(turns[0], list) else turns
+    return [{"role": "system", "content": SYSTEM}, *[{"role": m["role"], "content": m["content"]} for m in first]]
+
+
+def run_bfcl(
+    con: duckdb.DuckDBPyConnection,
+    data_dir: str | Path,
+    config: LLMConfig,
+    *,
+    categories: list[str] | None = None,
+    limit: int | None = None,
+    progress: Progress | None = None,
+) -> BfclRunSummary:
+    cases = load_cases(data_dir, categories, limit)
+    job_id = start_job(
+        con, "bfcl", "openai", config.model, {"data": str(data_dir), "categories": categories, "limit": limit}
+    )
+    run_id = eval_store.create_run(
+        con,
+        benchmark="bfcl-v4",
+        model=config.model,
+        source="run",
+        origin=str(data_dir),
+        config={"categories": categories, "limit": limit, "llm": config.model_dump(mode="json")},
+        status="running",
+        trials=1,
+        job_id=job_id,
+    )
+    client = LLMClient(config, con, job_id)
+    results: list[dict[str, Any]] = []
+    started = time.perf_counter()
+
+    async def one(case: dict[str, Any]) -> None:
+        tools, names = tools_for(case)
+        messages = _messages(case)
+        reply = await client.chat(messages, tools=tools, purpose="bfcl")
+        output: Any = None if reply.error else decode(reply.tool_calls, names) if reply.tool_calls else []
+        verdict = bfcl.check(case["functions"], case["possible_answer"], output, case["category"], case["language"])
+        results.append(
+            {
+                "task_id": case["id"],
+                "trial": 0,
+                "category": case["category"],
+                "reward": 1.0 if verdict.valid else 0.0,
+                "reward_info": {
+                    "valid": verdict.valid,
+                    "error": verdict.error,
+                    "detail": verdict.detail,
+                    "model_output": output,
+                    "reply_error": reply.error,
+                },
+                "termination": "agent_error" if reply.error else "agent_stop",
+                "messages": [*messages, reply.message()],
+                "gold": {"possible_answer": case["possible_answer"]},
+                "tokens_in": reply.prompt_tokens,
+                "tokens_out": reply.completion_tokens,
+            }
+        )
+        if progress:
+            progress(len(results) / len(cases), f"{len(results)} of {len(cases)} cases")
+
+    async def main() -> None:
+        try:
+            await asyncio.gather(*(one(c) for c in cases))
+        finally:
+            await client.aclose()
+
+    asyncio.run(main())
+    summary = BfclRunSummary(run_id=run_id, cases=len(results))
+    with transaction(con):
+        for r in results:
+            eval_store.add_episode(con, run_id, r)
+        by_cat: dict[str, list[float]] = {}
+        for r in results:
+            by_cat.setdefault(r["category"], []).append(r["reward"])
+        for cat, values in by_cat.items():
+            summary.accuracy[cat] = sum(values) / len(values)
+            eval_store.set_score(con, run_id, cat, summary.accuracy[cat])
+        if summary.accuracy:
+            summary.accuracy["overall_acc"] = sum(summary.accuracy.values()) / len(summary.accuracy)
+            eval_store.set_score(con, run_id, "overall_acc", summary.accuracy["overall_acc"])
+        summary.usage = save_job_progress(con, job_id, client, items=len(results), status="done")
+        eval_store.set_status(con, run_id, "done")
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def check_file_lines(cases: list[Any]) -> list[dict[str, Any]]:
+    """``bfcl check``: one ``{"id", "valid", "error"}`` per case, in order."""
+    out = []
+    for c in cases:
+        v = bfcl.check(c.functions, c.possible_answer, c.model_output, c.category, c.language)
+        out.append({"id": c.id, "valid": v.valid, "error": v.error, "_detail": v.detail})
+    return out
+
+
+def to_jsonl(lines: list[dict[str, Any]], detail: bool) -> str:
+    return "".join(
+        json.dumps({k: v for k, v in line.items() if k != "_detail"} | ({"detail": line["_detail"]} if detail else {}))
+        + "\n"
+        for line in lines
+    )

@@ -1,0 +1,184 @@
+"""Rewards as tau2 defines them, combined by the task's reward basis.
+
+- DB: the final database hash equals that of the initial database after replaying the gold actions;
+- ACTION: every gold action appears among the agent's calls (same name; the arguments the call gives
+  equal the gold's, or only ``compare_args`` when the task names them);
+- COMMUNICATE: every required string appears in some assistant text (case-insensitive, commas dropped);
+- NL_ASSERTION: an LLM judge says each assertion holds (skipped, and said so, when no judge is set).
+
+An episode that did not end normally (the agent or user stopped, or the agent transferred) gets 0.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from fcstudio.envs.base import Environment, State, state_hash
+from fcstudio.envs.diff import diff
+from fcstudio.envs.tasks import GoldTask
+from fcstudio.llm import parse_arguments
+
+NORMAL_ENDS = frozenset({"user_stop", "agent_stop", "transfer"})
+DEFAULT_BASIS = ("DB", "COMMUNICATE")
+
+
+@dataclass
+class EvalTask:
+    """A benchmark task as the runner and the rewards need it."""
+
+    task_id: str
+    domain: str
+    actions: list[dict[str, Any]]  # {"name", "arguments", "requestor", "compare_args"}
+    outputs: list[str] = field(default_factory=list)
+    nl_assertions: list[str] = field(default_factory=list)
+    reward_basis: tuple[str, ...] = DEFAULT_BASIS
+    scenario: str = ""
+    user_turns: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_gold(cls, gold: GoldTask, domain: str = "") -> EvalTask:
+        raw = gold.raw or {}
+        criteria = raw.get("evaluation_criteria") if isinstance(raw.get("evaluation_criteria"), dict) else {}
+        raw_actions = criteria.get("actions") or []
+        actions = []
+        for i, a in enumerate(gold.actions):
+            extra = raw_actions[i] if i < len(raw_actions) and isinstance(raw_actions[i], dict) else {}
+            actions.append({**a, "compare_args": extra.get("compare_args")})
+        basis = criteria.get("reward_basis") or DEFAULT_BASIS
+        turns = raw.get("user_turns") if isinstance(raw.get("user_turns"), list) else []
+        return cls(
+            task_id=gold.task_id,
+            domain=domain or gold.domain,
+            actions=actions,
+            outputs=list(gold.outputs),
+            nl_assertions=[str(x) for x in criteria.get("nl_assertions") or []],
+            reward_basis=tuple(str(b) for b in basis),
+            scenario=gold.instruction,
+            user_turns=[str(t) for t in turns],
+        )
+
+
+def agent_calls(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every assistant tool call in order: name, parsed arguments (None if broken), where it sits."""
+    out = []
+    for i, m in enumerate(messages):
+        if m.get("role") != "assistant":
+            continue
+        for j, tc in enumerate(m.get("tool_calls") or []):
+            fn = tc.get("function") or {}
+            args, problem = parse_arguments(fn.get("arguments"), fn.get("name", ""))
+            out.append(
+                {
+                    "name": fn.get("name", ""),
+                    "arguments": args,
+                    "problem": problem,
+                    "message": i,
+                    "call": j,
+                    "id": tc.get("id"),
+                }
+            )
+    return out
+
+
+def action_matches(gold: dict[str, Any], call: dict[str, Any]) -> bool:
+    """tau2's comparison: same name, and the compared arguments equal (all the call's, by default)."""
+    if gold["name"] != call["name"] or call.get("arguments") is None:
+        return False
+    keys = gold.get("compare_args")
+    if keys is None:
+        keys = list(call["arguments"])
+    if not keys:
+        return True
+    mine = {k: v for k, v in call["arguments"].items() if k in keys}
+    theirs = {k: v for k, v in (gold.get("arguments") or {}).items() if k in keys}
+    return mine == theirs
+
+
+def said(messages: list[dict[str, Any]], info: str) -> bool:
+    needle = info.lower()
+    return any(
+        m.get("role") == "assistant"
+        and isinstance(m.get("content"), str)
+        and needle in m["content"].lower().replace(",", "")
+        for m in messages
+    )
+
+
+def replay(env: Environment, calls: list[dict[str, Any]]) -> None:
+    """Reset ``env`` and run ``calls`` ({"name", "arguments", "requestor"?}) on it, errors included."""
+    env.reset()
+    for c in calls:
+        if c.get("arguments") is None:
+            continue
+        side = "user" if c.get("requestor") == "user" else "assistant"
+        env.execute(c["name"], c["arguments"], side=side)
+
+
+def db_check(gold_state: State, final_state: State) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the DB reward's record, the expected → actual diff). Hashes (tau2's check) are computed only when
+    the diff is empty: a non-empty diff already means the states, hence their hashes, differ."""
+    d = diff(gold_state, final_state)
+    if d:
+        return {"match": False}, d
+    gold_hash, final_hash = state_hash(gold_state), state_hash(final_state)
+    return {"match": gold_hash == final_hash, "hash": final_hash, "gold_hash": gold_hash}, d
+
+
+def evaluate(
+    task: EvalTask,
+    messages: list[dict[str, Any]],
+    termination: str,
+    *,
+    db: dict[str, Any] | None,
+    nl_verdicts: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The reward and its parts (JSON-able): ``reward``, ``basis``, ``db``, ``actions``, ``communicate``, ``nl``.
+
+    ``db`` is ``{"match": bool, "hash", "gold_hash"}`` from an executable environment, None without one.
+    """
+    calls = agent_calls(messages)
+    action_checks = [
+        {"name": g["name"], "arguments": g.get("arguments") or {}, "matched": any(action_matches(g, c) for c in calls)}
+        for g in task.actions
+        if g.get("requestor", "assistant") != "user"
+    ]
+    communicate = [{"info": o, "met": said(messages, o)} for o in task.outputs]
+    parts = {
+        "DB": 1.0 if db and db.get("match") else 0.0,
+        "ACTION": 1.0 if all(a["matched"] for a in action_checks) else 0.0,
+        "COMMUNICATE": 1.0 if all(c["met"] for c in communicate) else 0.0,
+    }
+    notes = []
+    if nl_verdicts is not None:
+        parts["NL_ASSERTION"] = 1.0 if all(v.get("met") for v in nl_verdicts) else 0.0
+    elif "NL_ASSERTION" in task.reward_basis and task.nl_assertions:
+        notes.append("NL assertions not judged (no judge model configured)")
+    if db is None and "DB" in task.reward_basis:
+        notes.append("no executable environment: DB check skipped")
+    reward = 1.0
+    used = []
+    for basis in task.reward_basis:
+        key = "DB" if basis in ("DB", "ENV_ASSERTION") else basis
+        if key in parts and not (key == "DB" and db is None):
+            reward *= parts[key]
+            used.append(basis)
+    if termination not in NORMAL_ENDS:
+        reward = 0.0
+        notes.append(f"ended early ({termination}): reward 0")
+    return {
+        "reward": reward,
+        "basis": list(task.reward_basis),
+        "used": used,
+        "breakdown": parts,
+        "db": db,
+        "actions": action_checks,
+        "communicate": communicate,
+        "nl": nl_verdicts or [],
+        "notes": notes,
+    }
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)

@@ -1,0 +1,434 @@
+"""The tau-style runner: agent × user simulator × environment, n trials per task, scored as tau2 scores.
+
+An episode starts with the agent's greeting; the user (an LLM given the task's scenario, or a script of
+user turns) answers; the agent then calls tools until it replies in text, and so on. It ends when the
+user says a stop token, the agent transfers to a human, the agent errs too often, the model cannot be
+reached, or ``max_steps`` agent steps have run. Every episode is committed as soon as it ends (on a
+writer thread, off the event loop), so an interrupted run resumes where it stopped (``resume_run``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from pydantic import BaseModel, Field
+
+from fcstudio.envs.base import Environment, State
+from fcstudio.envs.registry import get_domain
+from fcstudio.envs.tasks import load_tasks
+from fcstudio.evals import eval_store
+from fcstudio.evals.review import build_review, executable_env
+from fcstudio.evals.rewards import EvalTask, db_check, evaluate, replay
+from fcstudio.llm import LLMClient, LLMConfig, Reply, Usage, parse_arguments, parse_json_reply, start_job, update_job
+from fcstudio.store import transaction
+
+GREETING = "Hi! How can I help you today?"
+STOP, TRANSFER, OUT_OF_SCOPE = "###STOP###", "###TRANSFER###", "###OUT-OF-SCOPE###"
+Progress = Callable[[float, str], None]
+
+AGENT_PROMPT = """<instructions>
+You are a customer service agent. Help the user within the rules of the policy below.
+Each turn, either send the user a message or call tools; not both.
+Follow the policy strictly, ask for what you need before acting, and confirm before any change.
+Tool arguments must be valid JSON.
+</instructions>
+<policy>
+{policy}
+</policy>"""
+
+USER_PROMPT = """You play a customer talking to a customer service agent. Stay in character.
+
+Your scenario:
+{scenario}
+
+Rules:
+- Say one message at a time, short and natural; give information only when the agent needs it.
+- Never invent facts beyond the scenario; if asked for something you do not know, say so.
+- Do not repeat the scenario word for word.
+- When your request is fully handled, or cannot be, end with a message that contains only {stop}.
+- If you are transferred to a human agent, reply {transfer}.
+- If the scenario does not give you what the agent asks for and you cannot go on, reply {oos}."""
+
+
+class RunSpec(BaseModel):
+    """What a run was asked to do; stored with the run so that it can be resumed exactly."""
+
+    domain: str
+    tasks_file: str
+    task_ids: list[str] | None = None
+    trials: int = Field(1, ge=1, le=32)
+    max_steps: int = Field(30, ge=1, le=500)
+    max_errors: int = Field(10, ge=1)
+    agent: LLMConfig
+    user: LLMConfig | None = None  # None: the scripted user replays each task's ``user_turns``
+    judge: LLMConfig | None = None
+
+
+@dataclass
+class RunSummary:
+    run_id: int
+    job_id: int
+    episodes: int = 0
+    skipped: int = 0
+    report: dict[str, Any] = field(default_factory=dict)
+    usage: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+class RunError(ValueError):
+    """A run that cannot start: unknown domain, no database, no tasks, no user turns for a scripted user."""
+
+
+def default_tasks_file(domain: str) -> Path:
+    return get_domain(domain).default_file("tasks.json")
+
+
+def load_eval_tasks(spec: RunSpec) -> list[EvalTask]:
+    tasks = [EvalTask.from_gold(t, spec.domain) for t in load_tasks(spec.tasks_file)]
+    if spec.task_ids:
+        wanted = set(spec.task_ids)
+        unknown = wanted - {t.task_id for t in tasks}
+        if unknown:
+            raise RunError(f"{spec.tasks_file}: no task(s) {', '.join(sorted(unknown))}")
+        tasks = [t for t in tasks if t.task_id in wanted]
+    if not tasks:
+        raise RunError(f"{spec.tasks_file}: no tasks to run")
+    if spec.user is None:
+        silent = [t.task_id for t in tasks if not t.user_turns]
+        if silent:
+            raise RunError(
+                f"the scripted user needs 'user_turns' in each task; missing for {', '.join(silent[:5])}: "
+                "give --user-model for a simulated user"
+            )
+    return tasks
+
+
+# -- the user side ---------------------------------------------------------------------------------------
+class ScriptedUser:
+    """Replays fixed user turns, then stops."""
+
+    def __init__(self, turns: list[str]):
+        self.turns = list(turns)
+
+    async def respond(self, messages: list[dict[str, Any]], salt: str) -> tuple[str | None, Reply | None]:
+        return (self.turns.pop(0) if self.turns else STOP), None
+
+
+class SimulatedUser:
+    """An LLM playing the task's user: it sees the agent's words as the other party's, its own as its own."""
+
+    def __init__(self, client: LLMClient, scenario: str):
+        self.client = client
+        self.system = USER_PROMPT.format(scenario=scenario, stop=STOP, transfer=TRANSFER, oos=OUT_OF_SCOPE)
+
+    async def respond(self, messages: list[dict[str, Any]], salt: str) -> tuple[str | None, Reply | None]:
+        flipped: list[dict[str, Any]] = [{"role": "system", "content": self.system}]
+        for m in messages:
+            text = m.get("content")
+            if m["role"] == "assistant" and isinstance(text, str) and text.strip() and not m.get("tool_calls"):
+                flipped.append({"role": "user", "content": text})
+            elif m["role"] == "user":
+                flipped.append({"role": "assistant", "content": text or ""})
+        reply = await self.client.chat(flipped, purpose="eval_user", cache_salt=salt)
+        if reply.error:
+            return None, reply
+        return (reply.content or "").strip() or STOP, reply
+
+
+# -- one episode -------------------------------------------------------------------------------------------
+@dataclass
+class Tally:
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost: float = 0.0
+
+    def add(self, reply: Reply | None, config: LLMConfig) -> None:
+        if reply is None or reply.cached:
+            return
+        self.tokens_in += reply.prompt_tokens
+        self.tokens_out += reply.completion_tokens
+        self.cost += (reply.prompt_tokens * config.price_in + reply.completion_tokens * config.price_out) / 1e6
+
+
+def _tool_message(call_id: str, name: str, content: str) -> dict[str, Any]:
+    return {"role": "tool", "tool_call_id": call_id, "name": name, "content": content}
+
+
+async def run_episode(
+    task: EvalTask,
+    trial: int,
+    env: Environment,
+    agent: LLMClient,
+    user: ScriptedUser | SimulatedUser,
+    spec: RunSpec,
+    tools: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """Play one episode; returns messages, termination, tokens and cost (scoring happens after)."""
+    env.reset()
+    salt = f"{task.task_id}/{trial}"
+    messages: list[dict[str, Any]] = [
+        {"role": "system", "content": AGENT_PROMPT.format(policy=env.policy)},
+        {"role": "assistant", "content": GREETING},
+    ]
+    tally = Tally()
+    steps = errors = 0
+    started = time.perf_counter()
+    termination = ""
+    error: str | None = None
+    while not termination:
+        text, reply = await user.respond(messages, salt)
+        if isinstance(user, SimulatedUser):
+            tally.add(reply, user.client.config)
+        if text is None:
+            termination = "user_error"
+            error = reply.error if reply else None
+            break
+        messages.append({"role": "user", "content": text})
+        if STOP in text or OUT_OF_SCOPE in text:
+            termination = "user_stop"
+            break
+        if TRANSFER in text:
+            termination = "transfer"
+            break
+        while True:  # the agent acts until it speaks to the user
+            if steps >= spec.max_steps:
+                termination = "max_steps"
+                break
+            steps += 1
+            answer = await agent.chat(messages, tools=tools, purpose="eval_agent", cache_salt=salt)
+            tally.add(answer, agent.config)
+            if answer.error:
+                termination = "agent_error"
+                error = answer.error
+                break
+            messages.append(answer.message())
+            if not answer.tool_calls:
+                break
+            transferred = False
+            for i, tc in enumerate(answer.tool_calls):
+                fn = tc.get("function") or {}
+                name = str(fn.get("name") or "")
+                call_id = str(tc.get("id") or f"call_{steps}_{i}")
+                args, problem = parse_arguments(fn.get("arguments"), name)
+                if problem or args is None:
+                    errors += 1
+                    messages.append(
+                        _tool_message(call_id, name, f"Error: {problem or 'arguments are not a JSON object'}")
+                    )
+                    continue
+                result = env.execute(name, args)
+                errors += int(result.error)
+                messages.append(_tool_message(call_id, name, result.output))
+                transferred = transferred or (name == "transfer_to_human_agents" and not result.error)
+            if transferred:
+                termination = "transfer"
+                break
+            if errors >= spec.max_errors:
+                termination = "too_many_errors"
+                break
+        if termination:
+            break
+    return {
+        "messages": messages,
+        "termination": termination,
+        "steps": steps,
+        "tokens_in": tally.tokens_in,
+        "tokens_out": tally.tokens_out,
+        "cost": tally.cost,
+        "duration": time.perf_counter() - started,
+        "error": error,
+    }
+
+
+async def judge_assertions(
+    judge: LLMClient, assertions: list[str], messages: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """tau2's NL assertions, judged by an LLM over the transcript."""
+    transcript = "\n".join(
+        f"{m['role']}: {m.get('content')}" for m in messages if m["role"] in ("user", "assistant") and m.get("content")
+    )
+    prompt = (
+        "Read the customer service conversation and decide, for each assertion, whether it holds.\n"
+        f"Conversation:\n{transcript[-12000:]}\n\nAssertions:\n"
+        + "\n".join(f"{i + 1}. {a}" for i, a in enumerate(assertions))
+        + '\n\nReply with JSON only: {"results": [{"assertion": "...", "met": true|false, "reason": "..."}]}'
+    )
+    reply = await judge.chat([{"role": "user", "content": prompt}], purpose="eval_judge")
+    parsed = parse_json_reply(reply.content) if not reply.error else None
+    results = parsed.get("results") if isinstance(parsed, dict) else None
+    if not isinstance(results, list) or len(results) != len(assertions):
+        why = reply.error or "the judge's reply is not the JSON asked for"
+        return [{"assertion": a, "met": False, "reason": f"not judged: {why}"} for a in assertions]
+    return [
+        {
+            "assertion": a,
+            "met": bool(r.get("met")) if isinstance(r, dict) else False,
+            "reason": str((r or {}).get("reason", "")),
+        }
+        for a, r in zip(assertions, results, strict=True)
+    ]
+
+
+# -- a run ---------------------------------------------------------------------------------------------------
+class _Writer:
+    """Commits finished episodes on one worker thread with its own cursor, so the event loop never waits."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="episode-writer")
+        self._cursor = con.cursor()
+        self._futures: list[Future[Any]] = []
+        self._lock = threading.Lock()
+
+    def submit(self, run_id: int, episode: dict[str, Any]) -> None:
+        def write() -> None:
+            with transaction(self._cursor):
+                eval_store.add_episode(self._cursor, run_id, episode)
+
+        with self._lock:
+            self._futures.append(self._pool.submit(write))
+
+    def close(self) -> None:
+        for f in self._futures:
+            f.result()  # re-raise a failed write
+        self._pool.shutdown()
+        self._cursor.close()
+
+
+def create_run(con: duckdb.DuckDBPyConnection, spec: RunSpec) -> int:
+    """A new run (status 'running') with its spec; ``execute_run`` plays it."""
+    load_eval_tasks(spec)  # fail before creating anything
+    job_id = start_job(con, "eval", "openai", spec.agent.model, {"spec": spec.model_dump(mode="json")})
+    return eval_store.create_run(
+        con,
+        benchmark="fcstudio",
+        domain=spec.domain,
+        model=spec.agent.model,
+        user_model=spec.user.model if spec.user else "scripted",
+        source="run",
+        origin=spec.tasks_file,
+        config={"spec": spec.model_dump(mode="json")},
+        status="running",
+        trials=spec.trials,
+        job_id=job_id,
+    )
+
+
+def spec_of(con: duckdb.DuckDBPyConnection, run_id: int) -> RunSpec:
+    found = eval_store.get_run(con, run_id)
+    if found is None:
+        raise RunError(f"no run {run_id}")
+    if found["source"] != "run" or "spec" not in found["config"]:
+        raise RunError(f"run {run_id} was {found['source']}ed, not run here: it cannot be resumed")
+    return RunSpec.model_validate(found["config"]["spec"])
+
+
+def execute_run(con: duckdb.DuckDBPyConnection, run_id: int, progress: Progress | None = None) -> RunSummary:
+    """Play every (task, trial) of the run that has no episode yet, then score the run."""
+    spec = spec_of(con, run_id)
+    tasks = load_eval_tasks(spec)
+    job_id = int(eval_store.get_run(con, run_id)["job_id"])  # type: ignore[index]
+    env0 = executable_env(spec.domain)
+    if env0 is None:
+        raise RunError(f"no database for {spec.domain} on this machine: the runner needs an executable domain")
+    done = eval_store.done_keys(con, run_id)
+    todo = [(t, n) for t in tasks for n in range(spec.trials) if (t.task_id, n) not in done]
+    summary = RunSummary(run_id=run_id, job_id=job_id, skipped=len(tasks) * spec.trials - len(todo))
+    gold_states: dict[str, State] = {}
+    for t in tasks:
+        replay(env0, t.actions)
+        gold_states[t.task_id] = env0.state
+    tools = [s.openai() for s in env0.tool_specs()]
+    started = time.perf_counter()
+    agent = LLMClient(spec.agent, con, job_id)
+    user_client = LLMClient(spec.user, con, job_id) if spec.user else None
+    judge = LLMClient(spec.judge, con, job_id) if spec.judge else None
+    writer = _Writer(con)
+    gate = asyncio.Semaphore(max(1, spec.agent.concurrency))
+    finished = 0
+
+    async def one(task: EvalTask, trial: int) -> None:
+        nonlocal finished
+        async with gate:
+            env = executable_env(spec.domain)
+            assert env is not None
+            user = SimulatedUser(user_client, task.scenario) if user_client else ScriptedUser(task.user_turns)
+            played = await run_episode(task, trial, env, agent, user, spec, tools)
+            db, state_diff = db_check(gold_states[task.task_id], env.state)
+            nl = (
+                await judge_assertions(judge, task.nl_assertions, played["messages"])
+                if judge and task.nl_assertions
+                else None
+            )
+        reward_info = evaluate(task, played["messages"], played["termination"], db=db, nl_verdicts=nl)
+        if played["error"]:
+            reward_info["notes"].append(f"model error: {played['error']}")
+        episode = {
+            "task_id": task.task_id,
+            "trial": trial,
+            "domain": spec.domain,
+            "reward": reward_info["reward"],
+            "reward_info": reward_info,
+            "termination": played["termination"],
+            "messages": played["messages"],
+            "gold": {"actions": task.actions, "outputs": task.outputs},
+            "instruction": task.scenario,
+            "cost": played["cost"],
+            "tokens_in": played["tokens_in"],
+            "tokens_out": played["tokens_out"],
+            "duration": played["duration"],
+        }
+        episode["review"] = json.loads(json.dumps(build_review(episode, state_diff), default=str))
+        writer.submit(run_id, episode)
+        finished += 1
+        summary.episodes += 1
+        if progress:
+            progress(finished / max(len(todo), 1), f"{finished} of {len(todo)} episodes")
+
+    async def main() -> None:
+        try:
+            await asyncio.gather(*(one(t, n) for t, n in todo))
+        finally:
+            for client in (agent, user_client, judge):
+                if client is not None:
+                    await client.aclose()
+
+    status = "failed"
+    try:
+        asyncio.run(main())
+        status = "done"
+    finally:
+        writer.close()
+        with transaction(con):
+            for client in (agent, user_client, judge):
+                if client is not None:
+                    client.flush(con)
+            usage = _usage(agent, user_client, judge)
+            update_job(con, job_id, usage, items=summary.episodes + summary.skipped, status=status)
+            summary.report = eval_store.recompute_scores(con, run_id)
+            eval_store.set_status(con, run_id, status)
+        summary.usage = usage.as_dict()
+        summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _usage(*clients: LLMClient | None) -> Usage:
+    """The job's totals over the agent, user and judge clients."""
+    total = Usage()
+    for c in clients:
+        if c is not None:
+            for f in fields(Usage):
+                setattr(total, f.name, getattr(total, f.name) + getattr(c.usage, f.name))
+    return total
+
+
+def run_eval(con: duckdb.DuckDBPyConnection, spec: RunSpec, progress: Progress | None = None) -> RunSummary:
+    return execute_run(con, create_run(con, spec), progress)
