@@ -23,6 +23,8 @@ pages = [
     st.Page("pages/preferences.py", title="Preferences", icon=":material/thumbs_up_down:"),
     st.Page("pages/export.py", title="Export", icon=":material/download:"),
     st.Page("pages/tasks.py", title="Tasks", icon=":material/task_alt:"),
+    st.Page("pages/leaderboard.py", title="Leaderboard", icon=":material/leaderboard:"),
+    st.Page("pages/episodes.py", title="Episodes", icon=":material/fact_check:"),
     st.Page("pages/llm_log.py", title="LLM log", icon=":material/receipt_long:"),
 ]
 nav = st.navigation(pages)

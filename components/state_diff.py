@@ -19,13 +19,15 @@ def _cell(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def _record_table(before: Any, after: Any, show_all: bool, colour: str) -> None:
+def _record_table(
+    before: Any, after: Any, show_all: bool, colour: str, labels: tuple[str, str] = ("before", "after")
+) -> None:
     rows = record_rows(before, after)
     if not show_all:
         rows = [r for r in rows if r["changed"]]
     frame = pd.DataFrame(
         [
-            {"field": r["field"], "before": _cell(r["before"]), "after": _cell(r["after"]), "changed": r["changed"]}
+            {"field": r["field"], labels[0]: _cell(r["before"]), labels[1]: _cell(r["after"]), "changed": r["changed"]}
             for r in rows
         ]
     )
@@ -36,29 +38,54 @@ def _record_table(before: Any, after: Any, show_all: bool, colour: str) -> None:
     st.dataframe(styled, hide_index=True, column_config={"changed": None}, height=min(38 + 35 * len(frame), 420))
 
 
-def state_diff_view(d: dict[str, dict[str, Any]], *, key: str) -> None:
-    """Render ``fcstudio.envs.diff.diff(before, after)``: metrics, then each changed record's fields."""
+STATE_CHANGE = {
+    "added": "added",
+    "changed": "changed",
+    "removed": "removed",
+    "same": "The state is unchanged: no record was added, changed or removed.",
+}
+EXPECTED_VS_ACTUAL = {
+    "added": "only in actual",
+    "changed": "differs",
+    "removed": "only in expected",
+    "same": "The agent's final state equals the expected one: every record matches.",
+}
+
+
+def state_diff_view(
+    d: dict[str, dict[str, Any]],
+    *,
+    key: str,
+    labels: tuple[str, str] = ("before", "after"),
+    words: dict[str, str] | None = None,
+) -> None:
+    """Render ``fcstudio.envs.diff.diff(a, b)``: metrics, then each differing record field by field.
+
+    ``labels`` name the two sides (before/after for a replay, expected/actual for an episode review) and
+    ``words`` what added/changed/removed mean for them.
+    """
+    words = words or STATE_CHANGE
     if not d:
-        st.success("The state is unchanged: no record was added, changed or removed.")
+        st.success(words["same"])
         return
     n_added = sum(len(p["added"]) for p in d.values())
     n_changed = sum(len(p["changed"]) for p in d.values())
     n_removed = sum(len(p["removed"]) for p in d.values())
     cols = st.columns(4)
     cols[0].metric("Tables touched", len(d))
-    cols[1].metric("Records added", n_added)
-    cols[2].metric("Records changed", n_changed)
-    cols[3].metric("Records removed", n_removed)
+    cols[1].metric(f"Records {words['added']}", n_added)
+    cols[2].metric(f"Records {words['changed']}", n_changed)
+    cols[3].metric(f"Records {words['removed']}", n_removed)
     show_all = st.toggle("Show unchanged fields too", key=f"{key}_all")
     for table, parts in d.items():
         st.markdown(f"**{table}**")
         for rid, change in parts["changed"].items():
             n = len(change["fields"])
-            with st.expander(f"changed · {table}/{rid} · {n} field{'s' if n != 1 else ''}", expanded=True):
-                _record_table(change["before"], change["after"], show_all, CHANGED)
+            with st.expander(f"{words['changed']} · {table}/{rid} · {n} field{'s' if n != 1 else ''}", expanded=True):
+                _record_table(change["before"], change["after"], show_all, CHANGED, labels)
         for rid, record in parts["added"].items():
-            with st.expander(f"added · {table}/{rid}", expanded=True):
-                _record_table(None, record, True, ADDED)
+            with st.expander(f"{words['added']} · {table}/{rid}", expanded=True):
+                _record_table(None, record, True, ADDED, labels)
         for rid, record in parts["removed"].items():
-            with st.expander(f"removed · {table}/{rid}", expanded=True):
-                _record_table(record, None, True, REMOVED)
+            with st.expander(f"{words['removed']} · {table}/{rid}", expanded=True):
+                _record_table(record, None, True, REMOVED, labels)

@@ -21,6 +21,7 @@ from fcstudio.evals.bfcl_data import BfclDataError, read_check_file
 from fcstudio.evals.bfcl_run import check_file_lines, run_bfcl, to_jsonl
 from fcstudio.evals.importers import KINDS, EvalImportError, import_results
 from fcstudio.evals.runner import RunError, RunSpec, create_run, default_tasks_file, execute_run
+from fcstudio.evals.tau2_export import to_tau2_results
 from fcstudio.llm import LLMConfig
 
 eval_app = typer.Typer(
@@ -384,3 +385,23 @@ def bfcl_run_cmd(
             "seconds": round(summary.seconds, 2),
         }
     )
+
+
+@eval_app.command("export")
+def eval_export(
+    run_id: Annotated[int, typer.Argument(metavar="RUN")],
+    out_path: Annotated[Path, typer.Option("--out", help="The JSON file to write (tau2's results layout).")],
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Write a run with its episodes in tau2's results layout (readable by tau2 and by `eval import tau2-results`)."""
+    with _con(workspace) as con:
+        try:
+            data = to_tau2_results(con, run_id)
+        except KeyError as exc:
+            raise _fail(str(exc).strip("'")) from None
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=1)
+    os.replace(tmp, out_path)
+    err.print(f"{len(data['simulations'])} episodes written to {out_path}", markup=False)

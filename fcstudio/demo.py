@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 
 from fcstudio.config import DATA_DIR
+from fcstudio.evals.importers import ensure_published, import_results
 from fcstudio.ingest import Progress, import_files
 from fcstudio.models import ImportResult
 
@@ -21,9 +22,14 @@ DEMO_FILES: list[tuple[str, list[str]]] = [
 ]
 
 
+# The demo's evaluation data: published reference tables and one scripted run on the travel domain.
+DEMO_RUN = "demo/eval/travel_scripted_run.json"
+
+
 def build_demo(con: duckdb.DuckDBPyConnection, progress: Progress | None = None) -> list[ImportResult]:
     """Import the demo files (again: files already imported are skipped, so this is idempotent)."""
     results: list[ImportResult] = []
+    steps = len(DEMO_FILES) + 1
     for i, (fmt, names) in enumerate(DEMO_FILES):
         paths = [DATA_DIR / n for n in names]
         missing = [str(p) for p in paths if not Path(p).is_file()]
@@ -32,7 +38,11 @@ def build_demo(con: duckdb.DuckDBPyConnection, progress: Progress | None = None)
 
         def step(frac: float, label: str, i: int = i) -> None:
             if progress:
-                progress((i + frac) / len(DEMO_FILES), label)
+                progress((i + frac) / steps, label)
 
         results += import_files(con, fmt, paths, dataset=DEMO_DATASET, progress=step)
+    if progress:
+        progress(len(DEMO_FILES) / steps, "published leaderboards and the demo evaluation run")
+    ensure_published(con)
+    import_results(con, "tau2-results", DATA_DIR / DEMO_RUN)
     return results

@@ -65,6 +65,10 @@ with right:
     st.page_link(
         "pages/tasks.py", label="Replay benchmark tasks and see their state changes", icon=":material/task_alt:"
     )
+    st.page_link("pages/leaderboard.py", label="Compare models on the leaderboards", icon=":material/leaderboard:")
+    st.page_link(
+        "pages/episodes.py", label="Review failed episodes and make pairs from them", icon=":material/fact_check:"
+    )
     st.markdown(
         "- Import more data on the Catalog page or with `python -m fcstudio import FORMAT PATH`.\n"
         "- See counts from a terminal: `python -m fcstudio stats --json`."

@@ -107,3 +107,26 @@ def perturbations(case: dict[str, Any], rng: random.Random) -> list[tuple[str, A
             args[param] = args[param] + 7919
             out.append(("wrong_int", off, match_error if parallel else "value_error:others"))
     return out
+
+
+def sound(case: dict[str, Any]) -> bool:
+    """Whether BFCL's gold can pass BFCL's own checker at all (a few BFCL answers cannot): every gold
+    parameter is declared, every required parameter is in the gold, and no Java list typed ``any`` holds
+    non-strings (BFCL compares such items as source text)."""
+    docs = {f["name"]: f for f in case["functions"]}
+    for call in case["possible_answer"]:
+        name, params = next(iter(call.items()))
+        doc = docs.get(name)
+        if doc is None:
+            return False
+        props = doc["parameters"].get("properties", {})
+        if any(p not in props for p in params):
+            return False
+        if any(r not in params or all(v == "" for v in params[r]) for r in doc["parameters"].get("required") or []):
+            return False
+        if case["language"] == "java":
+            for p, allowed in params.items():
+                if (props[p].get("items") or {}).get("type") == "any":
+                    if any(isinstance(v, list) and any(not isinstance(x, str) for x in v) for v in allowed):
+                        return False
+    return True

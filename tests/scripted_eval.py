@@ -27,11 +27,18 @@ def _reason(system: str) -> str:
     return m.group(1).strip() if m else "Hello."
 
 
-def script(wrong: set[str] | None = None, counter: dict[str, int] | None = None):  # type: ignore[no-untyped-def]
-    """``respond(body)`` for StubServer; ``wrong`` holds task ids the agent gets wrong."""
+def script(wrong: set[str] | None = None, counter: dict[str, int] | None = None, mistake=None):  # type: ignore[no-untyped-def]
+    """``respond(body)`` for StubServer; ``wrong`` holds task ids the agent gets wrong (a changed argument).
+
+    ``mistake(task_id, attempt) -> "wrong" | "skip" | None`` varies mistakes by attempt (the n-th time the
+    task's first agent turn is asked: its trial, when episodes run one at a time); "skip" leaves the last
+    gold action out.
+    """
     tasks = travel_tasks()
     by_reason = {t.raw["user_scenario"]["instructions"]["reason_for_call"]: t for t in tasks.values()}
     wrong = wrong or set()
+    attempts: dict[str, int] = {}
+    went_wrong: dict[str, bool] = {}  # the task's latest episode had a mistake: its answer omits the outputs
 
     def respond(body: dict[str, Any]) -> Any:
         messages = body["messages"]
@@ -46,19 +53,32 @@ def script(wrong: set[str] | None = None, counter: dict[str, int] | None = None)
         if task is None:
             return "Sorry, I cannot help with that."
         if messages[-1]["role"] == "tool":
-            return "Done. " + " ".join(task.outputs) if task.outputs else "Done."
+            if went_wrong.get(task.task_id) or not task.outputs:
+                return "Done."
+            return "Done. " + " ".join(task.outputs)
+        kind = "wrong" if task.task_id in wrong else None
+        if mistake is not None:
+            n = attempts.get(task.task_id, 0)
+            attempts[task.task_id] = n + 1
+            kind = mistake(task.task_id, n)
+        went_wrong[task.task_id] = kind is not None and mistake is not None
+        actions = task.actions[:-1] if kind == "skip" and len(task.actions) > 1 else task.actions
         calls = []
         changed = False
-        for i, action in enumerate(task.actions):
+        for i, action in enumerate(actions):
             args = dict(action["arguments"])
-            if task.task_id in wrong and not changed and len(task.actions) - 1 == i:
+            if kind == "wrong" and not changed and len(actions) - 1 == i:
                 for k, v in args.items():
                     if isinstance(v, str):
                         args[k] = v + " (changed)"
                         changed = True
                         break
             calls.append(
-                {"id": f"call_{i}", "type": "function", "function": {"name": action["name"], "arguments": json.dumps(args)}}
+                {
+                    "id": f"call_{i}",
+                    "type": "function",
+                    "function": {"name": action["name"], "arguments": json.dumps(args)},
+                }
             )
         if not calls:
             return "I am sorry, that is not something I can do."

@@ -354,9 +354,10 @@ def _tau2_results(
                 "duration": _float(sim.get("duration")),
             }
         )
+    source = info.get("source") if isinstance(info.get("source"), dict) else {}
     run_id = eval_store.create_run(
         con,
-        benchmark="tau2",
+        benchmark=str(source.get("benchmark") or "tau2"),
         domain=domain,
         model=model or str(agent.get("llm") or path.stem),
         user_model=str(user.get("llm")) if user.get("llm") else None,

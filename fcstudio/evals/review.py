@@ -221,7 +221,9 @@ def make_episode_pair(
         replay(env, [c for c in agent_calls(prefix) if c["arguments"] is not None])
         for tc in turn["tool_calls"]:
             args, problem = parse_arguments(tc["function"]["arguments"], tc["function"]["name"])
-            output = f"Error: {problem}" if problem or args is None else env.execute(tc["function"]["name"], args).output
+            output = (
+                f"Error: {problem}" if problem or args is None else env.execute(tc["function"]["name"], args).output
+            )
             chosen.append({"role": "tool", "tool_call_id": tc["id"], "name": tc["function"]["name"], "content": output})
         tools = [t.openai() for t in env.tool_specs()]
     kind = row["status"]

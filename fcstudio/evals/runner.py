@@ -32,6 +32,7 @@ from fcstudio.llm import LLMClient, LLMConfig, Reply, Usage, parse_arguments, pa
 from fcstudio.store import transaction
 
 GREETING = "Hi! How can I help you today?"
+TAU2_DOMAINS = ("airline", "retail")  # runs on these sit on the τ²-bench leaderboard beside published rows
 STOP, TRANSFER, OUT_OF_SCOPE = "###STOP###", "###TRANSFER###", "###OUT-OF-SCOPE###"
 Progress = Callable[[float, str], None]
 
@@ -309,7 +310,7 @@ def create_run(con: duckdb.DuckDBPyConnection, spec: RunSpec) -> int:
     job_id = start_job(con, "eval", "openai", spec.agent.model, {"spec": spec.model_dump(mode="json")})
     return eval_store.create_run(
         con,
-        benchmark="fcstudio",
+        benchmark="tau2" if spec.domain in TAU2_DOMAINS else "fcstudio",
         domain=spec.domain,
         model=spec.agent.model,
         user_model=spec.user.model if spec.user else "scripted",

@@ -1,0 +1,229 @@
+"""Episodes: review failed benchmark episodes and turn the agent's mistake into a preference pair."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from components.chat import render_messages
+from components.db import cursor
+from components.layout import empty_state, page_header, show_error
+from components.state_diff import EXPECTED_VS_ACTUAL, state_diff_view
+from fcstudio.evals import eval_store
+from fcstudio.evals.review import ReviewError, ensure_review, make_episode_pair
+
+STATUS_COLOURS = {
+    "match": "",
+    "mismatch": "background-color: rgba(255, 196, 0, 0.28)",
+    "missing": "background-color: rgba(255, 75, 75, 0.22)",
+    "extra": "background-color: rgba(120, 120, 120, 0.15)",
+}
+DIVERGENCE = "background-color: rgba(255, 75, 75, 0.45); font-weight: 600"
+
+page_header(
+    "Episodes",
+    "Review evaluation episodes, failed ones first: the transcript, the gold actions against the agent's with the "
+    "first divergence marked, and the final database the agent left against the expected one. Tag what went wrong, "
+    "and make the divergence a chosen/rejected pair for multi-turn DPO in one click.",
+)
+
+with cursor() as con:
+    runs = [r for r in eval_store.list_runs(con) if r["episodes"]]
+if not runs:
+    empty_state(
+        "No episodes to review yet.",
+        [
+            "Import real episodes: `python -m fcstudio eval import tau-bench ../shared/data/tau_bench_v1/historical_trajectories/gpt-4o-airline.json`.",
+            "Or run an evaluation from the **Leaderboard** page, or `python -m fcstudio eval run --domain travel ...`.",
+        ],
+    )
+    st.stop()
+
+run_ids = [r["id"] for r in runs]
+if st.session_state.get("ep_run") not in run_ids:
+    st.session_state["ep_run"] = next((r["id"] for r in runs if r["failed"]), run_ids[0])
+labels = {
+    r["id"]: f"run {r['id']} · {r['model']} · {r['benchmark']} {r['domain']} ({r['failed']} failed)" for r in runs
+}
+f = st.columns([3, 2, 2, 2, 2])
+run_id = f[0].selectbox("Run", run_ids, format_func=labels.__getitem__, key="ep_run")
+with cursor() as con:
+    facets = eval_store.episode_facets(con, run_id)
+domain = f[1].selectbox("Domain", ["", *facets["domains"]], format_func=lambda d: d or "all", key="ep_domain")
+task = f[2].selectbox("Task", ["", *facets["tasks"]], format_func=lambda t: t or "all", key="ep_task")
+outcome = f[3].selectbox("Reward", ["failed", "passed", "all"], key="ep_outcome")
+termination = f[4].selectbox(
+    "Ended by", ["", *facets["terminations"]], format_func=lambda t: t or "any", key="ep_termination"
+)
+with cursor() as con:
+    episodes = eval_store.list_episodes(
+        con,
+        run_id=run_id,
+        domain=domain or None,
+        task_id=task or None,
+        outcome=None if outcome == "all" else outcome,
+        termination=termination or None,
+    )
+    counts = eval_store.list_episodes(con, run_id=run_id, limit=100_000)
+total = len(counts)
+failed = sum(1 for e in counts if not e["success"])
+m = st.columns(4)
+m[0].metric("Episodes in run", total)
+m[1].metric("Failed", failed)
+m[2].metric("Success rate", f"{(total - failed) / total:.0%}" if total else "—")
+m[3].metric("Shown", len(episodes))
+if not episodes:
+    empty_state("No episode matches these filters.", ["Set Reward to 'all' or clear the task filter."])
+    st.stop()
+
+table = pd.DataFrame(episodes)
+st.dataframe(
+    table[["id", "task_id", "trial", "reward", "termination", "tags", "note"]],
+    hide_index=True,
+    height=min(38 + 35 * len(table), 260),
+    column_config={"id": "episode", "reward": st.column_config.NumberColumn(format="%.2f")},
+)
+episode_id = st.selectbox(
+    "Open episode",
+    [e["id"] for e in episodes],
+    format_func=lambda i: next(
+        f"episode {i} · task {e['task_id']} · trial {e['trial']} · reward {e['reward'] or 0:.2f}"
+        for e in episodes
+        if e["id"] == i
+    ),
+    key="ep_open",
+)
+try:
+    with cursor() as con:
+        ep = ensure_review(con, episode_id)
+except Exception as exc:
+    show_error(exc, f"review episode {episode_id}")
+    st.stop()
+rev = ep["review"]
+rows = rev["alignment"]
+at = rev["divergence"]
+
+h = st.columns(5)
+h[0].metric("Reward", f"{ep['reward'] or 0:.2f}")
+h[1].metric("Ended by", ep["termination"])
+h[2].metric("Agent calls", sum(1 for r in rows if r["call"] is not None))
+h[3].metric("Gold actions", sum(1 for r in rows if r["gold"] is not None))
+h[4].metric("First divergence", "none" if at is None else f"step {at + 1}: {rows[at]['name']}")
+if ep.get("instruction"):
+    with st.expander("User scenario", expanded=False):
+        st.markdown(ep["instruction"])
+
+tab_actions, tab_transcript, tab_state, tab_reward = st.tabs(
+    ["Gold vs agent actions", "Transcript", "Final state: expected vs actual", "Reward"]
+)
+with tab_actions:
+    if not rows:
+        st.caption("Neither the gold nor the agent made a call.")
+    else:
+        frame = pd.DataFrame(
+            [
+                {
+                    "step": i + 1,
+                    "status": r["status"],
+                    "kind": r["kind"],
+                    "function": r["name"],
+                    "gold arguments": json.dumps(r.get("gold_arguments"), ensure_ascii=False)
+                    if r["gold"] is not None
+                    else "",
+                    "agent arguments": json.dumps(r.get("arguments"), ensure_ascii=False)
+                    if r["call"] is not None
+                    else "",
+                    "message": r.get("message"),
+                }
+                for i, r in enumerate(rows)
+            ]
+        )
+
+        def colour(row: pd.Series) -> list[str]:
+            style = DIVERGENCE if at is not None and row["step"] == at + 1 else STATUS_COLOURS[row["status"]]
+            return [style] * len(row)
+
+        st.dataframe(frame.style.apply(colour, axis=1), hide_index=True, height=min(38 + 35 * len(frame), 420))
+        if at is None:
+            st.success("No divergence: every gold action was made and no unasked write happened.")
+        else:
+            r = rows[at]
+            what = {
+                "mismatch": f"called **{r['name']}** with other arguments than the gold",
+                "missing": f"never called **{r['name']}**, which the gold requires",
+                "extra": f"called **{r['name']}** (a {r['kind']} tool) although no gold action asks for it",
+            }[r["status"]]
+            st.error(f"First divergence at step {at + 1}: the agent {what} (message {rev['divergence_message']}).")
+with tab_transcript:
+    render_messages(ep["messages"], show_system=True)
+with tab_state:
+    if not rev.get("executable"):
+        st.info(
+            f"The {ep['domain'] or 'unknown'} domain's database is not on this machine, so the final states cannot "
+            "be rebuilt. fcstudio executes travel, airline and retail."
+        )
+    else:
+        st.caption(
+            "Both states are rebuilt on the initial database: expected = the gold actions replayed, actual = the "
+            "agent's recorded calls replayed."
+        )
+        state_diff_view(
+            rev["diff"], key=f"ep_diff_{episode_id}", labels=("expected", "actual"), words=EXPECTED_VS_ACTUAL
+        )
+with tab_reward:
+    info = ep.get("reward_info") or {}
+    if info.get("breakdown"):
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {"part": k, "score": v, "counted": k in (info.get("used") or [])}
+                    for k, v in info["breakdown"].items()
+                ]
+            ),
+            hide_index=True,
+        )
+    for note in info.get("notes") or []:
+        st.caption(note)
+    st.json(info, expanded=False)
+
+st.markdown("#### Review")
+left, right = st.columns(2)
+with left, st.form(f"ep_tags_{episode_id}"):
+    tags = st.text_input(
+        "Tags (comma-separated)", value=", ".join(ep.get("tags") or []), key=f"ep_tags_in_{episode_id}"
+    )
+    note = st.text_area("Note", value=ep.get("note") or "", key=f"ep_note_{episode_id}", height=100)
+    if st.form_submit_button("Save tags and note"):
+        with cursor() as con:
+            eval_store.annotate(con, episode_id, tags.split(","), note)
+        st.toast("Saved.")
+        st.rerun()
+with right:
+    if at is None:
+        st.caption("A preference pair needs a divergence: this episode has none.")
+    else:
+        r = rows[at]
+        default = {"name": r["name"], "arguments": r.get("gold_arguments") or {}} if r["gold"] is not None else None
+        st.markdown(
+            "**Make a preference pair** from the divergence: prefix up to it, rejected = the agent's action there, chosen = the gold call (edit it below if needed)."
+        )
+        edited = st.text_area(
+            "Chosen call (JSON)",
+            value=json.dumps(default, ensure_ascii=False, indent=1) if default else '{"name": "", "arguments": {}}',
+            key=f"ep_chosen_{episode_id}",
+            height=160,
+        )
+        if st.button("Make a preference pair", type="primary", key=f"ep_pair_{episode_id}"):
+            try:
+                call = json.loads(edited)
+                with cursor() as con:
+                    pair_id = make_episode_pair(con, episode_id, chosen_call=call)
+                st.success(f"Pair {pair_id} is in the queue of the **Preferences** page.")
+            except json.JSONDecodeError as exc:
+                st.error(f"The chosen call is not JSON: {exc.msg} (line {exc.lineno}).")
+            except ReviewError as exc:
+                st.error(f"No pair made: {exc}")
+            except Exception as exc:
+                show_error(exc, "make the pair")
