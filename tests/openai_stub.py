@@ -159,8 +159,14 @@ if __name__ == "__main__":  # a server in its own process (the benchmark): print
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--reply", default="ok")
+    parser.add_argument("--script", choices=["eval"], help="eval: the scripted agent and user of scripted_eval.py")
     options = parser.parse_args()
-    with StubServer(respond=lambda body: options.reply, latency=options.latency) as stub:
+    respond = lambda body: options.reply  # noqa: E731
+    if options.script == "eval":
+        from scripted_eval import script
+
+        respond = script()
+    with StubServer(respond=respond, latency=options.latency) as stub:
         sys.stdout.write(stub.base_url + "\n")
         sys.stdout.flush()
         threading.Event().wait()

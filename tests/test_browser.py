@@ -393,3 +393,35 @@ def test_pipeline_pages_label_a_pair_with_the_keyboard(app: App, page, tmp_path:
     page.get_by_text("Wrote 1 rows").wait_for(timeout=30_000)
     assert (tmp_path / "exports" / "sft.jsonl").is_file()
     _assert_no_exception(page)
+
+
+def test_episodes_page_reviews_a_failed_episode_and_makes_a_pair(app: App, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    page.goto(app.url)  # the first visit builds the demo workspace (it ships a scripted travel run)
+    _settle(page)
+    runs = json.loads(run_cli("eval", "runs", "--json", workspace=app.workspace).stdout)
+    run_id = next(r["id"] for r in runs if r["episodes"])
+    failed = json.loads(run_cli("eval", "episodes", str(run_id), "--failed", "--json", workspace=app.workspace).stdout)
+    target = None
+    for e in failed:  # a failure that left the database different from the gold one
+        rev = json.loads(run_cli("eval", "review", str(e["id"]), "--json", workspace=app.workspace).stdout)
+        if rev["diff"] and rev["divergence"] is not None:
+            target = e
+            break
+    assert target is not None
+
+    page.goto(f"{app.url}/episodes")
+    _settle(page)
+    page.get_by_text("Review evaluation episodes, failed ones first").wait_for(timeout=30_000)
+    page.get_by_label("Open episode").click()
+    page.get_by_role("option", name=re.compile(rf"^episode {target['id']} ")).click()
+    _settle(page)
+    page.get_by_text(re.compile(r"First divergence at step \d+: the agent")).wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Final state: expected vs actual").click()
+    page.get_by_text(re.compile(r"(only in expected|differs|only in actual) · \w+/")).first.wait_for(timeout=30_000)
+    _assert_no_exception(page)
+    page.screenshot(path=str(tmp_path / "episodes.png"), full_page=True)
+    page.get_by_role("button", name="Make a preference pair").click()
+    page.get_by_text(re.compile(r"Pair \d+ is in the queue")).wait_for(timeout=30_000)
+    _assert_no_exception(page)
+    pairs = json.loads(run_cli("pairs", "list", workspace=app.workspace).stdout)
+    assert any(p["strategy"] == "failed_episode" and p["episode_ref"].endswith(f"#{target['id']}") for p in pairs)

@@ -118,3 +118,19 @@ def test_concurrency_limit_is_respected(ws) -> None:
         client = LLMClient(_config(server.base_url, concurrency=3), con)
         run_async(many(client), client)
     assert active["max"] == 3
+
+
+def test_request_text_with_cached_tools_equals_the_canonical_json() -> None:
+    from fcstudio.llm import _BodyText, request_key
+    from fcstudio.schemas import canonical_json
+
+    tools = [{"type": "function", "function": {"name": "f", "description": "é", "parameters": {"type": "object"}}}]
+    text = _BodyText()
+    for body in (
+        {"model": "m", "messages": [{"role": "user", "content": "hi"}], "temperature": 0.0, "tools": tools},
+        {"model": "m", "messages": [], "temperature": 0.5, "tools": tools, "tool_choice": "auto", "cache_salt": "t/1"},
+        {"model": "m", "messages": [{"role": "user", "content": "no tools"}]},
+        {"tools": tools},
+    ):
+        assert text(body) == canonical_json(body)
+        assert request_key(body) == __import__("hashlib").sha256(text(body).encode()).hexdigest()

@@ -289,10 +289,14 @@ class _Writer:
         self._futures: list[Future[Any]] = []
         self._lock = threading.Lock()
 
-    def submit(self, run_id: int, episode: dict[str, Any]) -> None:
+    def submit(self, run_id: int, episode: dict[str, Any], clients: list[LLMClient]) -> None:
+        """Commit the episode, and the model calls logged so far with it (off the event loop too)."""
+        logs = [row for c in clients for row in c.take_log()]
+
         def write() -> None:
             with transaction(self._cursor):
                 eval_store.add_episode(self._cursor, run_id, episode)
+                LLMClient.write_log(self._cursor, logs)
 
         with self._lock:
             self._futures.append(self._pool.submit(write))
@@ -388,7 +392,7 @@ def execute_run(con: duckdb.DuckDBPyConnection, run_id: int, progress: Progress 
             "duration": played["duration"],
         }
         episode["review"] = json.loads(json.dumps(build_review(episode, state_diff), default=str))
-        writer.submit(run_id, episode)
+        writer.submit(run_id, episode, [c for c in (agent, user_client, judge) if c is not None])
         finished += 1
         summary.episodes += 1
         if progress:

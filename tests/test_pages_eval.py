@@ -1,0 +1,130 @@
+"""AppTest for the evaluation pages: Leaderboard and Episodes, on the demo workspace and an empty one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from fcstudio.demo import build_demo
+from fcstudio.store import Workspace, scalar
+
+TIMEOUT = 90
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    ws = Workspace(tmp_path_factory.mktemp("evalpages") / "demo.duckdb")
+    with ws.connect() as con:
+        build_demo(con)
+    return ws.path
+
+
+@pytest.fixture
+def workspace(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "ws.duckdb"
+    path.write_bytes(built.read_bytes())
+    monkeypatch.setenv("FCSTUDIO_WORKSPACE", str(path))
+    return path
+
+
+def _page(name: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page(f"pages/{name}.py").run()
+    _no_errors(at)
+    return at
+
+
+def _no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_leaderboard_mixes_published_and_own_runs(workspace: Path) -> None:
+    at = _page("leaderboard")
+    at.selectbox(key="lb_bench").select("tau2").run()
+    at.selectbox(key="lb_domain").select("airline").run()
+    _no_errors(at)
+    m = _metrics(at)
+    assert m["Published"] == "9" and m["Best pass^1"] == "73.0%"  # Gemini 3.0 Pro on airline
+    table = at.dataframe[0].value
+    assert list(table["model"])[0] == "Gemini 3.0 Pro" and set(table["source"]) == {"published"}
+    at.selectbox(key="lb_metric").select("pass^4").run()
+    assert "pass^4" in _metrics(at).__str__()
+    # the demo's own run: a reliability curve and a drill-down that leads to its failed episodes
+    at.selectbox(key="lb_bench").select("fcstudio").run()
+    _no_errors(at)
+    assert _metrics(at)["Your runs"] == "1"
+    assert len(at.get("plotly_chart")) >= 3  # bar, pass^k curves, outcomes
+    review = next(b for b in at.button if b.label.startswith("Review the"))
+    review.click().run()
+    _no_errors(at)
+    assert at.session_state["ep_outcome"] == "failed"
+
+
+def test_leaderboard_bfcl_v3_published_table(workspace: Path) -> None:
+    at = _page("leaderboard")
+    at.selectbox(key="lb_bench").select("bfcl-v3").run()
+    at.selectbox(key="lb_metric").select("multi_turn_acc").run()
+    _no_errors(at)
+    table = at.dataframe[0].value
+    assert list(table["model"])[0] == "WATT-TOOL-70B (FC)" and "MAGNET-14B-mDPO" in set(table["model"])
+    assert all("Magnet: Multi-turn Tool-use Data Synthesis" in c for c in table["citation"])
+
+
+def test_episodes_review_and_pair(workspace: Path) -> None:
+    at = _page("episodes")
+    m = _metrics(at)
+    assert m["Episodes in run"] == "88" and int(m["Failed"]) > 0
+    assert m["First divergence"] != "none"
+    assert any("First divergence at step" in w.value for w in at.warning)
+    with Workspace(workspace).connect() as con:
+        before = scalar(con, "SELECT count(*) FROM pairs")
+    # open each failed episode until one has a state diff, then make a pair from it
+    for episode in at.selectbox(key="ep_open").options:
+        at.selectbox(key="ep_open").select(episode).run()
+        if "Records only in expected" in _metrics(at) and _metrics(at)["Records only in expected"] != "0":
+            break
+    _no_errors(at)
+    assert "Records differs" in _metrics(at)
+    pair = next(b for b in at.button if b.label == "Make a preference pair")
+    pair.click().run()
+    assert any("is in the queue of the **Preferences** page" in s.value for s in at.success), [e.value for e in at.error]
+    with Workspace(workspace).connect() as con:
+        assert scalar(con, "SELECT count(*) FROM pairs") == before + 1
+        assert scalar(con, "SELECT strategy FROM pairs ORDER BY id DESC LIMIT 1") == "failed_episode"
+
+
+def test_episodes_tags_and_a_bad_chosen_call(workspace: Path) -> None:
+    at = _page("episodes")
+    eid = at.selectbox(key="ep_open").value
+    at.text_input(key=f"ep_tags_in_{eid}").input("wrong flight, policy")
+    at.text_area(key=f"ep_note_{eid}").input("booked before confirming")
+    next(b for b in at.button if b.label == "Save tags and note").click().run()
+    _no_errors(at)
+    with Workspace(workspace).connect() as con:
+        assert scalar(con, "SELECT tags FROM episodes WHERE id = ?", [eid]) == ["policy", "wrong flight"]
+    at.text_area(key=f"ep_chosen_{eid}").input("{not json").run()
+    next(b for b in at.button if b.label == "Make a preference pair").click().run()
+    assert any("The chosen call is not JSON" in e.value for e in at.error)
+    assert not at.exception
+
+
+def test_empty_states(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "empty.duckdb"
+    Workspace(path).open().close()
+    monkeypatch.setenv("FCSTUDIO_WORKSPACE", str(path))
+    at = _page("leaderboard")
+    assert any("No results in this workspace yet" in i.value for i in at.info)
+    next(b for b in at.button if b.label == "Load published tables").click().run()
+    at.run()
+    _no_errors(at)
+    assert _metrics(at)["Published"] != "0"
+    at = _page("episodes")
+    assert any("No episodes to review yet" in i.value for i in at.info)
