@@ -244,7 +244,15 @@ class LLMClient:
             await asyncio.sleep(wait if wait is not None else random.uniform(0, cap))
 
     def _log(
-        self, key: str, purpose: str, status: str, attempts: int, seconds: float, reply: Reply, request: str, cost: float
+        self,
+        key: str,
+        purpose: str,
+        status: str,
+        attempts: int,
+        seconds: float,
+        reply: Reply,
+        request: str,
+        cost: float,
     ) -> None:
         self._pending_log.append(
             [

@@ -155,7 +155,10 @@ with tab_actions:
                 "missing": f"never called **{r['name']}**, which the gold requires",
                 "extra": f"called **{r['name']}** (a {r['kind']} tool) although no gold action asks for it",
             }[r["status"]]
-            st.warning(f"First divergence at step {at + 1}: the agent {what} (message {rev['divergence_message']}).", icon=":material/call_split:")
+            st.warning(
+                f"First divergence at step {at + 1}: the agent {what} (message {rev['divergence_message']}).",
+                icon=":material/call_split:",
+            )
 with tab_transcript:
     render_messages(ep["messages"], show_system=True)
 with tab_state:
