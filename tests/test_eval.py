@@ -265,8 +265,13 @@ def test_bfcl_score_csv(ws: Workspace, tmp_path: Path) -> None:
         ("tau-bench", '[{"task_id": 0, "traj": []}]', "episode 0: reward"),
         (
             "tau2-results",
-            '{"simulations": [{"task_id": "1"}]}',
+            '{"simulations": [{"messages": []}]}',
             "simulations[0]: needs 'task_id' and a 'messages' list",
+        ),
+        (
+            "tau2-results",
+            '{"simulations": [{"task_id": "1", "messages": [{"role": "assistant", "tool_calls": [{"id": 1}]}]}]}',
+            "simulations[0]: message 0 tool call 0 has no name",
         ),
         ("tau2-leaderboard", '{"model_name": "x", "results": {"airline": {"pass_1": 250}}}', "not a percentage"),
         ("tau-bench", '[{"task_id": 0,', "not JSON"),
@@ -299,3 +304,99 @@ def test_demo_workspace_has_a_run_to_review(tmp_path: Path) -> None:
         data = to_tau2_results(con, demo["id"])
         assert len(data["simulations"]) == 88
         assert json.loads((ROOT / "data" / "demo" / "eval" / "travel_scripted_run.json").read_text())["info"]["note"]
+
+
+def test_tau2_results_in_tau2s_own_layout(ws: Workspace, tmp_path: Path) -> None:
+    """A file as `tau2 run` writes it: tau2 message objects, costs, no trial field on older versions."""
+
+    def sim(n: int, reward: float) -> dict:
+        return {
+            "id": f"sim-{n}",
+            "task_id": "7",
+            "start_time": "2025-06-01T10:00:00",
+            "end_time": "2025-06-01T10:01:00",
+            "duration": 60.0,
+            "termination_reason": "user_stop",
+            "agent_cost": 0.01,
+            "user_cost": 0.002,
+            "reward_info": {
+                "reward": reward,
+                "db_check": {"db_match": reward == 1.0, "db_reward": reward},
+                "reward_basis": ["DB"],
+            },
+            "messages": [
+                {"role": "assistant", "content": "Hi! How can I help you today?", "turn_idx": 0, "timestamp": "t"},
+                {"role": "user", "content": "Cancel reservation ABC123.", "turn_idx": 1},
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "c1",
+                            "name": "cancel_reservation",
+                            "arguments": {"reservation_id": "ABC123"},
+                            "requestor": "assistant",
+                        }
+                    ],
+                    "turn_idx": 2,
+                },
+                {
+                    "role": "tool",
+                    "id": "c1",
+                    "content": '{"status": "cancelled"}',
+                    "requestor": "assistant",
+                    "error": False,
+                    "turn_idx": 3,
+                },
+                {"role": "user", "content": "Thanks ###STOP###", "turn_idx": 4},
+            ],
+        }
+
+    data = {
+        "timestamp": "2025-06-01",
+        "info": {
+            "agent_info": {"implementation": "llm_agent", "llm": "gpt-4.1"},
+            "user_info": {"implementation": "user_simulator", "llm": "gpt-4.1"},
+            "environment_info": {"domain_name": "airline"},
+            "num_trials": 2,
+        },
+        "tasks": [
+            {
+                "id": "7",
+                "user_scenario": {"instructions": {"reason_for_call": "cancel"}},
+                "evaluation_criteria": {
+                    "actions": [
+                        {"action_id": "7_0", "name": "cancel_reservation", "arguments": {"reservation_id": "ABC123"}}
+                    ],
+                    "communicate_info": [],
+                },
+            }
+        ],
+        "simulations": [sim(0, 1.0), sim(1, 0.0)],
+    }
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(data))
+    with ws.connect() as con:
+        (run_id,) = import_results(con, "tau2-results", path)
+        meta = eval_store.get_run(con, run_id)
+        assert (meta["benchmark"], meta["model"], meta["user_model"], meta["domain"]) == (
+            "tau2",
+            "gpt-4.1",
+            "gpt-4.1",
+            "airline",
+        )
+        eps = eval_store.list_episodes(con, run_id=run_id)
+        assert [(e["trial"], e["success"]) for e in eps] == [(0, True), (1, False)]
+        ep = eval_store.get_episode(con, eps[0]["id"])
+        call = ep["messages"][2]["tool_calls"][0]
+        assert call["function"] == {"name": "cancel_reservation", "arguments": '{"reservation_id": "ABC123"}'}
+        assert ep["messages"][3] == {
+            "role": "tool",
+            "tool_call_id": "c1",
+            "name": "cancel_reservation",
+            "content": '{"status": "cancelled"}',
+        }
+        assert ep["cost"] == pytest.approx(0.012)
+        assert eval_store.run_report(con, run_id)["pass_hat_k"] == {"1": 0.5, "2": 0.0}
+        rev = review.ensure_review(con, eps[0]["id"])["review"]
+        assert rev["alignment"][0]["status"] == "match" and rev["divergence"] is None

@@ -318,10 +318,16 @@ def _tau2_results(
         if isinstance(t, dict) and "id" in t:
             tasks[str(t["id"])] = t
     episodes = []
+    trials_seen: dict[str, int] = {}
     for i, sim in enumerate(raw["simulations"]):
         where = f"{path}: simulations[{i}]"
-        if not isinstance(sim, dict) or "task_id" not in sim or not isinstance(sim.get("messages"), list):
+        if not isinstance(sim, dict) or "task_id" not in sim or not isinstance(sim.get("messages") or [], list):
             raise EvalImportError(f"{where}: needs 'task_id' and a 'messages' list")
+        task_key = str(sim["task_id"])
+        trial = sim.get("trial")
+        if not isinstance(trial, int):  # older files: the n-th simulation of a task is its n-th trial
+            trial = trials_seen.get(task_key, 0)
+        trials_seen[task_key] = max(trials_seen.get(task_key, 0), trial) + 1
         reward_info = sim.get("reward_info") or {}
         if not isinstance(reward_info, dict):
             raise EvalImportError(f"{where}: reward_info must be an object")
@@ -331,12 +337,12 @@ def _tau2_results(
         episodes.append(
             {
                 "task_id": str(sim["task_id"]),
-                "trial": int(sim.get("trial") or 0),
+                "trial": trial,
                 "domain": domain,
                 "reward": _float(reward_info.get("reward")),
                 "reward_info": reward_info,
                 "termination": str(sim.get("termination_reason") or "unknown"),
-                "messages": tau2_messages(sim["messages"], where),
+                "messages": tau2_messages(sim.get("messages") or [], where),
                 "gold": {
                     "actions": [
                         {
