@@ -46,7 +46,7 @@ STATE_CHANGE = {
 }
 EXPECTED_VS_ACTUAL = {
     "added": "only in actual",
-    "changed": "differs",
+    "changed": "differing",
     "removed": "only in expected",
     "same": "The agent's final state equals the expected one: every record matches.",
 }

@@ -110,7 +110,7 @@ h[0].metric("Reward", f"{ep['reward'] or 0:.2f}")
 h[1].metric("Ended by", ep["termination"])
 h[2].metric("Agent calls", sum(1 for r in rows if r["call"] is not None))
 h[3].metric("Gold actions", sum(1 for r in rows if r["gold"] is not None))
-h[4].metric("First divergence", "none" if at is None else f"step {at + 1}: {rows[at]['name']}")
+h[4].metric("First divergence", "none" if at is None else f"step {at + 1}")
 if ep.get("instruction"):
     with st.expander("User scenario", expanded=False):
         st.markdown(ep["instruction"])

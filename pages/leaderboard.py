@@ -62,7 +62,7 @@ with st.expander("Import results or run an evaluation", expanded=False):
         )
         runnable = [d for d in DOMAINS if default_tasks_file(d).is_file()]
         r1, r2, r3, r4 = st.columns(4)
-        domain = r1.selectbox("Domain", runnable, key="lb_run_domain")
+        domain = r1.selectbox("Run on domain", runnable, key="lb_run_domain")
         task_ids = r2.text_input("Task ids (comma-separated, empty = all)", key="lb_run_tasks")
         trials = int(r3.number_input("Trials", 1, 16, 1, key="lb_run_trials"))
         max_steps = int(r4.number_input("Max agent steps", 1, 200, 30, key="lb_run_steps"))
@@ -161,6 +161,7 @@ right.plotly_chart(
         color="source",
         orientation="h",
         color_discrete_map=SOURCE_COLOURS,
+        labels={"value": metric, "model": ""},
         title=f"{metric} · {BENCHMARKS.get(bench, bench)} · {domain or 'all'}",
         height=460,
     ).update_layout(margin={"l": 10, "r": 10, "t": 40, "b": 10}, xaxis_tickformat=".0%" if is_fraction else None),
@@ -185,6 +186,7 @@ if points:
             line_dash_map={"pass^k": "solid", "pass@k": "dot"},
             markers=True,
             height=420,
+            labels={"value": "success rate", "series": "model · run"},
         )
         fig.update_layout(yaxis_tickformat=".0%", xaxis_dtick=1, margin={"l": 10, "r": 10, "t": 10, "b": 10})
         st.plotly_chart(fig, key="lb_curves")

@@ -417,7 +417,7 @@ def test_episodes_page_reviews_a_failed_episode_and_makes_a_pair(app: App, page,
     _settle(page)
     page.get_by_text(re.compile(r"First divergence at step \d+: the agent")).wait_for(timeout=30_000)
     page.get_by_role("tab", name="Final state: expected vs actual").click()
-    page.get_by_text(re.compile(r"(only in expected|differs|only in actual) · \w+/")).first.wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"(only in expected|differing|only in actual) · \w+/")).first.wait_for(timeout=30_000)
     _assert_no_exception(page)
     page.screenshot(path=str(tmp_path / "episodes.png"), full_page=True)
     page.get_by_role("button", name="Make a preference pair").click()

@@ -92,7 +92,7 @@ def test_episodes_review_and_pair(workspace: Path) -> None:
         if "Records only in expected" in _metrics(at) and _metrics(at)["Records only in expected"] != "0":
             break
     _no_errors(at)
-    assert "Records differs" in _metrics(at)
+    assert "Records differing" in _metrics(at)
     pair = next(b for b in at.button if b.label == "Make a preference pair")
     pair.click().run()
     assert any("is in the queue of the **Preferences** page" in s.value for s in at.success), [
