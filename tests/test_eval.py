@@ -18,6 +18,8 @@ from fcstudio.evals.metrics import pass_at_k, pass_hat_k, report
 from fcstudio.evals.rewards import EvalTask, action_matches, evaluate
 from fcstudio.evals.runner import RunSpec, create_run, default_tasks_file, execute_run
 from fcstudio.evals.tau2_export import to_tau2_results
+from fcstudio.export import dpo_rows
+from fcstudio.labels import label_pair
 from fcstudio.llm import LLMConfig
 from fcstudio.pairs import get_pair, list_pairs
 from fcstudio.store import Workspace, rows, run, scalar
@@ -90,6 +92,10 @@ def test_review_of_a_real_failed_episode(ws: Workspace, shared_data: Path) -> No
         assert chosen_args["nonfree_baggages"] == 0 and rejected_args["nonfree_baggages"] == 1
         assert pair["chosen"][1]["role"] == "tool" and "Error" not in pair["chosen"][1]["content"]
         assert any(t["function"]["name"] == "book_reservation" for t in pair["tools"])
+        # labelled, it leaves as DPO training data like any other pair
+        label_pair(con, pair_id, "ana", "chosen")
+        (row,) = [r for r in dpo_rows(con) if r["id"] == f"pair-{pair_id}"]
+        assert row["strategy"] == "failed_episode" and row["prompt"][-1]["role"] in ("user", "tool")
 
 
 def test_reward_rules_follow_tau2() -> None:
