@@ -1,19 +1,23 @@
 """Evaluation speed: BFCL AST checks per second, and runner episodes per second at fixed model latency.
 
 1. BFCL: every single-turn case of ``../shared/data/bfcl_v4`` with its gold answer and the perturbations
-   of ``tests/bfcl_cases.py`` (about 35,000 checks), checked in-process. The reference is bfcl-eval's
-   own checker, about 13,000 checks a second in-process on these machines (issue 6); ``ratio_bfcl`` is
-   ours over that. In the same run we time a floor: walking each output and normalising its strings,
-   the least any checker must do.
+   of ``tests/bfcl_cases.py`` (about 23,000 checks), checked in-process. The baseline, measured in the
+   same run over the same items, is bfcl-eval's own checker: the wheel is fetched with
+   ``pip download --no-deps`` into a temporary folder (or taken from ``--reference DIR``) and imported
+   from there, never installed. Its ``model_config`` module, which only maps model names to handlers
+   and would import every provider's SDK, is replaced by a mapping that keeps names verbatim, as our
+   checker does. ``ratio_bfcl`` is ours over bfcl-eval's. When the wheel cannot be had, the figure the
+   issue gives (13,000 checks/s) stands in and the line says ``reference=issue_figure``. A floor is
+   timed too: walking each output and normalising its strings, the least any checker must do.
 2. Runner: the scripted agent and user (``tests/scripted_eval.py``) served by the local OpenAI-protocol
    server in its own process, every answer after a fixed latency. One episode is 4 sequential model
    calls (user opens, agent calls tools, agent answers, user stops), so the ideal rate at concurrency C
    is C / (4 x latency); ``ratio`` is measured over ideal at C = 32 (tools executed, rewards computed,
    reviews built and every episode committed to a workspace, as in a real run).
 
-    python benchmarks/eval_speed.py [--latency 0.2]
+    python benchmarks/eval_speed.py [--latency 0.2] [--reference DIR]
 
-Ends with one line: ``eval_speed bfcl_checks_per_s=... ratio_bfcl=... episodes_per_s=... ratio=... seconds=...``.
+Ends with one line: ``eval_speed bfcl_checks_per_s=... ref_checks_per_s=... ratio_bfcl=... episodes_per_s=... ratio=...``.
 """
 
 from __future__ import annotations
@@ -26,7 +30,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
@@ -40,7 +48,8 @@ from fcstudio.evals.runner import RunSpec, create_run, default_tasks_file, execu
 from fcstudio.llm import LLMConfig  # noqa: E402
 from fcstudio.store import Workspace  # noqa: E402
 
-BFCL_REFERENCE = 13_000.0  # bfcl-eval's in-process checks per second on these machines
+ISSUE_FIGURE = 13_000.0  # bfcl-eval's in-process checks per second, as issue 6 gives it
+BFCL_EVAL = "bfcl-eval==2026.3.23"  # the release ../shared/data/bfcl_v4 comes from
 STEPS = 4
 
 
@@ -54,20 +63,75 @@ def _walk(value: object) -> int:
     return 1
 
 
-def bfcl_speed(data: Path) -> tuple[int, float, float]:
-    rng = random.Random(0)
-    items = [(c, out) for c in load_cases(data) for _, out, _ in perturbations(c, rng)]
-    best, floor = 0.0, 0.0
+def reference_checker(folder: Path | None) -> Callable[[dict[str, Any], Any], Any] | None:
+    """bfcl-eval's checker, scoring a case as its evaluator does (relevance, format check, AST), or None."""
+    if folder is None:
+        folder = Path(tempfile.mkdtemp(prefix="bfcl-eval-"))
+        got = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(folder), BFCL_EVAL],
+            capture_output=True,
+            text=True,
+        )
+        wheels = list(folder.glob("bfcl_eval-*.whl"))
+        if got.returncode != 0 or not wheels:
+            print(f"bfcl-eval could not be downloaded ({got.stderr.strip()[-200:]}); using the issue's figure")
+            return None
+        with zipfile.ZipFile(wheels[0]) as whl:
+            whl.extractall(folder / "src")
+        folder = folder / "src"
+    sys.path.insert(0, str(folder))
+    stub = types.ModuleType("bfcl_eval.constants.model_config")
+
+    class Verbatim:
+        underscore_to_dot = False
+
+    stub.MODEL_CONFIG_MAPPING = type("Names", (dict,), {"__getitem__": lambda self, k: Verbatim()})()  # type: ignore[attr-defined]
+    sys.modules["bfcl_eval.constants.model_config"] = stub
+    from bfcl_eval.constants.enums import Language  # type: ignore[import-not-found]
+    from bfcl_eval.eval_checker.ast_eval.ast_checker import ast_checker  # type: ignore[import-not-found]
+    from bfcl_eval.utils import is_empty_output, is_function_calling_format_output  # type: ignore[import-not-found]
+
+    languages = {"python": Language.PYTHON, "java": Language.JAVA, "javascript": Language.JAVASCRIPT}
+
+    def score(case: dict[str, Any], out: Any) -> Any:
+        category = case["category"]
+        if "relevance" in category:
+            return is_empty_output(out) == ("irrelevance" in category)
+        if not is_function_calling_format_output(out):
+            return False
+        return ast_checker(
+            case["functions"], out, case["possible_answer"], languages[case["language"]], category, "model"
+        )["valid"]
+
+    return score
+
+
+def _rate(items: list[tuple[dict[str, Any], Any]], fn: Callable[[dict[str, Any], Any], Any]) -> float:
+    best = 0.0
     for _ in range(3):
         start = time.perf_counter()
         for c, out in items:
-            check(c["functions"], c["possible_answer"], out, c["category"], c["language"])
+            fn(c, out)
         best = max(best, len(items) / (time.perf_counter() - start))
-        start = time.perf_counter()
-        for _, out in items:
-            _walk(out)
-        floor = max(floor, len(items) / (time.perf_counter() - start))
-    return len(items), best, floor
+    return best
+
+
+def bfcl_speed(data: Path, reference: Path | None) -> dict[str, Any]:
+    rng = random.Random(0)
+    items = [(c, out) for c in load_cases(data) for _, out, _ in perturbations(c, rng)]
+
+    def ours(c: dict[str, Any], out: Any) -> bool:
+        return check(c["functions"], c["possible_answer"], out, c["category"], c["language"]).valid
+
+    ref = reference_checker(reference)
+    result = {"checks": len(items), "ours": _rate(items, ours), "floor": _rate(items, lambda c, out: _walk(out))}
+    if ref is None:
+        result.update(ref=ISSUE_FIGURE, reference="issue_figure", disagreements=-1)
+    else:
+        # the same verdict on every item, or the speed comparison means nothing
+        result["disagreements"] = sum(1 for c, out in items if bool(ours(c, out)) != bool(ref(c, out)))
+        result.update(ref=_rate(items, ref), reference="bfcl_eval_measured")
+    return result
 
 
 def runner_speed(latency: float, concurrency: int, trials: int) -> tuple[int, float]:
@@ -111,10 +175,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "bfcl_v4")
+    parser.add_argument(
+        "--reference", type=Path, default=None, help="An unpacked bfcl-eval wheel (default: pip download it)."
+    )
     args = parser.parse_args()
     began = time.perf_counter()
-    n, rate, floor = bfcl_speed(args.data)
-    print(f"BFCL: {n} checks, {rate:,.0f} checks/s (floor: walking the outputs, {floor:,.0f}/s)")
+    b = bfcl_speed(args.data, args.reference)
+    print(
+        f"BFCL: {b['checks']} checks, ours {b['ours']:,.0f}/s, bfcl-eval {b['ref']:,.0f}/s ({b['reference']}), "
+        f"verdicts that differ: {b['disagreements']}; floor (walking the outputs) {b['floor']:,.0f}/s"
+    )
     results = {}
     for c, trials in ((1, 1), (32, 15)):
         episodes, eps = runner_speed(args.latency, c, trials)
@@ -125,8 +195,9 @@ def main() -> None:
         )
     seconds = time.perf_counter() - began
     print(
-        f"eval_speed bfcl_checks={n} bfcl_checks_per_s={rate:.0f} floor_checks_per_s={floor:.0f} "
-        f"ratio_bfcl={rate / BFCL_REFERENCE:.2f} latency_ms={args.latency * 1000:.0f} "
+        f"eval_speed bfcl_checks={b['checks']} bfcl_checks_per_s={b['ours']:.0f} ref_checks_per_s={b['ref']:.0f} "
+        f"reference={b['reference']} verdicts_differ={b['disagreements']} floor_checks_per_s={b['floor']:.0f} "
+        f"ratio_bfcl={b['ours'] / b['ref']:.2f} latency_ms={args.latency * 1000:.0f} "
         f"episodes_per_s_c1={results[1][0]:.2f} ratio_c1={results[1][1]:.3f} "
         f"episodes_per_s={results[32][0]:.2f} ratio={results[32][1]:.3f} seconds={seconds:.1f}"
     )
