@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from openai_stub import StubServer
 from scripted_eval import script
+from scripted_eval import travel_tasks as _travel
 
 from conftest import ROOT, run_cli
 from fcstudio.evals import eval_store, review
@@ -148,6 +149,141 @@ def test_runner_end_to_end_with_a_failing_episode(ws: Workspace, monkeypatch: py
     assert good["messages"][0]["role"] == "system" and "<policy>" in good["messages"][0]["content"]
     assert any(m.get("role") == "tool" for m in good["messages"])
     assert job["calls"] == 24 and job["prompt_tokens"] == 240
+
+
+def _by_scenario(agent_turn, judge=None):  # type: ignore[no-untyped-def]
+    """A server whose user states the scenario's first line and then stops; the agent is ``agent_turn``.
+
+    ``agent_turn(reason, messages)`` gets the user's opening (the scenario's reason for calling)."""
+
+    def respond(body: dict) -> object:
+        messages = body["messages"]
+        if body.get("tools"):
+            opening = next(m["content"] for m in messages if m["role"] == "user")
+            return agent_turn(opening, messages)
+        if messages[0]["role"] == "user":  # the NL-assertion judge: one prompt, no system message
+            return judge(messages[0]["content"]) if judge else "{}"
+        said = [m for m in messages if m["role"] == "user"]  # the agent's texts, as the user simulator sees them
+        if len(said) > 1:
+            return "Thanks. ###STOP###"
+        m = __import__("re").search(r"Reason for call: (.*)", messages[0]["content"])
+        return m.group(1).strip() if m else "Hello."
+
+    return respond
+
+
+def _call(name: str, arguments: str, n: int = 0) -> dict:
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [{"id": f"c{n}", "type": "function", "function": {"name": name, "arguments": arguments}}],
+    }
+
+
+def test_runner_termination_rules(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """max steps, broken tool calls (too many errors), a model that cannot answer: each named, each reward 0."""
+    from openai_stub import Status
+
+    monkeypatch.setenv("FCSTUDIO_TEST_KEY", "x")
+    reasons = {t.task_id: t.raw["user_scenario"]["instructions"]["reason_for_call"] for t in _travel().values()}
+
+    def agent(opening: str, messages: list[dict]) -> object:
+        n = sum(1 for m in messages if m["role"] == "assistant")
+        if opening == reasons["travel_0"]:  # loops on a read tool forever
+            return _call("get_flight_by_airport", '{"airport_symbol": "DEL", "direction": "arrivals"}', n)
+        if opening == reasons["travel_1"]:  # emits broken JSON, then a tool that does not exist
+            return _call("get_weather", '{"location": "Paris",', n) if n % 2 else _call("teleport", "{}", n)
+        return Status(400)  # travel_2: the endpoint refuses (a 4xx is not retried)
+
+    spec = _spec("", ["travel_0", "travel_1", "travel_2"], trials=1).model_copy(
+        update={"max_steps": 5, "max_errors": 3}
+    )
+    with StubServer(respond=_by_scenario(agent)) as stub, ws.connect() as con:
+        spec.agent.base_url = spec.user.base_url = stub.base_url  # type: ignore[union-attr]
+        summary = execute_run(con, create_run(con, spec))
+        eps = {e["task_id"]: eval_store.get_episode(con, e["id"]) for e in eval_store.list_episodes(con)}
+    assert summary.episodes == 3 and summary.report["pass_hat_k"]["1"] == 0.0
+    loop, broken, refused = eps["travel_0"], eps["travel_1"], eps["travel_2"]
+    assert loop["termination"] == "max_steps" and loop["reward"] == 0
+    assert sum(1 for m in loop["messages"] if m.get("tool_calls")) == 5
+    assert "ended early (max_steps): reward 0" in loop["reward_info"]["notes"]
+    assert broken["termination"] == "too_many_errors"
+    errors = [m["content"] for m in broken["messages"] if m["role"] == "tool"]
+    assert len(errors) == 3 and all(e.startswith("Error") for e in errors)
+    assert any("get_weather" in e and "JSON" in e for e in errors), errors  # the broken call is named
+    assert refused["termination"] == "agent_error" and refused["reward"] == 0
+    assert any("model error" in n and "400" in n for n in refused["reward_info"]["notes"])
+
+
+def test_runner_transfer_ends_an_airline_episode(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch, shared_data: Path
+) -> None:
+    monkeypatch.setenv("FCSTUDIO_TEST_KEY", "x")
+
+    def agent(opening: str, messages: list[dict]) -> object:
+        return _call("transfer_to_human_agents", '{"summary": "The user wants a refund we cannot give."}')
+
+    config = {"concurrency": 2, "api_key_env": "FCSTUDIO_TEST_KEY"}
+    with StubServer(respond=_by_scenario(agent)) as stub, ws.connect() as con:
+        spec = RunSpec(
+            domain="airline",
+            tasks_file=str(default_tasks_file("airline")),
+            task_ids=["0"],
+            agent=LLMConfig(model="agent", base_url=stub.base_url, **config),
+            user=LLMConfig(model="user", base_url=stub.base_url, **config),
+        )
+        summary = execute_run(con, create_run(con, spec))
+        (ep,) = [eval_store.get_episode(con, e["id"]) for e in eval_store.list_episodes(con, run_id=summary.run_id)]
+        run_info = eval_store.get_run(con, summary.run_id)
+    assert ep["termination"] == "transfer" and ep["messages"][-1]["role"] == "tool"
+    assert ep["messages"][-1]["content"] == "Transfer successful"
+    assert run_info["benchmark"] == "tau2"  # own airline runs sit beside the published tau2 rows
+    # airline task 0 wants a refused cancellation: no gold action, so the untouched DB passes the check
+    assert ep["reward_info"]["breakdown"]["DB"] == 1.0
+
+
+def test_runner_judges_nl_assertions(ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FCSTUDIO_TEST_KEY", "x")
+    tasks = json.loads(default_tasks_file("travel").read_text())[:2]
+    for t in tasks:
+        t["evaluation_criteria"]["nl_assertions"] = ["The agent names the flight number."]
+        t["evaluation_criteria"]["reward_basis"] = ["DB", "NL_ASSERTION"]
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps(tasks))
+    gold = {t["user_scenario"]["instructions"]["reason_for_call"]: t for t in tasks}
+    prompts: list[str] = []
+
+    def agent(opening: str, messages: list[dict]) -> object:
+        return "Flight AI202 lands at 10:00." if "DEL" in opening else "I cannot tell."
+
+    def judge(prompt: str) -> str:
+        prompts.append(prompt)
+        met = "AI202" in prompt
+        return json.dumps({"results": [{"assertion": "x", "met": met, "reason": "AI202 said" if met else "no"}]})
+
+    with StubServer(respond=_by_scenario(agent, judge)) as stub, ws.connect() as con:
+        config = {"base_url": stub.base_url, "concurrency": 2, "api_key_env": "FCSTUDIO_TEST_KEY"}
+        spec = RunSpec(
+            domain="travel",
+            tasks_file=str(path),
+            agent=LLMConfig(model="agent", **config),
+            user=LLMConfig(model="user", **config),
+            judge=LLMConfig(model="judge", **config),
+        )
+        summary = execute_run(con, create_run(con, spec))
+        eps = {e["task_id"]: eval_store.get_episode(con, e["id"]) for e in eval_store.list_episodes(con)}
+    assert len(prompts) == 2 and all("The agent names the flight number." in p for p in prompts)
+    said, silent = eps[tasks[0]["id"]], eps[tasks[1]["id"]]
+    assert "DEL" in next(iter(gold))  # travel_0 asks about DEL
+    # travel_0's gold is a read: the DB matches whatever was said; the judge decides
+    assert said["reward"] == 1.0 and said["reward_info"]["nl"][0] == {
+        "assertion": "The agent names the flight number.",
+        "met": True,
+        "reason": "AI202 said",
+    }
+    assert said["reward_info"]["used"] == ["DB", "NL_ASSERTION"]
+    assert silent["reward"] == 0.0 and silent["reward_info"]["breakdown"]["NL_ASSERTION"] == 0.0
+    assert summary.report["pass_hat_k"]["1"] == 0.5
 
 
 def test_runner_resumes_without_replaying_done_episodes(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
