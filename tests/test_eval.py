@@ -366,6 +366,7 @@ def test_leaderboard_and_published_tables(ws: Workspace, shared_data: Path) -> N
         assert gpt41["value"] == pytest.approx(0.381) and gpt41["source"] == "published"
         rep = eval_store.run_report(con, gpt41["run_id"])
         assert rep["pass_hat_k"]["1"] == pytest.approx((0.74 + 0.56 + 0.34) / 3)
+        assert list(rep["pass_hat_k"]) == ["1", "2", "3", "4"]  # in k order, as a reader expects
         published = ensure_published(con)
         assert ensure_published(con) == published  # idempotent
         magnet = {r["model"]: r["value"] for r in eval_store.leaderboard(con, "bfcl-v3", "", "multi_turn_acc")}

@@ -170,11 +170,13 @@ def run_report(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, Any]:
         raise KeyError(f"no run {run_id}")
     if scalar(con, "SELECT count(*) FROM episodes WHERE run_id = ?", [run_id]):
         return episode_report(con, run_id)
-    scores = rows(con, "SELECT metric, k, value FROM run_scores WHERE run_id = ? AND domain = ''", [run_id])
+    scores = rows(
+        con, "SELECT metric, k, value FROM run_scores WHERE run_id = ? AND domain = '' ORDER BY metric, k", [run_id]
+    )
     if not scores:  # a published run scored per domain only: average its domains
         scores = rows(
             con,
-            "SELECT metric, k, avg(value) AS value FROM run_scores WHERE run_id = ? GROUP BY metric, k",
+            "SELECT metric, k, avg(value) AS value FROM run_scores WHERE run_id = ? GROUP BY metric, k ORDER BY metric, k",
             [run_id],
         )
     out: dict[str, Any] = {"episodes": 0, "tasks": 0, "trials": 0, "pass_hat_k": {}, "pass_at_k": {}, "scores": {}}
