@@ -139,8 +139,11 @@ m[2].metric("Your runs", int((frame["source"] != "published").sum()))
 m[3].metric("Published", int((frame["source"] == "published").sum()))
 
 left, right = st.columns([3, 2])
+shown = ["rank", "model", "source", "value", "episodes", "trials", "run_id", "origin", "citation"]
+if not (frame["episodes"] > 0).any():  # only published or score-only rows: no episodes or trials to show
+    shown = [c for c in shown if c not in ("episodes", "trials")]
 left.dataframe(
-    frame[["rank", "model", "source", "value", "episodes", "trials", "run_id", "origin", "citation"]],
+    frame[shown].fillna(""),
     hide_index=True,
     column_config={
         "value": st.column_config.ProgressColumn(metric, min_value=0.0, max_value=1.0, format="percent")
@@ -247,3 +250,24 @@ if detail:
                 st.switch_page("pages/episodes.py")
         else:
             st.caption("A published or score-only run: it has scores but no episodes to review.")
+            shares = pd.DataFrame(scores)
+            if not shares.empty:
+                shares["metric"] = [
+                    eval_store.metric_label(m_, k) for m_, k in zip(shares["metric"], shares["k"], strict=True)
+                ]
+                shares = shares[shares["value"].between(0, 1)]
+            if not shares.empty:
+                shares["domain"] = shares["domain"].replace("", "all")
+                st.plotly_chart(
+                    px.bar(
+                        shares,
+                        x="value",
+                        y="metric",
+                        color="domain",
+                        barmode="group",
+                        orientation="h",
+                        title=f"{detail['model']}: every score of the run",
+                        height=max(260, 28 * len(shares) + 80),
+                    ).update_layout(xaxis_tickformat=".0%", margin={"t": 40, "b": 10}),
+                    key="lb_run_scores",
+                )

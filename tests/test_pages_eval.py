@@ -76,6 +76,12 @@ def test_leaderboard_bfcl_v3_published_table(workspace: Path) -> None:
     table = at.dataframe[0].value
     assert table["model"].iloc[0] == "WATT-TOOL-70B (FC)" and "MAGNET-14B-mDPO" in set(table["model"])
     assert all("Magnet: Multi-turn Tool-use Data Synthesis" in c for c in table["citation"])
+    assert "episodes" not in table.columns  # published rows have none: no column of zeros
+    # a published run's drill-down charts every score it has
+    at.selectbox(key="lb_run").select(table["run_id"].iloc[0]).run()
+    _no_errors(at)
+    (chart,) = [c for c in at.get("plotly_chart") if "every score of the run" in c.proto.spec]
+    assert "multi_turn_miss_param" in chart.proto.spec
 
 
 def test_episodes_review_and_pair(workspace: Path) -> None:
@@ -83,6 +89,8 @@ def test_episodes_review_and_pair(workspace: Path) -> None:
     m = _metrics(at)
     assert m["Episodes in run"] == "88" and int(m["Failed"]) > 0
     assert m["First divergence"] != "none"
+    charts = " ".join(c.proto.spec for c in at.get("plotly_chart"))
+    assert "Success rate per task over its trials (22 tasks)" in charts and "How episodes ended" in charts
     assert any("First divergence at step" in w.value for w in at.warning)
     with Workspace(workspace).connect() as con:
         before = scalar(con, "SELECT count(*) FROM pairs")
