@@ -539,6 +539,22 @@ def stats(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return {"tables": tables, "datasets": dict(sorted(per_dataset.items()))}
 
 
+PIPELINE_COUNTS = {
+    "graph_edges": "SELECT count(*) FROM graph_edges",
+    "paths": "SELECT count(*) FROM fsp_paths",
+    "pairs": "SELECT count(*) FROM pairs",
+    "labels": "SELECT count(*) FROM pair_labels",
+    "eval_runs": "SELECT count(*) FROM eval_runs",
+    "episodes": "SELECT count(*) FROM episodes",
+    "failed_episodes": "SELECT count(*) FROM episodes WHERE NOT success",
+}
+
+
+def pipeline_stats(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How far the workspace is along synthesis → curation → evaluation (the Home page's second row)."""
+    return {name: int(scalar(con, sql)) for name, sql in PIPELINE_COUNTS.items()}
+
+
 def list_datasets(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return rows(
         con,

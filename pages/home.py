@@ -18,6 +18,7 @@ page_header(
 
 with cursor() as con:
     counts = store.stats(con)
+    pipeline = store.pipeline_stats(con)
     datasets = store.list_datasets(con)
     imports = store.list_imports(con, limit=10)
 
@@ -35,6 +36,19 @@ for col, (label, key) in zip(
     strict=True,
 ):
     col.metric(label, f"{tables[key]:,}")
+cols = st.columns(5)
+for col, (label, value) in zip(
+    cols,
+    [
+        ("Graph edges", pipeline["graph_edges"]),
+        ("Function signature paths", pipeline["paths"]),
+        ("Preference pairs", pipeline["pairs"]),
+        ("Evaluation runs", pipeline["eval_runs"]),
+        ("Failed episodes", pipeline["failed_episodes"]),
+    ],
+    strict=True,
+):
+    col.metric(label, f"{value:,}")
 
 if not datasets:
     empty_state(
