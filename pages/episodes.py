@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import plotly.express as px
 import streamlit as st
 
 from components.chat import render_messages
 from components.db import cursor
+from components.episode_charts import endings, per_task_success
 from components.layout import empty_state, page_header, show_error
 from components.state_diff import EXPECTED_VS_ACTUAL, state_diff_view
 from fcstudio.evals import eval_store
@@ -80,41 +80,9 @@ if not episodes:
     st.stop()
 
 with st.expander("Run at a glance: which tasks fail, and how episodes end", expanded=False):
-    glance = pd.DataFrame(counts)
-    per_task = glance.groupby("task_id")["success"].agg(["mean", "size"]).reset_index()
-    per_task = per_task.sort_values(["mean", "task_id"]).rename(columns={"mean": "success rate", "size": "trials"})
     g1, g2 = st.columns([3, 2])
-    g1.plotly_chart(
-        px.bar(
-            per_task,
-            x="task_id",
-            y="success rate",
-            hover_data=["trials"],
-            color="success rate",
-            color_continuous_scale=["#ff4b4b", "#ffbd45", "#21c354"],
-            range_color=(0, 1),
-            title=f"Success rate per task over its trials ({len(per_task)} tasks)",
-            height=320,
-        )
-        .update_layout(yaxis_tickformat=".0%", coloraxis_showscale=False, margin={"t": 40, "b": 10})
-        .update_xaxes(type="category", title="task"),
-        key="ep_glance_tasks",
-    )
-    glance["outcome"] = glance["success"].map({True: "passed", False: "failed"})
-    ends = glance.groupby(["termination", "outcome"]).size().reset_index(name="episodes")
-    g2.plotly_chart(
-        px.bar(
-            ends,
-            x="episodes",
-            y="termination",
-            color="outcome",
-            orientation="h",
-            color_discrete_map={"passed": "#21c354", "failed": "#ff4b4b"},
-            title="How episodes ended",
-            height=320,
-        ).update_layout(margin={"t": 40, "b": 10}),
-        key="ep_glance_ends",
-    )
+    g1.plotly_chart(per_task_success(counts), key="ep_glance_tasks")
+    g2.plotly_chart(endings(counts, "How episodes ended", height=320), key="ep_glance_ends")
 
 table = pd.DataFrame(episodes)
 table["tags"] = table["tags"].map(lambda t: ", ".join(t or []))

@@ -10,6 +10,7 @@ import plotly.express as px
 import streamlit as st
 
 from components.db import cursor
+from components.episode_charts import endings
 from components.layout import empty_state, page_header, show_error
 from components.llm_form import llm_settings
 from fcstudio.envs.registry import DOMAINS
@@ -227,23 +228,8 @@ if detail:
             )
     with d2:
         if episodes:
-            ep = pd.DataFrame(episodes)
-            ep["outcome"] = ep["success"].map({True: "passed", False: "failed"})
-            counts = ep.groupby(["termination", "outcome"]).size().reset_index(name="episodes")
-            st.plotly_chart(
-                px.bar(
-                    counts,
-                    x="episodes",
-                    y="termination",
-                    color="outcome",
-                    orientation="h",
-                    color_discrete_map={"passed": "#21c354", "failed": "#ff4b4b"},
-                    title=f"{len(ep)} episodes by how they ended",
-                    height=300,
-                ),
-                key="lb_outcomes",
-            )
-            failed = int((~ep["success"]).sum())
+            st.plotly_chart(endings(episodes, f"{len(episodes)} episodes by how they ended"), key="lb_outcomes")
+            failed = sum(1 for e in episodes if not e["success"])
             if failed and st.button(f"Review the {failed} failed episodes", type="primary", key="lb_review"):
                 st.session_state["ep_run"] = choice
                 st.session_state["ep_outcome"] = "failed"
