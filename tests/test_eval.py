@@ -99,6 +99,21 @@ def test_review_of_a_real_failed_episode(ws: Workspace, shared_data: Path) -> No
         assert row["strategy"] == "failed_episode" and row["prompt"][-1]["role"] in ("user", "tool")
 
 
+def test_rebuilt_states_agree_with_tau_bench_on_every_episode(ws: Workspace, shared_data: Path) -> None:
+    """Replaying gold and agent calls on the initial database gives tau-bench's own DB verdict (r_actions)."""
+    with ws.connect() as con:
+        (run_id,) = import_results(con, "tau-bench", shared_data / GPT4O)
+        verdicts = []
+        for e in eval_store.list_episodes(con, run_id=run_id, limit=1000):
+            ep = review.ensure_review(con, e["id"])
+            recorded = (ep["reward_info"].get("info") or {}).get("r_actions")
+            if recorded is not None:
+                verdicts.append((recorded == 1.0, ep["review"]["db_match"], e["success"]))
+    assert len(verdicts) == 182
+    assert [mine for _, mine, _ in verdicts] == [theirs for theirs, _, _ in verdicts]
+    assert all(db for db, _, success in verdicts if success)  # no success without the right final state
+
+
 def test_reward_rules_follow_tau2() -> None:
     gold = {"name": "f", "arguments": {"a": 1, "b": 2}, "compare_args": None}
     assert action_matches(gold, {"name": "f", "arguments": {"a": 1}})  # only the call's own arguments compare
