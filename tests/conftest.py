@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from fcstudio.store import Workspace, stats
 
@@ -65,3 +66,28 @@ def synthesised_workspace(path: Path, seed: int) -> Workspace:
         sample_paths(con, n=8, steps=3, ops=["merge", "insert", "split"], seed=seed)
         run_synth(con, backend="template")
     return ws
+
+
+# -- AppTest helpers shared by the page tests ----------------------------------------------------------
+APPTEST_TIMEOUT = 90
+
+
+def open_page(name: str) -> AppTest:
+    """app.py run once (as a browser's first visit), then switched to ``pages/NAME.py``, with no error shown."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=APPTEST_TIMEOUT).run()
+    at.switch_page(f"pages/{name}.py").run()
+    no_errors(at)
+    return at
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def copy_workspace(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A test's own copy of a module's prepared workspace, made the app's workspace."""
+    path = tmp_path / "ws.duckdb"
+    path.write_bytes(built.read_bytes())
+    monkeypatch.setenv("FCSTUDIO_WORKSPACE", str(path))
+    return path

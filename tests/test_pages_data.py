@@ -8,11 +8,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, synthesised_workspace
+from conftest import copy_workspace, no_errors, open_page, synthesised_workspace
 from fcstudio.pairs import make_pairs
 from fcstudio.store import Workspace, rows, scalar
-
-TIMEOUT = 90
 
 
 @pytest.fixture(scope="module")
@@ -25,10 +23,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def workspace(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "ws.duckdb"
-    path.write_bytes(built.read_bytes())  # each test edits its own copy
-    monkeypatch.setenv("FCSTUDIO_WORKSPACE", str(path))
-    return path
+    return copy_workspace(built, tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -39,24 +34,12 @@ def empty(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def _page(name: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
-    at.switch_page(f"pages/{name}.py").run()
-    _no_errors(at)
-    return at
-
-
-def _no_errors(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
 def _button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
     return at.button(key=next(b.key for b in at.button if b.label == label))
 
 
 def test_trajectories_filter_review_edit_and_diff(workspace: Path) -> None:
-    at = _page("trajectories")
+    at = open_page("trajectories")
     metrics = {m.label: m.value for m in at.metric}
     with Workspace(workspace).connect() as con:
         synth = int(scalar(con, "SELECT count(*) FROM trajectories WHERE origin = 'synth'"))
@@ -64,7 +47,7 @@ def test_trajectories_filter_review_edit_and_diff(workspace: Path) -> None:
     at.selectbox(key="traj_origin").select("synth").run()
     at.selectbox(key="traj_verdict").select("passed").run()
     tid = at.selectbox(key="traj_open").value
-    _no_errors(at)
+    no_errors(at)
     assert any(f"Trajectory #{tid}" in s.value for s in at.subheader)
     assert len(at.chat_message) > 3  # the conversation is drawn as chat bubbles
     _button(at, "Accept").click().run()
@@ -77,7 +60,7 @@ def test_trajectories_filter_review_edit_and_diff(workspace: Path) -> None:
     at.number_input(key=f"edit_idx_{tid}").set_value(1).run()
     at.text_area(key=f"edit_text_{tid}_1").input("A rewritten request, please.").run()
     _button(at, "Save as a new version").click().run()
-    _no_errors(at)
+    no_errors(at)
     with Workspace(workspace).connect() as con:
         assert scalar(con, "SELECT version FROM trajectories WHERE id = ?", [tid]) == 2
     at.run()
@@ -92,7 +75,7 @@ def test_trajectories_refuses_a_call_that_breaks_its_schema(workspace: Path) -> 
             "SELECT id, messages FROM trajectories WHERE origin = 'synth' AND verified ORDER BY id LIMIT 1",
         )[0].values()
     index = next(i for i, m in enumerate(json.loads(messages)) if m.get("tool_calls"))
-    at = _page("trajectories")
+    at = open_page("trajectories")
     at.selectbox(key="traj_origin").select("synth").run()
     at.selectbox(key="traj_open").select(tid).run()
     at.number_input(key=f"edit_idx_{tid}").set_value(index).run()
@@ -107,15 +90,15 @@ def test_trajectories_refuses_a_call_that_breaks_its_schema(workspace: Path) -> 
 
 
 def test_preferences_label_counts_and_refuses_nothing_twice(workspace: Path) -> None:
-    at = _page("preferences")
+    at = open_page("preferences")
     assert any("Enter your name" in i.value for i in at.info)
     needed = next(m.value for m in at.metric if m.label == "Labels")
     assert needed.startswith("0 of ")
     at.text_input(key="annotator").input("ana").run()
-    _no_errors(at)
+    no_errors(at)
     pair_id = int(next(s.value for s in at.subheader if s.value.startswith("Pair ")).split()[1])
     _button(at, "← Left is better").click().run()
-    _no_errors(at)
+    no_errors(at)
     assert any(f"Pair {pair_id} labelled" in s.value for s in at.success)
     assert next(m.value for m in at.metric if m.label == "Labels").startswith("1 of ")
     with Workspace(workspace).connect() as con:
@@ -135,17 +118,17 @@ def test_export_writes_the_reviewed_data(workspace: Path, tmp_path: Path) -> Non
         con.execute(
             "UPDATE trajectories SET status = 'accepted' WHERE id = (SELECT min(id) FROM trajectories WHERE verified)"
         )
-    at = _page("export")
+    at = open_page("export")
     assert next(m.value for m in at.metric if m.label == "Accepted trajectories") == "1"
     next(t for t in at.text_input if t.label == "Folder").input(str(tmp_path / "out"))
     next(b for b in at.button if b.label == "Export").click().run()
-    _no_errors(at)
+    no_errors(at)
     assert any("Wrote 1 rows" in s.value for s in at.success)
     assert (tmp_path / "out" / "sft.jsonl").is_file()
 
 
 def test_llm_log_lists_jobs(workspace: Path) -> None:
-    at = _page("llm_log")
+    at = open_page("llm_log")
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Jobs"]) >= 2 and metrics["Model calls"] == "0"
     assert any("made no model call" in c.value for c in at.caption)
@@ -156,5 +139,5 @@ def test_llm_log_lists_jobs(workspace: Path) -> None:
     [("trajectories", "No trajectory yet"), ("preferences", "No pair yet"), ("llm_log", "No job has run yet")],
 )
 def test_empty_states(empty: Path, name: str, text: str) -> None:
-    at = _page(name)
+    at = open_page(name)
     assert any(text in i.value for i in at.info)

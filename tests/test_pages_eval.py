@@ -7,11 +7,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import copy_workspace, no_errors, open_page
 from fcstudio.demo import build_demo
 from fcstudio.store import Workspace, scalar
-
-TIMEOUT = 90
 
 
 @pytest.fixture(scope="module")
@@ -24,22 +22,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def workspace(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "ws.duckdb"
-    path.write_bytes(built.read_bytes())
-    monkeypatch.setenv("FCSTUDIO_WORKSPACE", str(path))
-    return path
-
-
-def _page(name: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
-    at.switch_page(f"pages/{name}.py").run()
-    _no_errors(at)
-    return at
-
-
-def _no_errors(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
+    return copy_workspace(built, tmp_path, monkeypatch)
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -47,10 +30,10 @@ def _metrics(at: AppTest) -> dict[str, str]:
 
 
 def test_leaderboard_mixes_published_and_own_runs(workspace: Path) -> None:
-    at = _page("leaderboard")
+    at = open_page("leaderboard")
     at.selectbox(key="lb_bench").select("tau2").run()
     at.selectbox(key="lb_domain").select("airline").run()
-    _no_errors(at)
+    no_errors(at)
     m = _metrics(at)
     assert m["Published"] == "9" and m["Best pass^1"] == "73.0%"  # Gemini 3.0 Pro on airline
     table = at.dataframe[0].value
@@ -59,33 +42,33 @@ def test_leaderboard_mixes_published_and_own_runs(workspace: Path) -> None:
     assert "Best pass^4" in _metrics(at)
     # the demo's own run: a reliability curve and a drill-down that leads to its failed episodes
     at.selectbox(key="lb_bench").select("fcstudio").run()
-    _no_errors(at)
+    no_errors(at)
     assert _metrics(at)["Your runs"] == "1"
     assert len(at.get("plotly_chart")) >= 3  # bar, pass^k curves, outcomes
     review = next(b for b in at.button if b.label.startswith("Review the"))
     review.click().run()
-    _no_errors(at)
+    no_errors(at)
     assert at.session_state["ep_outcome"] == "failed"
 
 
 def test_leaderboard_bfcl_v3_published_table(workspace: Path) -> None:
-    at = _page("leaderboard")
+    at = open_page("leaderboard")
     at.selectbox(key="lb_bench").select("bfcl-v3").run()
     at.selectbox(key="lb_metric").select("multi_turn_acc").run()
-    _no_errors(at)
+    no_errors(at)
     table = at.dataframe[0].value
     assert table["model"].iloc[0] == "WATT-TOOL-70B (FC)" and "MAGNET-14B-mDPO" in set(table["model"])
     assert all("Magnet: Multi-turn Tool-use Data Synthesis" in c for c in table["citation"])
     assert "episodes" not in table.columns  # published rows have none: no column of zeros
     # a published run's drill-down charts every score it has
     at.selectbox(key="lb_run").select(table["run_id"].iloc[0]).run()
-    _no_errors(at)
+    no_errors(at)
     (chart,) = [c for c in at.get("plotly_chart") if "every score of the run" in c.proto.spec]
     assert "multi_turn_miss_param" in chart.proto.spec
 
 
 def test_episodes_review_and_pair(workspace: Path) -> None:
-    at = _page("episodes")
+    at = open_page("episodes")
     m = _metrics(at)
     assert m["Episodes in run"] == "88" and int(m["Failed"]) > 0
     assert m["First divergence"] != "none"
@@ -99,7 +82,7 @@ def test_episodes_review_and_pair(workspace: Path) -> None:
         at.selectbox(key="ep_open").select(episode).run()
         if "Records only in expected" in _metrics(at) and _metrics(at)["Records only in expected"] != "0":
             break
-    _no_errors(at)
+    no_errors(at)
     assert "Records differing" in _metrics(at)
     pair = next(b for b in at.button if b.label == "Make a preference pair")
     pair.click().run()
@@ -112,12 +95,12 @@ def test_episodes_review_and_pair(workspace: Path) -> None:
 
 
 def test_episodes_tags_and_a_bad_chosen_call(workspace: Path) -> None:
-    at = _page("episodes")
+    at = open_page("episodes")
     eid = at.selectbox(key="ep_open").value
     at.text_input(key=f"ep_tags_in_{eid}").input("wrong flight, policy")
     at.text_area(key=f"ep_note_{eid}").input("booked before confirming")
     next(b for b in at.button if b.label == "Save tags and note").click().run()
-    _no_errors(at)
+    no_errors(at)
     with Workspace(workspace).connect() as con:
         assert scalar(con, "SELECT tags FROM episodes WHERE id = ?", [eid]) == ["policy", "wrong flight"]
     at.text_area(key=f"ep_chosen_{eid}").input("{not json").run()
@@ -130,11 +113,11 @@ def test_empty_states(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "empty.duckdb"
     Workspace(path).open().close()
     monkeypatch.setenv("FCSTUDIO_WORKSPACE", str(path))
-    at = _page("leaderboard")
+    at = open_page("leaderboard")
     assert any("No results in this workspace yet" in i.value for i in at.info)
     next(b for b in at.button if b.label == "Load published tables").click().run()
     at.run()
-    _no_errors(at)
+    no_errors(at)
     assert _metrics(at)["Published"] != "0"
-    at = _page("episodes")
+    at = open_page("episodes")
     assert any("No episodes to review yet" in i.value for i in at.info)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fcstudio.evals.bfcl_types import COLLECTION_TYPES, JAVA_TYPES, JS_TYPES, UnsupportedType, java_value, js_value
+from fcstudio.formats.bfcl import language_of
 
 PYTHON_TYPES: dict[str, type] = {
     "string": str,
@@ -61,14 +62,6 @@ def fail(error: str, detail: str) -> Verdict:
 def normalise(text: str) -> str:
     """BFCL's string comparison key ("April 1, 2024" and "april 1 2024" are the same answer)."""
     return text.translate(_NORMALISE).lower()
-
-
-def language_of(category: str) -> str:
-    if "javascript" in category:
-        return "javascript"
-    if "java" in category:
-        return "java"
-    return "python"
 
 
 def is_relevance(category: str) -> bool:

@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from fcstudio.evals.bfcl import language_of
+from fcstudio.formats.bfcl import language_of
 
 SINGLE_TURN = (
     "simple_python",
@@ -40,18 +40,26 @@ class BfclDataError(ValueError):
     """A BFCL file that cannot be read: names the file and line."""
 
 
+def _json_lines(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, decoded value) for each non-blank line; a bad line or encoding names PATH[:LINE]."""
+    try:
+        with path.open(encoding="utf-8") as fh:
+            for n, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield n, json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise BfclDataError(f"{path}:{n}: not JSON: {exc.msg}") from None
+    except UnicodeDecodeError:
+        raise BfclDataError(f"{path}: not a UTF-8 text file") from None
+
+
 def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise BfclDataError(f"{path}:{n}: not JSON: {exc.msg}") from None
-            if not isinstance(obj, dict) or "id" not in obj:
-                raise BfclDataError(f"{path}:{n}: expected an object with an 'id'")
-            yield n, obj
+    for n, obj in _json_lines(path):
+        if not isinstance(obj, dict) or "id" not in obj:
+            raise BfclDataError(f"{path}:{n}: expected an object with an 'id'")
+        yield n, obj
 
 
 def category_file(root: Path, category: str) -> Path | None:
@@ -243,21 +251,11 @@ def read_check_file(path: str | Path) -> list[CheckCase]:
     if not path.is_file():
         raise BfclDataError(f"{path}: no such file")
     cases = []
-    try:
-        with path.open(encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise BfclDataError(f"{path}:{n}: not JSON: {exc.msg}") from None
-                try:
-                    cases.append(CheckCase.model_validate(obj))
-                except ValidationError as exc:
-                    first = exc.errors()[0]
-                    where = ".".join(str(p) for p in first.get("loc", ())) or "line"
-                    raise BfclDataError(f"{path}:{n}: {where}: {first.get('msg')}") from None
-    except UnicodeDecodeError:
-        raise BfclDataError(f"{path}: not a UTF-8 text file") from None
+    for n, obj in _json_lines(path):
+        try:
+            cases.append(CheckCase.model_validate(obj))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first.get("loc", ())) or "line"
+            raise BfclDataError(f"{path}:{n}: {where}: {first.get('msg')}") from None
     return cases

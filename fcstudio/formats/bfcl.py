@@ -48,6 +48,7 @@ def category_of(path: str, first_id: str | None) -> str:
 
 
 def language_of(category: str) -> str:
+    """A BFCL category's language (``simple_javascript`` is JavaScript, not Java)."""
     if "javascript" in category:
         return "javascript"
     if "java" in category:
