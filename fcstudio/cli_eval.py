@@ -23,6 +23,7 @@ from fcstudio.evals.importers import KINDS, EvalImportError, import_results
 from fcstudio.evals.runner import RunError, RunSpec, create_run, default_tasks_file, execute_run
 from fcstudio.evals.tau2_export import to_tau2_results
 from fcstudio.llm import LLMConfig
+from fcstudio.validation import first_error
 
 eval_app = typer.Typer(
     help="Evaluate agents: run tau-style episodes, import results, report, review failures.", no_args_is_help=True
@@ -46,8 +47,7 @@ def _config(
             **extra,
         )
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise _fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}", 2) from None
+        raise _fail("{}: {}".format(*first_error(exc)), 2) from None
 
 
 def _bar(description: str):  # type: ignore[no-untyped-def]
@@ -159,8 +159,7 @@ def eval_run(
         except (RunError, TaskFileError, KeyError, FileNotFoundError) as exc:
             raise _fail(str(exc).strip("'")) from None
         except ValidationError as exc:
-            first = exc.errors()[0]
-            raise _fail(f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}", 2) from None
+            raise _fail("{}: {}".format(*first_error(exc)), 2) from None
     _dump(
         {
             "run": summary.run_id,

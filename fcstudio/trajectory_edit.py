@@ -11,6 +11,7 @@ from fcstudio.llm import check_tool_calls
 from fcstudio.models import Message, Trajectory
 from fcstudio.synth_job import reexecute
 from fcstudio.trajectory_store import get_trajectory, save_trajectory
+from fcstudio.validation import first_error
 from fcstudio.verify import verify
 
 
@@ -23,14 +24,12 @@ def validate_messages(messages: Any, tools: dict[str, Any]) -> list[dict[str, An
         try:
             parsed.append(Message.model_validate(raw))
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first.get("loc", ()))
-            why = str(first.get("msg", "")).removeprefix("Value error, ")
+            where, why = first_error(exc)
             raise ValueError(f"message {i}{f' ({where})' if where else ''}: {why}") from None
     try:
         Trajectory(source_ref="edit", messages=parsed)
     except ValidationError as exc:
-        raise ValueError(exc.errors()[0].get("msg", str(exc)).removeprefix("Value error, ")) from None
+        raise ValueError(first_error(exc)[1]) from None
     out = [m.openai() for m in parsed]
     for i, m in enumerate(out):
         for call in check_tool_calls(m.get("tool_calls") or [], tools):

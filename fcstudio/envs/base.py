@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import ConfigDict, Field, ValidationError, create_model
 
 from fcstudio.models import ToolSpec
+from fcstudio.validation import first_error
 
 ToolKind = Literal["read", "write", "generic"]
 State = dict[str, dict[str, Any]]
@@ -164,9 +165,8 @@ class Environment:
         try:
             parsed = model.model_validate(arguments)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first.get("loc", ())) or "arguments"
-            return ToolResult(f"Error: invalid argument {where} for {name}: {first.get('msg')}", True)
+            where, msg = first_error(exc)
+            return ToolResult(f"Error: invalid argument {where or 'arguments'} for {name}: {msg}", True)
         try:
             result = fn(self, **{k: getattr(parsed, k) for k in type(parsed).model_fields})
         except (DomainError, ValueError, KeyError, TypeError, ArithmeticError) as exc:

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from fcstudio.envs.base import State
+from fcstudio.validation import first_error
 
 
 class StateError(ValueError):
@@ -46,8 +47,7 @@ def normalise_state(raw: Any, models: dict[str, type[BaseModel]], where: str = "
             try:
                 out[key] = model.model_validate(record).model_dump()
             except ValidationError as exc:
-                first = exc.errors()[0]
-                loc = ".".join(str(p) for p in first.get("loc", ()))
-                raise StateError(f"{where}: {table}[{key!r}].{loc}: {first.get('msg')}") from None
+                loc, msg = first_error(exc)
+                raise StateError(f"{where}: {table}[{key!r}].{loc}: {msg}") from None
         state[table] = out
     return state

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from fcstudio.formats.bfcl import language_of
+from fcstudio.validation import first_error
 
 SINGLE_TURN = (
     "simple_python",
@@ -255,7 +256,6 @@ def read_check_file(path: str | Path) -> list[CheckCase]:
         try:
             cases.append(CheckCase.model_validate(obj))
         except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first.get("loc", ())) or "line"
-            raise BfclDataError(f"{path}:{n}: {where}: {first.get('msg')}") from None
+            where, msg = first_error(exc)
+            raise BfclDataError(f"{path}:{n}: {where or 'line'}: {msg}") from None
     return cases

@@ -28,6 +28,7 @@ from fcstudio.config import DATA_DIR
 from fcstudio.envs.tasks import scenario_text
 from fcstudio.evals import eval_store
 from fcstudio.store import rows, transaction
+from fcstudio.validation import first_error
 
 KINDS = ("tau2-results", "tau-bench", "tau2-leaderboard", "bfcl-scores", "published")
 PUBLISHED_DIR = DATA_DIR / "published"
@@ -194,9 +195,8 @@ def _tau_bench(
         try:
             ep = _V1Episode.model_validate(obj)
         except ValidationError as exc:
-            first = exc.errors()[0]
-            loc = ".".join(str(p) for p in first.get("loc", ()))
-            raise EvalImportError(f"{where}: {loc}: {first.get('msg')}") from None
+            loc, msg = first_error(exc)
+            raise EvalImportError(f"{where}: {loc}: {msg}") from None
         task = _loose(ep.info.get("task")) or {}
         if not isinstance(task, dict):
             raise EvalImportError(f"{where}: info.task is not an object")
@@ -486,9 +486,8 @@ def _published(con: duckdb.DuckDBPyConnection, path: Path, raw: Any, content_has
     try:
         table = _Table.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first.get("loc", ()))
-        raise EvalImportError(f"{path}: {loc}: {first.get('msg')}") from None
+        loc, msg = first_error(exc)
+        raise EvalImportError(f"{path}: {loc}: {msg}") from None
     ids = []
     for i, row in enumerate(table.rows):
         scores = row.get("scores")

@@ -9,14 +9,13 @@ from pydantic import ValidationError
 
 from fcstudio.formats.errors import FormatError
 from fcstudio.models import Message, Task, ToolSpec, Trajectory
+from fcstudio.validation import first_error
 
 
 def reason_of(exc: Exception) -> str:
     """A one-line reason from a pydantic ValidationError or ValueError."""
     if isinstance(exc, ValidationError):
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first.get("loc", ()))
-        msg = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        loc, msg = first_error(exc)
         more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         return f"{loc}: {msg}{more}" if loc else f"{msg}{more}"
     return str(exc)
