@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import defaultdict
 from math import comb
 from pathlib import Path
@@ -347,6 +348,48 @@ def test_runner_cli_and_tau2_round_trip(tmp_path: Path) -> None:
     assert pair.returncode == 0, pair.stderr
     with Workspace(other).connect() as con:
         assert list_pairs(con)[0]["episode_ref"].endswith(f"#{ep['id']}")
+
+
+def test_runner_killed_mid_run_resumes_from_the_cli(tmp_path: Path) -> None:
+    """SIGKILL while episodes are in flight; ``--resume`` finishes the run with no duplicate and no lost trial."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import ROOT as root
+
+    wsp = tmp_path / "ws.duckdb"
+    counter: dict[str, int] = {}
+    tasks = ",".join(f"travel_{i}" for i in range(6))
+    with StubServer(respond=script(set(), counter), latency=0.15) as stub:
+        cmd = [sys.executable, "-m", "fcstudio", "eval", "run", "--domain", "travel", "--tasks", tasks,
+               "--agent-model", "a", "--user-model", "u", "--base-url", stub.base_url, "--trials", "2",
+               "--concurrency", "2", "--workspace", str(wsp)]  # fmt: skip
+        env = {**os.environ, "OPENAI_API_KEY": "x"}
+        proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        deadline = time.monotonic() + 60
+        while sum(counter.values()) < 14 and time.monotonic() < deadline:  # 3 of 12 episodes are done by then
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        paid_before = sum(counter.values())
+        with Workspace(wsp).connect() as con:
+            (run_id,) = [r["id"] for r in eval_store.list_runs(con)]
+            kept = scalar(con, "SELECT count(*) FROM episodes")
+            assert eval_store.get_run(con, run_id)["status"] == "running"
+        assert 1 <= kept < 12
+        resumed = run_cli("eval", "run", "--resume", str(run_id), workspace=wsp, env={"OPENAI_API_KEY": "x"})
+    assert resumed.returncode == 0, resumed.stderr
+    summary = json.loads(resumed.stdout)
+    assert summary["resumed_past"] == kept and summary["episodes"] == 12 - kept
+    assert summary["report"]["episodes"] == 12 and summary["report"]["pass_hat_k"] == {"1": 1.0, "2": 1.0}
+    with Workspace(wsp).connect() as con:
+        keys = run(con, "SELECT task_id, trial FROM episodes WHERE run_id = ?", [run_id])
+        assert len(keys) == len(set(keys)) == 12
+        assert eval_store.get_run(con, run_id)["status"] == "done"
+    # no request of a stored episode is made again: 4 per episode, for the missing ones at most
+    assert sum(counter.values()) - paid_before <= 4 * (12 - kept)
 
 
 def test_runner_refuses_bad_requests(ws: Workspace) -> None:
