@@ -1,4 +1,4 @@
-"""The model settings a job form asks for (synthesis, pairs): endpoint, model, key variable, concurrency."""
+"""The model settings a job form asks for (synthesis, pairs, evaluation): endpoint, model, key, concurrency, prices."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fcstudio.llm import LLMConfig
 
 def llm_settings(key: str, *, required: bool = False) -> LLMConfig | None:
     """Inputs for an OpenAI-compatible model; None when no model is named (and none is required)."""
-    c = st.columns([2, 3, 2, 1])
+    c = st.columns([2, 3, 2, 1, 1, 1])
     model = c[0].text_input(
         "Model", key=f"{key}_model", placeholder="e.g. gpt-4o-mini" + ("" if required else " (optional)")
     )
@@ -20,8 +20,21 @@ def llm_settings(key: str, *, required: bool = False) -> LLMConfig | None:
     )
     key_env = c[2].text_input("API key variable", key=f"{key}_keyenv", value="OPENAI_API_KEY")
     concurrency = int(c[3].number_input("Parallel", 1, 256, 8, key=f"{key}_conc"))
+    price_in = float(
+        c[4].number_input("$ / M in", 0.0, 1000.0, 0.0, key=f"{key}_price_in", help="USD per million prompt tokens")
+    )
+    price_out = float(
+        c[5].number_input(
+            "$ / M out", 0.0, 1000.0, 0.0, key=f"{key}_price_out", help="USD per million completion tokens"
+        )
+    )
     if not model.strip():
         return None
     return LLMConfig(
-        model=model.strip(), base_url=base_url.strip() or None, api_key_env=key_env.strip(), concurrency=concurrency
+        model=model.strip(),
+        base_url=base_url.strip() or None,
+        api_key_env=key_env.strip(),
+        concurrency=concurrency,
+        price_in=price_in,
+        price_out=price_out,
     )

@@ -90,7 +90,9 @@ with st.expander("Import results or run an evaluation", expanded=False):
                 bar.empty()
                 st.success(
                     f"Run {summary.run_id}: {summary.episodes} episodes, "
-                    f"pass^1 = {summary.report['pass_hat_k'].get('1', 0):.2f}."
+                    f"pass^1 = {summary.report['pass_hat_k'].get('1', 0):.2f}, "
+                    f"{summary.usage['prompt_tokens'] + summary.usage['completion_tokens']:,} tokens, "
+                    f"${summary.usage['cost']:.4f}. Review its failures on the **Episodes** page."
                 )
             except Exception as exc:
                 show_error(exc, "run the evaluation")

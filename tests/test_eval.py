@@ -328,11 +328,18 @@ def test_runner_cli_and_tau2_round_trip(tmp_path: Path) -> None:
         proc = run_cli(
             "eval", "run", "--domain", "travel", "--tasks", "travel_0,travel_14", "--agent-model", "a",
             "--user-model", "u", "--base-url", stub.base_url, "--trials", "2", "--concurrency", "2",
+            "--agent-price-in", "2", "--agent-price-out", "8", "--user-price-in", "1", "--user-price-out", "1",
             workspace=wsp, env={"OPENAI_API_KEY": "x"},
         )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["report"]["pass_hat_k"]["1"] == 0.5 and summary["episodes"] == 4
+    # every call is 10 prompt + 5 completion tokens; an episode is 2 agent and 2 user calls
+    per_episode = 2 * (10 * 2 + 5 * 8) / 1e6 + 2 * (10 * 1 + 5 * 1) / 1e6
+    assert summary["usage"]["cost"] == pytest.approx(4 * per_episode)
+    with Workspace(wsp).connect() as con:
+        costs = [e["cost"] for e in map(lambda e: eval_store.get_episode(con, e["id"]), eval_store.list_episodes(con))]
+    assert costs == [pytest.approx(per_episode)] * 4
     out = tmp_path / "results.json"
     assert run_cli("eval", "export", str(summary["run"]), "--out", str(out), workspace=wsp).returncode == 0
     other = tmp_path / "other.duckdb"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from openai_stub import StubServer
+from scripted_eval import script
 from streamlit.testing.v1 import AppTest
 
 from conftest import copy_workspace, no_errors, open_page
@@ -49,6 +51,28 @@ def test_leaderboard_mixes_published_and_own_runs(workspace: Path) -> None:
     review.click().run()
     no_errors(at)
     assert at.session_state["ep_outcome"] == "failed"
+
+
+def test_leaderboard_runs_an_evaluation_against_a_local_server(workspace: Path) -> None:
+    """The page's run form: agent and user models at a real local OpenAI-protocol endpoint, priced."""
+    with StubServer(respond=script({"travel_7"})) as stub:
+        at = open_page("leaderboard")
+        at.selectbox(key="lb_run_domain").select("travel").run()
+        at.text_input(key="lb_run_tasks").input("travel_0, travel_7")
+        for side in ("lb_agent", "lb_user"):
+            at.text_input(key=f"{side}_model").input(side)
+            at.text_input(key=f"{side}_url").input(stub.base_url)
+        at.number_input(key="lb_agent_price_in").set_value(2.0)
+        at.number_input(key="lb_agent_price_out").set_value(8.0).run()
+        next(b for b in at.button if b.key == "lb_run_go").click().run()
+    no_errors(at)
+    (done,) = [s.value for s in at.success]
+    # 2 episodes x 4 calls of 10 prompt + 5 completion tokens; only the agent's are priced ($2 / $8 per million)
+    assert "2 episodes, pass^1 = 0.50, 120 tokens, $0.0002." in done, done
+    at.selectbox(key="lb_bench").select("fcstudio").run()
+    assert _metrics(at)["Your runs"] == "2"  # the demo's scripted run and this one
+    with Workspace(workspace).connect() as con:
+        assert scalar(con, "SELECT count(*) FROM episodes WHERE NOT success AND task_id = 'travel_7'") >= 1
 
 
 def test_leaderboard_bfcl_v3_published_table(workspace: Path) -> None:
