@@ -208,6 +208,9 @@ with cursor() as con:
     detail = eval_store.get_run(con, choice)
     scores = eval_store.run_scores(con, choice)
     episodes = eval_store.list_episodes(con, run_id=choice, limit=100_000) if detail and detail["episodes"] else []
+table = pd.DataFrame(scores)  # the run's scores with readable metric names, for its table and chart
+if not table.empty:
+    table["metric"] = [eval_store.metric_label(m_, k) for m_, k in zip(table["metric"], table["k"], strict=True)]
 if detail:
     d1, d2 = st.columns([2, 3])
     with d1:
@@ -219,11 +222,7 @@ if detail:
         )
         if detail.get("citation"):
             st.caption(f"Citation: {detail['citation']}")
-        table = pd.DataFrame(scores)
         if not table.empty:
-            table["metric"] = [
-                eval_store.metric_label(m_, k) for m_, k in zip(table["metric"], table["k"], strict=True)
-            ]
             st.dataframe(
                 table.pivot_table(index="metric", columns="domain", values="value").rename(columns={"": "all"}),
                 height=min(38 + 35 * len(table), 360),
@@ -238,12 +237,7 @@ if detail:
                 st.switch_page("pages/episodes.py")
         else:
             st.caption("A published or score-only run: it has scores but no episodes to review.")
-            shares = pd.DataFrame(scores)
-            if not shares.empty:
-                shares["metric"] = [
-                    eval_store.metric_label(m_, k) for m_, k in zip(shares["metric"], shares["k"], strict=True)
-                ]
-                shares = shares[shares["value"].between(0, 1)]
+            shares = table[table["value"].between(0, 1)].copy() if not table.empty else table
             if not shares.empty:
                 shares["domain"] = shares["domain"].replace("", "all")
                 st.plotly_chart(
