@@ -543,9 +543,7 @@ PIPELINE_COUNTS = {
     "graph_edges": "SELECT count(*) FROM graph_edges",
     "paths": "SELECT count(*) FROM fsp_paths",
     "pairs": "SELECT count(*) FROM pairs",
-    "labels": "SELECT count(*) FROM pair_labels",
     "eval_runs": "SELECT count(*) FROM eval_runs",
-    "episodes": "SELECT count(*) FROM episodes",
     "failed_episodes": "SELECT count(*) FROM episodes WHERE NOT success",
 }
 

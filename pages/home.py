@@ -23,32 +23,25 @@ with cursor() as con:
     imports = store.list_imports(con, limit=10)
 
 tables = counts["tables"]
-cols = st.columns(5)
-for col, (label, key) in zip(
-    cols,
+metric_rows = [
     [
-        ("Tools", "tools"),
-        ("Trajectories", "trajectories"),
-        ("Tasks", "tasks"),
-        ("Datasets", "datasets"),
-        ("Imports", "imports"),
+        ("Tools", tables["tools"]),
+        ("Trajectories", tables["trajectories"]),
+        ("Tasks", tables["tasks"]),
+        ("Datasets", tables["datasets"]),
+        ("Imports", tables["imports"]),
     ],
-    strict=True,
-):
-    col.metric(label, f"{tables[key]:,}")
-cols = st.columns(5)
-for col, (label, value) in zip(
-    cols,
-    [
+    [  # how far along synthesis -> curation -> evaluation
         ("Graph edges", pipeline["graph_edges"]),
         ("Function signature paths", pipeline["paths"]),
         ("Preference pairs", pipeline["pairs"]),
         ("Evaluation runs", pipeline["eval_runs"]),
         ("Failed episodes", pipeline["failed_episodes"]),
     ],
-    strict=True,
-):
-    col.metric(label, f"{value:,}")
+]
+for metrics in metric_rows:
+    for col, (label, value) in zip(st.columns(len(metrics)), metrics, strict=True):
+        col.metric(label, f"{value:,}")
 
 if not datasets:
     empty_state(
