@@ -143,34 +143,27 @@ def eval_run(
                     file = Path(tasks)
                 elif tasks:
                     ids = [t.strip() for t in tasks.split(",") if t.strip()]
+
+                def model(name: str, price_in: float, price_out: float) -> LLMConfig:
+                    return _config(
+                        name,
+                        base_url,
+                        key_env,
+                        concurrency,
+                        no_cache,
+                        temperature=temperature,
+                        price_in=price_in,
+                        price_out=price_out,
+                    )
+
                 spec = RunSpec(
                     domain=domain,
                     tasks_file=str(file or default_tasks_file(domain)),
                     task_ids=ids,
                     trials=trials,
                     max_steps=max_steps,
-                    agent=_config(
-                        agent_model,
-                        base_url,
-                        key_env,
-                        concurrency,
-                        no_cache,
-                        temperature=temperature,
-                        price_in=agent_price_in,
-                        price_out=agent_price_out,
-                    ),
-                    user=_config(
-                        user_model,
-                        base_url,
-                        key_env,
-                        concurrency,
-                        no_cache,
-                        temperature=temperature,
-                        price_in=user_price_in,
-                        price_out=user_price_out,
-                    )
-                    if user_model
-                    else None,
+                    agent=model(agent_model, agent_price_in, agent_price_out),
+                    user=model(user_model, user_price_in, user_price_out) if user_model else None,
                     judge=_config(judge_model, base_url, key_env, concurrency, no_cache) if judge_model else None,
                 )
                 run_id = create_run(con, spec)
