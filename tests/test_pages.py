@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
+from conftest import ROOT, no_errors
 from fcstudio import store
 from fcstudio.models import ToolEdit
 from fcstudio.store import Workspace
@@ -34,14 +34,9 @@ def _app() -> AppTest:
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
 
 
-def _no_errors(at: AppTest) -> None:
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-
-
 def test_first_run_builds_the_demo_and_home_shows_it(demo_path: Path) -> None:
     at = _app().run()
-    _no_errors(at)
+    no_errors(at)
     assert demo_path.exists()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {
@@ -63,14 +58,14 @@ def test_first_run_builds_the_demo_and_home_shows_it(demo_path: Path) -> None:
 
 def test_home_on_an_empty_workspace_says_what_to_do(empty_path: Path) -> None:
     at = _app().run()
-    _no_errors(at)
+    no_errors(at)
     assert any("This workspace is empty" in i.value for i in at.info)
 
 
 def test_catalog_search_filter_and_detail(demo_path: Path) -> None:
     at = _app().run()
     at.switch_page("pages/catalog.py").run()
-    _no_errors(at)
+    no_errors(at)
     assert at.title[0].value.endswith("Catalog")
     at.text_input(key="cat_text").input("navig").run()
     options = at.selectbox(key="cat_tool").options
@@ -84,7 +79,7 @@ def test_catalog_search_filter_and_detail(demo_path: Path) -> None:
     at.text_input(key="cat_text").input("").run()
     at.text_input(key="cat_param").input("airport").run()
     assert at.selectbox(key="cat_tool").options == ["get_flight_by_airport  ·  demo"]
-    _no_errors(at)
+    no_errors(at)
 
 
 def test_catalog_edit_saves_and_refuses_a_stale_edit(demo_path: Path) -> None:
@@ -96,7 +91,7 @@ def test_catalog_edit_saves_and_refuses_a_stale_edit(demo_path: Path) -> None:
     at.text_area(key=f"edit_desc_{tool_id}").input("Weather for a place and day.")
     at.text_input(key=f"edit_labels_{tool_id}").input("travel, weather, demo")
     at.button[[b.label for b in at.button].index("Save")].click().run()
-    _no_errors(at)
+    no_errors(at)
     assert any("Saved as version 2" in s.value for s in at.success)
     with Workspace(demo_path).connect() as con:
         tool = store.get_tool(con, tool_id)
@@ -113,21 +108,21 @@ def test_catalog_edit_saves_and_refuses_a_stale_edit(demo_path: Path) -> None:
 def test_catalog_empty_states(empty_path: Path) -> None:
     at = _app().run()
     at.switch_page("pages/catalog.py").run()
-    _no_errors(at)
+    no_errors(at)
     assert any("No tools yet" in i.value for i in at.info)
 
 
 def test_tasks_page_replays_gold_actions_and_shows_the_diff(demo_path: Path) -> None:
     at = _app().run()
     at.switch_page("pages/tasks.py").run()
-    _no_errors(at)
+    no_errors(at)
     group = at.selectbox(key="tasks_group")
     group.select_index(next(i for i, o in enumerate(group.options) if "travel" in o)).run()
     opener = at.selectbox(key="tasks_open")
     opener.select_index(next(i for i, o in enumerate(opener.options) if o.startswith("travel_8 "))).run()
     assert at.subheader[0].value == "Task travel_8"
     at.button(key=next(b.key for b in at.button if b.label == "Replay gold actions")).click().run()
-    _no_errors(at)
+    no_errors(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Actions run"] == "1" and metrics["Errors"] == "0" and metrics["Records changed"] == "2"
     labels = [e.label for e in at.expander]
@@ -139,29 +134,29 @@ def test_tasks_page_for_a_domain_without_an_environment(demo_path: Path) -> None
     at.switch_page("pages/tasks.py").run()
     group = at.selectbox(key="tasks_group")
     group.select_index(next(i for i, o in enumerate(group.options) if o.startswith("bfcl"))).run()
-    _no_errors(at)
+    no_errors(at)
     assert any("no executable environment" in i.value for i in at.info)
 
 
 def test_tasks_page_empty_state(empty_path: Path) -> None:
     at = _app().run()
     at.switch_page("pages/tasks.py").run()
-    _no_errors(at)
+    no_errors(at)
     assert any("No tasks in this workspace yet" in i.value for i in at.info)
 
 
 def test_graph_page_builds_the_graph_and_shows_a_neighbourhood(demo_path: Path) -> None:
     at = _app().run()
     at.switch_page("pages/graph.py").run()
-    _no_errors(at)
+    no_errors(at)
     assert any("No tool graph yet" in i.value for i in at.info)
     at.button(key=next(b.key for b in at.button if b.label == "Build the graph now")).click().run()
-    _no_errors(at)
+    no_errors(at)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Tools"] == "30" and int(metrics["Dependency edges"]) > 0
     at.text_input(key="nb_query").input("check_calendar").run()
     at.number_input(key="nb_max").set_value(5).run()
-    _no_errors(at)
+    no_errors(at)
     caption = next(c.value for c in at.caption if "tools and" in c.value)
     assert caption.startswith("5 tools and") and "at most 5 tools" in caption
 
@@ -169,7 +164,7 @@ def test_graph_page_builds_the_graph_and_shows_a_neighbourhood(demo_path: Path) 
 def test_paths_page_samples_reshapes_and_saves(demo_path: Path) -> None:
     at = _app().run()
     at.switch_page("pages/paths.py").run()
-    _no_errors(at)
+    no_errors(at)
     assert any("there is none yet" in i.value for i in at.info)
     with Workspace(demo_path).connect() as con:
         from fcstudio.embed import TfidfEmbedder
@@ -179,14 +174,14 @@ def test_paths_page_samples_reshapes_and_saves(demo_path: Path) -> None:
     at.run()
     assert any("No path yet" in i.value for i in at.info)
     at.button(key=next(b.key for b in at.button if b.label == "Sample")).click().run()
-    _no_errors(at)
+    no_errors(at)
     assert any("Sampled" in s.value for s in at.success)
     path_id = at.selectbox(key="paths_open").value
     turns_before = int(next(m.value for m in at.metric if m.label == "Turns"))
     at.button(key=f"op_sp_p_{path_id}").click().run()
-    _no_errors(at)
+    no_errors(at)
     turns_after = int(next(m.value for m in at.metric if m.label == "Turns"))
     assert turns_after in (turns_before, turns_before + 1)
     at.button(key=f"save_{path_id}").click().run()
-    _no_errors(at)
+    no_errors(at)
     assert any("Saved as version 2" in s.value for s in at.success)
