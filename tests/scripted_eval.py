@@ -22,7 +22,8 @@ def travel_tasks() -> dict[str, Any]:
     return {t.task_id: t for t in load_tasks(ROOT / "data" / "travel" / "tasks.json")}
 
 
-def _reason(system: str) -> str:
+def reason_for_call(system: str) -> str:
+    """The scenario's reason for calling, read from the user simulator's system prompt."""
     m = re.search(r"Reason for call: (.*)", system)
     return m.group(1).strip() if m else "Hello."
 
@@ -47,7 +48,7 @@ def script(wrong: set[str] | None = None, counter: dict[str, int] | None = None,
             counter[key] = counter.get(key, 0) + 1
         if not body.get("tools"):  # the user simulator
             said = [m for m in messages if m["role"] == "assistant"]
-            return _reason(messages[0]["content"]) if not said else "Thanks, that is all. ###STOP###"
+            return reason_for_call(messages[0]["content"]) if not said else "Thanks, that is all. ###STOP###"
         first_user = next(m["content"] for m in messages if m["role"] == "user")
         task = by_reason.get(first_user)
         if task is None:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from math import comb
@@ -10,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from openai_stub import StubServer
-from scripted_eval import script
+from scripted_eval import reason_for_call, script
 from scripted_eval import travel_tasks as _travel
 
 from conftest import ROOT, run_cli
@@ -182,8 +186,7 @@ def _by_scenario(agent_turn, judge=None):  # type: ignore[no-untyped-def]
         said = [m for m in messages if m["role"] == "user"]  # the agent's texts, as the user simulator sees them
         if len(said) > 1:
             return "Thanks. ###STOP###"
-        m = __import__("re").search(r"Reason for call: (.*)", messages[0]["content"])
-        return m.group(1).strip() if m else "Hello."
+        return reason_for_call(messages[0]["content"])
 
     return respond
 
@@ -359,13 +362,6 @@ def test_runner_cli_and_tau2_round_trip(tmp_path: Path) -> None:
 
 def test_runner_killed_mid_run_resumes_from_the_cli(tmp_path: Path) -> None:
     """SIGKILL while episodes are in flight; ``--resume`` finishes the run with no duplicate and no lost trial."""
-    import os
-    import signal
-    import subprocess
-    import sys
-
-    from conftest import ROOT as root
-
     wsp = tmp_path / "ws.duckdb"
     counter: dict[str, int] = {}
     tasks = ",".join(f"travel_{i}" for i in range(6))
@@ -374,7 +370,7 @@ def test_runner_killed_mid_run_resumes_from_the_cli(tmp_path: Path) -> None:
                "--agent-model", "a", "--user-model", "u", "--base-url", stub.base_url, "--trials", "2",
                "--concurrency", "2", "--workspace", str(wsp)]  # fmt: skip
         env = {**os.environ, "OPENAI_API_KEY": "x"}
-        proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         deadline = time.monotonic() + 60
         while sum(counter.values()) < 14 and time.monotonic() < deadline:  # 3 of 12 episodes are done by then
             time.sleep(0.01)
