@@ -23,6 +23,7 @@ Ends with one line: ``eval_speed bfcl_checks_per_s=... ref_checks_per_s=... rati
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import random
 import shutil
@@ -67,6 +68,7 @@ def reference_checker(folder: Path | None) -> Callable[[dict[str, Any], Any], An
     """bfcl-eval's checker, scoring a case as its evaluator does (relevance, format check, AST), or None."""
     if folder is None:
         folder = Path(tempfile.mkdtemp(prefix="bfcl-eval-"))
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
         got = subprocess.run(
             [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(folder), BFCL_EVAL],
             capture_output=True,
