@@ -338,7 +338,7 @@ def export_cmd(
 @llm_app.command("jobs")
 def llm_jobs(workspace: WorkspaceOpt = None, limit: int = 20) -> None:
     """Recent jobs with their calls, cache hits, failures, tokens and cost."""
-    from fcstudio.llm import list_jobs
+    from fcstudio.jobs import list_jobs
 
     with _con(workspace) as con:
         _dump(list_jobs(con, limit))

@@ -27,9 +27,10 @@ import duckdb
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, Field
 
+from fcstudio.jobs import update_job
 from fcstudio.models import ToolSpec
 from fcstudio.schemas import canonical_json
-from fcstudio.store import rows, run, scalar, transaction
+from fcstudio.store import rows, scalar, transaction
 
 RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
 T = TypeVar("T")
@@ -463,41 +464,6 @@ def run_async(coro: Coroutine[Any, Any, T], client: LLMClient | None) -> T:
     return asyncio.run(main())
 
 
-def start_job(
-    con: duckdb.DuckDBPyConnection, kind: str, backend: str, model: str | None, params: dict[str, Any]
-) -> int:
-    job_id = int(scalar(con, "SELECT nextval('job_seq')"))
-    run(
-        con,
-        "INSERT INTO jobs (id, kind, backend, model, params, status) VALUES (?, ?, ?, ?, ?, 'running')",
-        [job_id, kind, backend, model, json.dumps(params)],
-    )
-    return job_id
-
-
-def update_job(
-    con: duckdb.DuckDBPyConnection, job_id: int, usage: Usage, *, items: int, status: str | None = None
-) -> None:
-    run(
-        con,
-        """UPDATE jobs SET items = ?, calls = ?, cached = ?, failed = ?, prompt_tokens = ?, completion_tokens = ?,
-                  cost = ?, status = coalesce(?, status),
-                  finished_at = CASE WHEN ? IS NULL THEN finished_at ELSE now() END WHERE id = ?""",
-        [
-            items,
-            usage.calls,
-            usage.cached,
-            usage.failed,
-            usage.prompt_tokens,
-            usage.completion_tokens,
-            usage.cost,
-            status,
-            status,
-            job_id,
-        ],
-    )
-
-
 def save_job_progress(
     con: duckdb.DuckDBPyConnection, job_id: int, client: LLMClient | None, *, items: int, status: str | None = None
 ) -> dict[str, Any]:
@@ -507,15 +473,6 @@ def save_job_progress(
     usage = client.usage if client is not None else Usage()
     update_job(con, job_id, usage, items=items, status=status)
     return usage.as_dict() if client is not None else {}
-
-
-def list_jobs(con: duckdb.DuckDBPyConnection, limit: int = 100) -> list[dict[str, Any]]:
-    return rows(
-        con,
-        """SELECT id, kind, backend, model, status, items, calls, cached, failed, prompt_tokens, completion_tokens,
-                  cost, started_at, finished_at FROM jobs ORDER BY id DESC LIMIT ?""",
-        [limit],
-    )
 
 
 def list_calls(con: duckdb.DuckDBPyConnection, *, job_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from fcstudio.jobs import start_job
 from fcstudio.llm import (
     LLMClient,
     LLMConfig,
@@ -29,7 +30,6 @@ from fcstudio.llm import (
     parse_json_reply,
     run_async,
     save_job_progress,
-    start_job,
 )
 from fcstudio.models import ToolSpec
 from fcstudio.schemas import canonical_json

@@ -340,6 +340,27 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         ],
     ),
 ]
+MIGRATIONS.append(
+    (
+        7,
+        "job outcomes: how many items a job had and which failed, with the error and where it was raised",
+        [
+            "ALTER TABLE jobs ADD COLUMN items_total INTEGER",
+            "ALTER TABLE jobs ADD COLUMN items_failed INTEGER DEFAULT 0",
+            "UPDATE jobs SET items_failed = 0 WHERE items_failed IS NULL",
+            "CREATE SEQUENCE job_failure_seq START 1",
+            """CREATE TABLE job_failures (
+                id BIGINT PRIMARY KEY,
+                job_id BIGINT NOT NULL,
+                item VARCHAR NOT NULL,
+                error VARCHAR NOT NULL,
+                detail VARCHAR,
+                created_at TIMESTAMP NOT NULL DEFAULT now()
+            )""",
+            "CREATE INDEX job_failures_job ON job_failures (job_id)",
+        ],
+    )
+)
 LATEST_VERSION = MIGRATIONS[-1][0]
 COUNTED_TABLES = ("datasets", "imports", "tools", "trajectories", "tasks")
 

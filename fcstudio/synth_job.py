@@ -16,7 +16,8 @@ import duckdb
 
 from fcstudio.envs.base import Environment, to_output
 from fcstudio.envs.registry import DOMAINS, open_env
-from fcstudio.llm import LLMClient, LLMConfig, parse_arguments, run_async, save_job_progress, start_job
+from fcstudio.jobs import start_job
+from fcstudio.llm import LLMClient, LLMConfig, parse_arguments, run_async, save_job_progress
 from fcstudio.models import ToolSpec
 from fcstudio.path_store import get_path
 from fcstudio.paths import FSP

@@ -10,7 +10,8 @@ import streamlit as st
 
 from components.db import cursor
 from components.layout import empty_state, page_header
-from fcstudio.llm import get_call, list_calls, list_jobs
+from fcstudio.jobs import list_jobs
+from fcstudio.llm import get_call, list_calls
 
 page_header(
     "LLM log",

@@ -6,7 +6,8 @@ import asyncio
 
 from openai_stub import Status, StubServer
 
-from fcstudio.llm import LLMClient, LLMConfig, check_tool_calls, run_async, start_job, update_job
+from fcstudio.jobs import start_job, update_job
+from fcstudio.llm import LLMClient, LLMConfig, check_tool_calls, run_async
 from fcstudio.models import ToolSpec
 from fcstudio.store import rows
 

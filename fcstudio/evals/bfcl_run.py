@@ -23,7 +23,8 @@ import duckdb
 from fcstudio.evals import bfcl, eval_store
 from fcstudio.evals.bfcl_data import load_cases
 from fcstudio.formats.types import TypeMapper
-from fcstudio.llm import LLMClient, LLMConfig, parse_arguments, save_job_progress, start_job
+from fcstudio.jobs import start_job
+from fcstudio.llm import LLMClient, LLMConfig, parse_arguments, save_job_progress
 from fcstudio.store import transaction
 
 Progress = Callable[[float, str], None]

@@ -28,7 +28,8 @@ from fcstudio.envs.tasks import load_tasks
 from fcstudio.evals import eval_store
 from fcstudio.evals.review import build_review, executable_env
 from fcstudio.evals.rewards import EvalTask, db_check, evaluate, replay
-from fcstudio.llm import LLMClient, LLMConfig, Reply, Usage, parse_arguments, parse_json_reply, start_job, update_job
+from fcstudio.jobs import start_job, update_job
+from fcstudio.llm import LLMClient, LLMConfig, Reply, Usage, parse_arguments, parse_json_reply
 from fcstudio.store import transaction
 
 GREETING = "Hi! How can I help you today?"
