@@ -1,7 +1,7 @@
 """The command line: everything the app can do, from a terminal.
 
 Exit codes: 0 done, 1 bad input (the message names PATH:LINE), 2 usage, 3 workspace busy,
-4 edit conflict.
+4 edit conflict, 5 a job finished but some of its items failed (listed; ``jobs show JOB`` has them all).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from fcstudio.cli_common import err, out, progress_bar
 from fcstudio.cli_env import env_app
 from fcstudio.cli_eval import bfcl_app, eval_app
 from fcstudio.cli_graph import graph_app, paths_app
-from fcstudio.cli_synth import export_cmd, llm_app, pairs_app, synth_cmd, traj_app
+from fcstudio.cli_synth import export_cmd, jobs_app, llm_app, pairs_app, synth_cmd, traj_app
 from fcstudio.config import workspace_path
 from fcstudio.formats import IMPORTERS, FormatError
 from fcstudio.ingest import import_files
@@ -38,6 +38,7 @@ app.add_typer(paths_app, name="paths")
 app.add_typer(traj_app, name="traj")
 app.add_typer(pairs_app, name="pairs")
 app.add_typer(llm_app, name="llm")
+app.add_typer(jobs_app, name="jobs")
 app.add_typer(eval_app, name="eval")
 app.add_typer(bfcl_app, name="bfcl")
 app.command("synth")(synth_cmd)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
@@ -23,3 +24,27 @@ def progress_bar() -> Progress:
         transient=True,
         disable=not err.is_terminal,
     )
+
+
+# Exit code of a job that finished but recorded failed items (0 done, 1 bad input, 2 usage, 3 busy, 4 conflict).
+PARTIAL_EXIT = 5
+
+
+def report_failures(job_id: int, status: str, failed: dict[Any, str], total: int, what: str = "items") -> int:
+    """Say on stderr how a job ended when some of its items failed (the first few with why); the exit code."""
+    if not failed and status == "done":
+        return 0
+    if failed:
+        err.print(
+            f"job {job_id} {status}: {len(failed):,} of {total:,} {what} failed "
+            f"(all of them: python -m fcstudio jobs show {job_id})",
+            markup=False,
+            highlight=False,
+        )
+        for item, why in list(failed.items())[:5]:
+            err.print(f"  {item}: {why}", markup=False, highlight=False)
+        if len(failed) > 5:
+            err.print(f"  … and {len(failed) - 5:,} more", markup=False, highlight=False)
+    else:
+        err.print(f"job {job_id} {status}", markup=False, highlight=False)
+    return PARTIAL_EXIT if status == "partial" else 1

@@ -13,7 +13,7 @@ import typer
 from pydantic import ValidationError
 from rich.table import Table
 
-from fcstudio.cli_common import err, out, progress_bar
+from fcstudio.cli_common import err, out, progress_bar, report_failures
 from fcstudio.cli_synth import BaseUrlOpt, ConcurrencyOpt, KeyEnvOpt, NoCacheOpt, WorkspaceOpt, _con, _dump, _fail
 from fcstudio.envs.tasks import TaskFileError
 from fcstudio.evals import eval_store, review
@@ -178,13 +178,20 @@ def eval_run(
     _dump(
         {
             "run": summary.run_id,
+            "job": summary.job_id,
+            "status": summary.status,
             "episodes": summary.episodes,
             "resumed_past": summary.skipped,
+            "failed": summary.failed,
             "report": summary.report,
             "usage": summary.usage,
             "seconds": round(summary.seconds, 2),
         }
     )
+    total = summary.episodes + len(summary.failed)
+    code = report_failures(summary.job_id, summary.status, summary.failed, total, "episodes or tasks")
+    if code:
+        raise typer.Exit(code)
 
 
 @eval_app.command("runs")
@@ -393,12 +400,18 @@ def bfcl_run_cmd(
     _dump(
         {
             "run": summary.run_id,
+            "job": summary.job_id,
+            "status": summary.status,
             "cases": summary.cases,
+            "failed": summary.failed,
             "accuracy": summary.accuracy,
             "usage": summary.usage,
             "seconds": round(summary.seconds, 2),
         }
     )
+    code = report_failures(summary.job_id, summary.status, summary.failed, summary.cases + len(summary.failed), "cases")
+    if code:
+        raise typer.Exit(code)
 
 
 @eval_app.command("export")

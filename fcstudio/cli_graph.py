@@ -8,10 +8,10 @@ from typing import Annotated
 
 import typer
 
-from fcstudio.cli_common import err, progress_bar
+from fcstudio.cli_common import err, progress_bar, report_failures
 from fcstudio.config import workspace_path
 from fcstudio.embed import make_embedder
-from fcstudio.graph import build_graph, graph_stats, judge_edges, openai_chat
+from fcstudio.graph import build_graph, graph_stats
 from fcstudio.path_store import OPS, get_path, sample_paths
 from fcstudio.store import Workspace
 
@@ -65,21 +65,49 @@ def judge_cmd(
     model: Annotated[str, typer.Option(help="Chat model of the OpenAI-compatible endpoint.")],
     workspace: WorkspaceOpt = None,
     base_url: Annotated[str | None, typer.Option(help="Endpoint (else $OPENAI_BASE_URL).")] = None,
+    api_key_env: Annotated[str, typer.Option(help="Environment variable holding the API key.")] = "OPENAI_API_KEY",
     kinds: Annotated[str, typer.Option(help="Edge kinds to judge, comma-separated.")] = "dependency",
     limit: Annotated[int | None, typer.Option(help="Judge at most this many (strongest first).")] = None,
+    concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 8,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask again even for a cached request.")] = False,
 ) -> None:
     """LLM judge: keep or drop candidate edges, recording a reason for each (dropped edges leave the walks)."""
-    chat = openai_chat(model, base_url)
+    import os
+
+    from fcstudio.graph_judge import judge_edges
+    from fcstudio.llm import LLMConfig
+
+    try:
+        llm = LLMConfig(
+            model=model,
+            base_url=base_url or os.environ.get("OPENAI_BASE_URL"),
+            api_key_env=api_key_env,
+            concurrency=concurrency,
+            use_cache=not no_cache,
+        )
+        llm.api_key()
+    except ValueError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(2) from None
     with Workspace(workspace_path(workspace)).connect() as con, progress_bar() as bar:
         job = bar.add_task("judging edges", total=1.0)
-        counts = judge_edges(
-            con,
-            chat,
-            kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
-            limit=limit,
-            progress=lambda f, label: bar.update(job, completed=f, description=label),
-        )
-    sys.stdout.write(json.dumps(counts) + "\n")
+        try:
+            summary = judge_edges(
+                con,
+                llm,
+                kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
+                limit=limit,
+                progress=lambda f, label: bar.update(job, completed=f, description=label),
+            )
+        except ValueError as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(2) from None
+    sys.stdout.write(
+        json.dumps({"job": summary.job_id, "status": summary.status, **summary.counts, "failed": summary.failed}) + "\n"
+    )
+    code = report_failures(summary.job_id, summary.status, summary.failed, summary.total, "edges")
+    if code:
+        raise typer.Exit(code)
 
 
 @graph_app.command("stats")

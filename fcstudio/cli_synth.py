@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from fcstudio.cli_common import err, out, progress_bar
+from fcstudio.cli_common import err, out, progress_bar, report_failures
 from fcstudio.config import workspace_path
 from fcstudio.llm import LLMConfig
 from fcstudio.store import EditConflict, Workspace, WorkspaceBusy, rows
@@ -115,15 +115,20 @@ def synth_cmd(
     _dump(
         {
             "job": summary.job_id,
+            "status": summary.status,
             "requested": summary.requested,
             "created": len(summary.created),
             "verified": summary.verified,
             "skipped_existing": len(summary.skipped),
-            "failed": summary.failed,
+            "failed": {f"path {k}": v for k, v in summary.failed.items()},
             "trajectory_ids": summary.created,
             "usage": summary.usage,
         }
     )
+    todo = summary.requested - len(summary.skipped)
+    code = report_failures(summary.job_id, summary.status, {f"path {k}": v for k, v in summary.failed.items()}, todo)
+    if code:
+        raise typer.Exit(code)
 
 
 # -- trajectories --------------------------------------------------------------------------------------
@@ -255,17 +260,23 @@ def pairs_make(
             "SELECT error_type, count(*) AS n FROM pairs WHERE job_id = ? GROUP BY ALL ORDER BY 1",
             [summary.job_id],
         )
+    failed = {f"trajectory {k}": v for k, v in summary.failed.items()}
     _dump(
         {
             "job": summary.job_id,
+            "status": summary.status,
             "created": len(summary.created),
             "pair_ids": summary.created,
             "same_as_chosen": summary.same_as_chosen,
             "not_applicable": summary.not_applicable,
+            "failed": failed,
             "by_error_type": {r["error_type"]: r["n"] for r in made},
             "usage": summary.usage,
         }
     )
+    code = report_failures(summary.job_id, summary.status, failed, summary.reached, "trajectories")
+    if code:
+        raise typer.Exit(code)
 
 
 @pairs_app.command("list")
@@ -333,6 +344,37 @@ def export_cmd(
         except OSError as exc:
             raise _fail(f"{out_path}: {exc}") from None
     _dump(result)
+
+
+jobs_app = typer.Typer(
+    help="Jobs (synthesis, pairs, judges, evaluations, imports): status and failed items.", no_args_is_help=True
+)
+
+
+@jobs_app.command("list")
+def jobs_list(workspace: WorkspaceOpt = None, limit: int = 20) -> None:
+    """Recent jobs: kind, status (with how many items failed), items, model calls, tokens, cost."""
+    from fcstudio.jobs import list_jobs
+
+    with _con(workspace) as con:
+        _dump(list_jobs(con, limit))
+
+
+@jobs_app.command("show")
+def jobs_show(
+    job_id: Annotated[int, typer.Argument(metavar="JOB")],
+    workspace: WorkspaceOpt = None,
+    limit: Annotated[int, typer.Option(help="Failed items to list at most.")] = 1000,
+) -> None:
+    """One job and every item that failed: the item, the error, and where in the code it was raised."""
+    from fcstudio.jobs import get_job, job_failures
+
+    with _con(workspace) as con:
+        job = get_job(con, job_id)
+        if job is None:
+            raise _fail(f"no job {job_id}")
+        job["failures"] = job_failures(con, job_id, limit=limit)
+    _dump(job)
 
 
 @llm_app.command("jobs")

@@ -131,10 +131,16 @@ def finish_job(
     *,
     items: int,
     finished: bool = True,
+    crashed: BaseException | None = None,
 ) -> str:
-    """End a job: ``done``, ``partial`` or ``interrupted`` from its recorded failures; returns the status."""
-    failed = int(scalar(con, "SELECT count(*) FROM job_failures WHERE job_id = ?", [job_id]) or 0)
-    status = outcome(finished=finished, failed=failed)
+    """End a job and return its status: ``done`` or ``partial`` from its recorded failures when every item was
+    reached, ``interrupted`` when not, ``failed`` when an error outside any item stopped it (recorded too)."""
+    if isinstance(crashed, Exception):
+        record_failure(con, job_id, "(job)", crashed)
+        status = "failed"
+    else:
+        failed = int(scalar(con, "SELECT count(*) FROM job_failures WHERE job_id = ?", [job_id]) or 0)
+        status = outcome(finished=finished and crashed is None, failed=failed)
     update_job(con, job_id, usage, items=items, status=status)
     return status
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from fcstudio.jobs import start_job
+from fcstudio.jobs import finish_job, record_failure, start_job
 from fcstudio.llm import (
     LLMClient,
     LLMConfig,
@@ -72,6 +72,9 @@ class PairSummary:
     created: list[int] = field(default_factory=list)
     same_as_chosen: int = 0  # the negative came out identical to the positive: no pair
     not_applicable: int = 0
+    failed: dict[int, str] = field(default_factory=dict)  # trajectory id -> error, also in job_failures
+    reached: int = 0
+    status: str = "running"
     usage: dict[str, Any] = field(default_factory=dict)
 
 
@@ -193,7 +196,7 @@ def perturbed_hint(
             if value != current:
                 break
         else:
-            value = f"{current}-x" if isinstance(current, str) else (current or 0) + 1
+            value = different_value(current)
         target.args[arg] = value
         target.sources[arg] = {"kind": "user"}
         return hint
@@ -220,6 +223,24 @@ def perturbed_hint(
                     c.sources[arg] = {"kind": "user"}
         return hint
     return None
+
+
+def different_value(value: Any) -> Any:
+    """A value of the same shape as ``value`` that is not equal to it (for a wrong argument)."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value + 1
+    if isinstance(value, str):
+        return f"{value}-x"
+    if isinstance(value, list):
+        return [*value[:-1], different_value(value[-1])] if value else ["x"]
+    if isinstance(value, dict):
+        if not value:
+            return {"x": "x"}
+        key = sorted(value)[0]
+        return {**value, key: different_value(value[key])}
+    return "x"
 
 
 def wrong_summary(text: str, rng: random.Random) -> str:
@@ -320,14 +341,35 @@ def make_pairs(
     if annotators < 1:
         raise ValueError("annotators must be at least 1")
     todo = candidate_trajectories(con, strategy, trajectory_ids)
-    job_id = start_job(con, "pairs", "openai" if llm else "rules", llm.model if llm else None, {"strategy": strategy})
+    job_id = start_job(
+        con,
+        "pairs",
+        "openai" if llm else "rules",
+        llm.model if llm else None,
+        {"strategy": strategy},
+        total=len(todo),
+    )
     summary = PairSummary(job_id=job_id)
     client = LLMClient(llm, con, job_id) if llm else None
+    crashed: BaseException | None = None
     try:
         run_async(_make(con, strategy, todo, client, annotators, seed, summary, progress), client)
+    except BaseException as exc:
+        crashed = exc
+        raise
     finally:
         with transaction(con):
-            summary.usage = save_job_progress(con, job_id, client, items=len(summary.created), status="done")
+            if client is not None:
+                client.flush(con)
+            summary.status = finish_job(
+                con,
+                job_id,
+                client.usage if client else None,
+                items=len(summary.created),
+                finished=summary.reached == len(todo),
+                crashed=crashed,
+            )
+            summary.usage = client.usage.as_dict() if client else {}
     return summary
 
 
@@ -341,24 +383,37 @@ async def _make(
     summary: PairSummary,
     progress: Progress | None,
 ) -> None:
+    """One trajectory at a time; a trajectory that breaks is recorded in ``job_failures`` and the rest go on."""
     pool = EnvPool(con)
-    tools = tool_specs(con)
+    invalid: dict[str, str] = {}
+    tools = tool_specs(con, invalid=invalid)
     for n, tid in enumerate(todo, start=1):
-        traj = get_trajectory(con, tid)
-        assert traj is not None
-        rng = random.Random(seed * 1_000_003 + tid)
-        made = await _pair_for(traj, strategy, client, pool, tools, rng)
-        with transaction(con):
-            if isinstance(made, str):
-                if made == "same":
-                    summary.same_as_chosen += 1
-                else:
-                    summary.not_applicable += 1
+        try:
+            traj = get_trajectory(con, tid)
+            if traj is None:
+                raise ValueError(f"trajectory {tid} was removed")
+            broken = [invalid[t] for t in traj["tool_ids"] if t in invalid]
+            if broken:
+                raise ValueError(broken[0])
+            rng = random.Random(seed * 1_000_003 + tid)
+            made = await _pair_for(traj, strategy, client, pool, tools, rng)
+            pair_id = None
+            with transaction(con):
+                if not isinstance(made, str):
+                    pair_id = store_pair(con, traj, made, strategy, annotators, summary.job_id)
+                save_job_progress(con, summary.job_id, client, items=len(summary.created) + (pair_id is not None))
+            if pair_id is not None:
+                summary.created.append(pair_id)
+            elif made == "same":
+                summary.same_as_chosen += 1
             else:
-                summary.created.append(store_pair(con, traj, made, strategy, annotators, summary.job_id))
-            save_job_progress(con, summary.job_id, client, items=len(summary.created))
+                summary.not_applicable += 1
+        except Exception as exc:  # one bad trajectory never stops the job
+            with transaction(con):
+                summary.failed[tid] = record_failure(con, summary.job_id, f"trajectory {tid}", exc)
+        summary.reached = n
         if progress:
-            progress(n / len(todo), f"trajectory {tid} ({n} of {len(todo)})")
+            progress(n / len(todo), f"trajectory {tid} ({n} of {len(todo)}, {len(summary.failed)} failed)")
 
 
 async def _pair_for(

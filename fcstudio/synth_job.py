@@ -16,7 +16,7 @@ import duckdb
 
 from fcstudio.envs.base import Environment, to_output
 from fcstudio.envs.registry import DOMAINS, open_env
-from fcstudio.jobs import start_job
+from fcstudio.jobs import finish_job, record_failure, start_job
 from fcstudio.llm import LLMClient, LLMConfig, parse_arguments, run_async, save_job_progress
 from fcstudio.models import ToolSpec
 from fcstudio.path_store import get_path
@@ -37,8 +37,10 @@ class SynthSummary:
     requested: int
     created: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)  # paths that already had a trajectory
-    failed: dict[int, str] = field(default_factory=dict)
+    failed: dict[int, str] = field(default_factory=dict)  # path id -> error, also in job_failures
+    duplicates: int = 0  # another job stored the path's trajectory meanwhile
     verified: int = 0
+    status: str = "running"
     usage: dict[str, Any] = field(default_factory=dict)
 
 
@@ -104,24 +106,43 @@ def run_synth(
     judge: bool = False,
     progress: Progress | None = None,
 ) -> SynthSummary:
+    """Synthesise a trajectory for every path without one. A path that fails is recorded (``job_failures``) and
+    the others go on; the job ends ``done`` only when none failed."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; one of {', '.join(BACKENDS)}")
     if (backend == "openai" or judge) and llm is None:
         raise ValueError("the openai backend and the semantic judge need a model: pass --model (and --base-url)")
     todo, skipped = pending_paths(con, path_ids)
     params = {"paths": todo, "env": env, "judge": judge, "base_url": llm.base_url if llm else None}
-    job_id = start_job(con, "synth", backend, llm.model if llm else None, params)
+    job_id = start_job(con, "synth", backend, llm.model if llm else None, params, total=len(todo))
     summary = SynthSummary(job_id=job_id, requested=len(todo) + len(skipped), skipped=skipped)
     client = LLMClient(llm, con, job_id) if llm is not None else None
+    crashed: BaseException | None = None
     try:
         run_async(_run(con, todo, backend, client, env, judge, summary, progress), client)
+    except BaseException as exc:
+        crashed = exc
+        raise
     finally:
         with transaction(con):
-            finished = len(summary.created) + len(summary.failed) == len(todo)
-            summary.usage = save_job_progress(
-                con, job_id, client, items=len(summary.created), status="done" if finished else "interrupted"
+            finished = len(summary.created) + len(summary.failed) + summary.duplicates == len(todo)
+            if client is not None:
+                client.flush(con)
+            summary.status = finish_job(
+                con,
+                job_id,
+                client.usage if client else None,
+                items=len(summary.created),
+                finished=finished,
+                crashed=crashed,
             )
+            summary.usage = client.usage.as_dict() if client else {}
     return summary
+
+
+def _fail(con: duckdb.DuckDBPyConnection, summary: SynthSummary, pid: int, error: BaseException | str) -> None:
+    with transaction(con):
+        summary.failed[pid] = record_failure(con, summary.job_id, f"path {pid}", error)
 
 
 async def _run(
@@ -137,16 +158,33 @@ async def _run(
     pool = EnvPool(con)
     translator: Translator = LLMTranslator(client) if backend == "openai" and client else TemplateTranslator()
     limit = asyncio.Semaphore(client.config.concurrency if client else 1)
-    paths: dict[int, FSP] = {pid: get_path(con, pid)["fsp"] for pid in todo}  # type: ignore[index]
+    paths: dict[int, FSP] = {}
+    for pid in todo:  # a path whose stored JSON no longer reads fails alone
+        try:
+            found = get_path(con, pid)
+            if found is None:
+                raise SynthError(f"path {pid} was removed")
+            paths[pid] = found["fsp"]
+        except Exception as exc:
+            _fail(con, summary, pid, exc)
     needed = {c.tool_id for fsp in paths.values() for _, _, c in fsp.calls()}
-    tools = tool_specs(con, sorted(needed | {t for fsp in paths.values() for t in fsp.distractor_tools}))
+    invalid: dict[str, str] = {}
+    tools = tool_specs(
+        con, sorted(needed | {t for fsp in paths.values() for t in fsp.distractor_tools}), invalid=invalid
+    )
 
-    async def one(pid: int) -> tuple[int, dict[str, Any] | None, dict[str, Any] | None, str | None]:
-        fsp = paths[pid]
-        domain = pool.choose([c.name for _, _, c in fsp.calls()], env_choice)
-        environment = pool.make(domain) if domain else None
-        async with limit:
-            try:
+    async def one(pid: int) -> tuple[int, dict[str, Any] | None, dict[str, Any] | None, BaseException | None]:
+        try:
+            fsp = paths[pid]
+            for _, _, call in fsp.calls():
+                if call.tool_id not in tools:
+                    raise SynthError(
+                        invalid.get(call.tool_id)
+                        or f"the path calls {call.name} ({call.tool_id}), which is not in the catalogue"
+                    )
+            domain = pool.choose([c.name for _, _, c in fsp.calls()], env_choice)
+            environment = pool.make(domain) if domain else None
+            async with limit:
                 result = await synthesize(
                     fsp,
                     tools,
@@ -156,28 +194,37 @@ async def _run(
                     seed=pid,
                     simulator=client if backend == "openai" else None,
                 )
-            except SynthError as exc:
-                return pid, None, None, str(exc)
-            named = {tools[t].name: tools[t] for t in result["tool_ids"] if t in tools}
-            verdict = verify(result["messages"], named, result["meta"])
-            if judge and client is not None:
-                verdict = await judge_semantics(client, result["messages"], verdict)
+                named = {tools[t].name: tools[t] for t in result["tool_ids"] if t in tools}
+                verdict = verify(result["messages"], named, result["meta"])
+                if judge and client is not None:
+                    verdict = await judge_semantics(client, result["messages"], verdict)
+        except Exception as exc:  # one bad path never stops the job: it is recorded and the rest go on
+            return pid, None, None, exc
         return pid, result, verdict, None
 
-    tasks = [asyncio.create_task(one(pid)) for pid in todo]
-    for i, finished in enumerate(asyncio.as_completed(tasks), start=1):
+    tasks = [asyncio.create_task(one(pid)) for pid in todo if pid in paths]
+    done = len(summary.failed)
+    for finished in asyncio.as_completed(tasks):
         pid, result, verdict, error = await finished
-        with transaction(con):
-            if error is not None or result is None or verdict is None:
-                summary.failed[pid] = error or "no result"
+        done += 1
+        if error is None and result is not None and verdict is not None:
+            try:
+                with transaction(con):
+                    tid = store_synthesised(con, path_id=pid, job_id=summary.job_id, result=result, verdict=verdict)
+                    save_job_progress(con, summary.job_id, client, items=len(summary.created) + (tid is not None))
+            except Exception as exc:
+                error = exc
             else:
-                tid = store_synthesised(con, path_id=pid, job_id=summary.job_id, result=result, verdict=verdict)
-                if tid is not None:
+                if tid is None:
+                    summary.duplicates += 1
+                else:
                     summary.created.append(tid)
                     summary.verified += int(verdict["passed"])
-            save_job_progress(con, summary.job_id, client, items=len(summary.created))
+        if error is not None:
+            _fail(con, summary, pid, error)
         if progress:
-            progress(i / len(todo), f"path {pid}: {'failed' if error else 'stored'} ({i} of {len(todo)})")
+            state = "failed" if error is not None else "stored"
+            progress(done / len(todo), f"path {pid}: {state} ({done} of {len(todo)}, {len(summary.failed)} failed)")
 
 
 # -- re-execution after an edit ------------------------------------------------------------------------

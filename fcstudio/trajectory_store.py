@@ -8,6 +8,7 @@ from typing import Any
 
 import duckdb
 
+from fcstudio.formats.common import reason_of
 from fcstudio.models import ToolSpec
 from fcstudio.store import check_version, rows, run, scalar, transaction, where_sql
 
@@ -15,22 +16,32 @@ SYNTH_DATASET = "synth"
 STATUSES = ("pending", "accepted", "rejected")
 
 
-def tool_specs(con: duckdb.DuckDBPyConnection, ids: list[str] | None = None) -> dict[str, ToolSpec]:
-    """ToolSpecs by tool id (all tools when ``ids`` is None)."""
+def tool_specs(
+    con: duckdb.DuckDBPyConnection, ids: list[str] | None = None, *, invalid: dict[str, str] | None = None
+) -> dict[str, ToolSpec]:
+    """ToolSpecs by tool id (all tools when ``ids`` is None).
+
+    A stored tool that no longer passes validation (a workspace written by an older fcstudio) is left out and,
+    when ``invalid`` is given, reported there with the reason, so one bad tool fails only the items using it.
+    """
     sql = "SELECT id, name, description, parameters, returns, labels FROM tools"
     found = rows(
         con, sql + (" WHERE list_contains(?, id)" if ids is not None else ""), [ids] if ids is not None else []
     )
-    return {
-        r["id"]: ToolSpec(
-            name=r["name"],
-            description=r["description"],
-            parameters=json.loads(r["parameters"]),
-            returns=json.loads(r["returns"]) if r["returns"] else None,
-            labels=list(r["labels"]),
-        )
-        for r in found
-    }
+    specs: dict[str, ToolSpec] = {}
+    for r in found:
+        try:
+            specs[r["id"]] = ToolSpec(
+                name=r["name"],
+                description=r["description"],
+                parameters=json.loads(r["parameters"]),
+                returns=json.loads(r["returns"]) if r["returns"] else None,
+                labels=list(r["labels"]),
+            )
+        except ValueError as exc:  # pydantic's ValidationError and json's JSONDecodeError are ValueErrors
+            if invalid is not None:
+                invalid[r["id"]] = f"tool {r['name']} ({r['id']}) has an invalid stored schema: {reason_of(exc)}"
+    return specs
 
 
 def tags_of(meta: dict[str, Any]) -> list[str]:

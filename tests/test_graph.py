@@ -175,7 +175,9 @@ def rows_of(con) -> list[tuple[str, str | None]]:  # type: ignore[no-untyped-def
 def test_llm_judge_keeps_or_drops_edges_with_reasons(tmp_path: Path) -> None:
     from openai_stub import StubServer
 
-    from fcstudio.graph import judge_edges, openai_chat
+    from fcstudio.graph_judge import judge_edges
+    from fcstudio.jobs import get_job, job_failures
+    from fcstudio.llm import LLMConfig
 
     def scripted(prompt: str) -> str:
         if "Tool B: delete_calendar_event" in prompt:
@@ -189,22 +191,38 @@ def test_llm_judge_keeps_or_drops_edges_with_reasons(tmp_path: Path) -> None:
         build_demo(con)
         build_graph(con, TfidfEmbedder(), threshold=0.4, top_k=5)
         n_dep = len(rows(con, "SELECT 1 FROM graph_edges WHERE kind = 'dependency'"))
+        n_reminder = len(
+            rows(
+                con,
+                """SELECT 1 FROM graph_edges e JOIN graph_nodes d ON d.tool_id = e.dst
+                   WHERE kind = 'dependency' AND d.name = 'set_reminder'""",
+            )
+        )
     with StubServer(chat=scripted) as server, ws.connect() as con:
-        counts = judge_edges(con, openai_chat("stub-judge", server.base_url))
+        llm = LLMConfig(model="stub-judge", base_url=server.base_url, concurrency=4)
+        summary = judge_edges(con, llm)
         assert all(r["path"] == "/v1/chat/completions" for r in server.requests)
         verdicts = rows(
             con,
             "SELECT d.name AS dst, judge, judge_reason FROM graph_edges e JOIN graph_nodes d ON d.tool_id = e.dst WHERE kind = 'dependency'",
         )
         g = load_graph(con)
-        again = judge_edges(con, openai_chat("stub-judge", server.base_url))
+        job = get_job(con, summary.job_id)
+        failures = job_failures(con, summary.job_id)
+        again = judge_edges(con, llm)
+    counts = summary.counts
     assert sum(counts.values()) == n_dep and counts["drop"] >= 1
-    assert again == {"keep": 0, "drop": 0, "invalid": 0}  # judged edges are not asked twice
+    assert again.counts == {"keep": 0, "drop": 0, "invalid": 0}  # judged edges are not asked twice
     dropped = [v for v in verdicts if v["judge"] == "drop"]
     assert dropped and all(
         v["dst"] == "delete_calendar_event" and "not a follow-up" in v["judge_reason"] for v in dropped
     )
-    assert all(v["judge"] == "invalid" for v in verdicts if v["dst"] == "set_reminder")
+    assert n_reminder >= 1 and all(v["judge"] == "invalid" for v in verdicts if v["dst"] == "set_reminder")
+    # an unusable reply is a failed item: recorded with the reason, and the job is partial, not done
+    assert job is not None and job["status"] == "partial" and job["items_failed"] == n_reminder
+    assert job["items_total"] == n_dep and "of" in job["status_text"]
+    assert len(failures) == n_reminder and all("set_reminder" in f["item"] for f in failures)
+    assert all("unusable judge reply" in f["error"] for f in failures)
     assert not any(
         d.get("kind") == "dependency" and g.nodes[v].get("name") == "delete_calendar_event"
         for _, v, d in g.edges(data=True)

@@ -99,8 +99,12 @@ def parse_task(obj: Any, index: int, where: str) -> GoldTask:
     )
 
 
-def load_tasks(path: str | Path) -> list[GoldTask]:
-    """Tasks from a tau2 tasks.json, a JSON list of tau-bench v1 tasks, or v1 trajectories (``info.task``)."""
+def load_tasks(path: str | Path, *, bad: list[tuple[str, str]] | None = None) -> list[GoldTask]:
+    """Tasks from a tau2 tasks.json, a JSON list of tau-bench v1 tasks, or v1 trajectories (``info.task``).
+
+    A malformed task raises TaskFileError, unless ``bad`` is given: then it is appended there as
+    (task reference, reason) and the others are read (a run goes on without it).
+    """
     data = read_json(path, TaskFileError)
     if isinstance(data, dict) and isinstance(data.get("tasks"), list):
         data = data["tasks"]
@@ -109,10 +113,21 @@ def load_tasks(path: str | Path) -> list[GoldTask]:
     tasks: list[GoldTask] = []
     seen: set[str] = set()
     for i, obj in enumerate(data):
-        if isinstance(obj, dict) and isinstance(obj.get("info"), dict) and isinstance(obj["info"].get("task"), dict):
-            task = parse_task({**obj["info"]["task"], "task_id": obj.get("task_id", i)}, i, str(path))
-        else:
-            task = parse_task(obj, i, str(path))
+        try:
+            if (
+                isinstance(obj, dict)
+                and isinstance(obj.get("info"), dict)
+                and isinstance(obj["info"].get("task"), dict)
+            ):
+                task = parse_task({**obj["info"]["task"], "task_id": obj.get("task_id", i)}, i, str(path))
+            else:
+                task = parse_task(obj, i, str(path))
+        except TaskFileError as exc:
+            if bad is None:
+                raise
+            ref = obj.get("id", obj.get("task_id", i)) if isinstance(obj, dict) else i
+            bad.append((f"task {ref}", str(exc)))
+            continue
         if task.task_id in seen:
             continue  # v1 trajectory files repeat each task once per trial
         seen.add(task.task_id)

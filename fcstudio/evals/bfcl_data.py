@@ -71,8 +71,18 @@ def category_file(root: Path, category: str) -> Path | None:
     return None
 
 
-def load_cases(root: str | Path, categories: list[str] | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-    """Cases of ``categories`` (default: every single-turn category present) from a BFCL data folder."""
+def load_cases(
+    root: str | Path,
+    categories: list[str] | None = None,
+    limit: int | None = None,
+    *,
+    bad: list[tuple[str, str]] | None = None,
+) -> list[dict[str, Any]]:
+    """Cases of ``categories`` (default: every single-turn category present) from a BFCL data folder.
+
+    A malformed case raises BfclDataError, unless ``bad`` is given: then it is listed there as (case id or
+    PATH:LINE, reason) and the others are read (a run goes on without it). An unreadable file always raises.
+    """
     root = Path(root)
     if not root.is_dir():
         raise BfclDataError(f"{root}: not a folder of BFCL files")
@@ -91,11 +101,17 @@ def load_cases(root: str | Path, categories: list[str] | None = None, limit: int
         for n, obj in _lines(path):
             if limit is not None and taken >= limit:
                 break
+            problem = None
             if not isinstance(obj.get("function"), list):
-                raise BfclDataError(f"{path}:{n}: 'function' must be a list of function docs")
-            relevance = "relevance" in category
-            if not relevance and obj["id"] not in answers:
-                raise BfclDataError(f"{answer_path}: no answer for {obj['id']}")
+                problem = f"{path}:{n}: 'function' must be a list of function docs"
+            elif "relevance" not in category and obj["id"] not in answers:
+                problem = f"{answer_path}: no answer for {obj['id']}"
+            if problem is not None:
+                if bad is None:
+                    raise BfclDataError(problem)
+                bad.append((str(obj["id"]), problem))
+                taken += 1
+                continue
             cases.append(
                 {
                     "id": obj["id"],

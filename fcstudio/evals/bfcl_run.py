@@ -23,8 +23,8 @@ import duckdb
 from fcstudio.evals import bfcl, eval_store
 from fcstudio.evals.bfcl_data import load_cases
 from fcstudio.formats.types import TypeMapper
-from fcstudio.jobs import start_job
-from fcstudio.llm import LLMClient, LLMConfig, parse_arguments, save_job_progress
+from fcstudio.jobs import finish_job, record_failure, start_job
+from fcstudio.llm import LLMClient, LLMConfig, parse_arguments
 from fcstudio.store import transaction
 
 Progress = Callable[[float, str], None]
@@ -36,7 +36,10 @@ SYSTEM = (
 @dataclass
 class BfclRunSummary:
     run_id: int
+    job_id: int = 0
+    status: str = "running"
     cases: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # case id -> error, also in job_failures
     accuracy: dict[str, float] = field(default_factory=dict)
     usage: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
@@ -92,9 +95,17 @@ def run_bfcl(
     limit: int | None = None,
     progress: Progress | None = None,
 ) -> BfclRunSummary:
-    cases = load_cases(data_dir, categories, limit)
+    """Ask the model every case and store the run. A case that cannot be read, turned into tools or checked is
+    recorded as a failed item of the job and left out of the accuracy; the others go on."""
+    bad: list[tuple[str, str]] = []
+    cases = load_cases(data_dir, categories, limit, bad=bad)
     job_id = start_job(
-        con, "bfcl", "openai", config.model, {"data": str(data_dir), "categories": categories, "limit": limit}
+        con,
+        "bfcl",
+        "openai",
+        config.model,
+        {"data": str(data_dir), "categories": categories, "limit": limit},
+        total=len(cases) + len(bad),
     )
     run_id = eval_store.create_run(
         con,
@@ -107,38 +118,46 @@ def run_bfcl(
         trials=1,
         job_id=job_id,
     )
+    summary = BfclRunSummary(run_id=run_id, job_id=job_id)
+    for item, why in bad:
+        summary.failed[item] = record_failure(con, job_id, item, why)
     client = LLMClient(config, con, job_id)
     results: list[dict[str, Any]] = []
+    failures: list[tuple[str, BaseException]] = []
     started = time.perf_counter()
 
-    async def one(case: dict[str, Any]) -> None:
+    async def case_result(case: dict[str, Any]) -> dict[str, Any]:
         tools, names = tools_for(case)
         messages = _messages(case)
         reply = await client.chat(messages, tools=tools, purpose="bfcl")
         output: Any = None if reply.error else decode(reply.tool_calls, names) if reply.tool_calls else []
         verdict = bfcl.check(case["functions"], case["possible_answer"], output, case["category"], case["language"])
-        results.append(
-            {
-                "task_id": case["id"],
-                "trial": 0,
-                "category": case["category"],
-                "reward": 1.0 if verdict.valid else 0.0,
-                "reward_info": {
-                    "valid": verdict.valid,
-                    "error": verdict.error,
-                    "detail": verdict.detail,
-                    "model_output": output,
-                    "reply_error": reply.error,
-                },
-                "termination": "agent_error" if reply.error else "agent_stop",
-                "messages": [*messages, reply.message()],
-                "gold": {"possible_answer": case["possible_answer"]},
-                "tokens_in": reply.prompt_tokens,
-                "tokens_out": reply.completion_tokens,
-            }
-        )
+        return {
+            "task_id": case["id"],
+            "trial": 0,
+            "category": case["category"],
+            "reward": 1.0 if verdict.valid else 0.0,
+            "reward_info": {
+                "valid": verdict.valid,
+                "error": verdict.error,
+                "detail": verdict.detail,
+                "model_output": output,
+                "reply_error": reply.error,
+            },
+            "termination": "agent_error" if reply.error else "agent_stop",
+            "messages": [*messages, reply.message()],
+            "gold": {"possible_answer": case["possible_answer"]},
+            "tokens_in": reply.prompt_tokens,
+            "tokens_out": reply.completion_tokens,
+        }
+
+    async def one(case: dict[str, Any]) -> None:
+        try:
+            results.append(await case_result(case))
+        except Exception as exc:  # one case that breaks never stops the run
+            failures.append((str(case["id"]), exc))
         if progress:
-            progress(len(results) / len(cases), f"{len(results)} of {len(cases)} cases")
+            progress((len(results) + len(failures)) / max(len(cases), 1), f"{len(results)} of {len(cases)} cases")
 
     async def main() -> None:
         try:
@@ -146,24 +165,66 @@ def run_bfcl(
         finally:
             await client.aclose()
 
-    asyncio.run(main())
-    summary = BfclRunSummary(run_id=run_id, cases=len(results))
-    with transaction(con):
-        for r in results:
-            eval_store.add_episode(con, run_id, r)
-        by_cat: dict[str, list[float]] = {}
-        for r in results:
-            by_cat.setdefault(r["category"], []).append(r["reward"])
-        for cat, values in by_cat.items():
-            summary.accuracy[cat] = sum(values) / len(values)
-            eval_store.set_score(con, run_id, cat, summary.accuracy[cat])
-        if summary.accuracy:
-            summary.accuracy["overall_acc"] = sum(summary.accuracy.values()) / len(summary.accuracy)
-            eval_store.set_score(con, run_id, "overall_acc", summary.accuracy["overall_acc"])
-        summary.usage = save_job_progress(con, job_id, client, items=len(results), status="done")
-        eval_store.set_status(con, run_id, "done")
+    crashed: BaseException | None = None
+    try:
+        asyncio.run(main())
+    except BaseException as exc:
+        crashed = exc
+        raise
+    finally:
+        stored = _store_results(con, run_id, job_id, results, failures)
+        summary.cases = len(stored)
+        with transaction(con):
+            for item, exc in failures:
+                summary.failed[item] = record_failure(con, job_id, item, exc)
+            by_cat: dict[str, list[float]] = {}
+            for r in stored:
+                by_cat.setdefault(r["category"], []).append(r["reward"])
+            for cat, values in by_cat.items():
+                summary.accuracy[cat] = sum(values) / len(values)
+                eval_store.set_score(con, run_id, cat, summary.accuracy[cat])
+            if summary.accuracy:
+                summary.accuracy["overall_acc"] = sum(summary.accuracy.values()) / len(summary.accuracy)
+                eval_store.set_score(con, run_id, "overall_acc", summary.accuracy["overall_acc"])
+            client.flush(con)
+            summary.status = finish_job(
+                con,
+                job_id,
+                client.usage,
+                items=len(stored),
+                finished=len(results) + len(failures) == len(cases),
+                crashed=crashed,
+            )
+            summary.usage = client.usage.as_dict()
+            eval_store.set_status(con, run_id, summary.status)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _store_results(
+    con: duckdb.DuckDBPyConnection,
+    run_id: int,
+    job_id: int,
+    results: list[dict[str, Any]],
+    failures: list[tuple[str, BaseException]],
+) -> list[dict[str, Any]]:
+    """Store every case's episode in one transaction; if one cannot be stored, each alone, the bad ones failing."""
+    try:
+        with transaction(con):
+            for r in results:
+                eval_store.add_episode(con, run_id, r)
+        return results
+    except Exception:
+        pass
+    stored = []
+    for r in results:
+        try:
+            with transaction(con):
+                eval_store.add_episode(con, run_id, r)
+            stored.append(r)
+        except Exception as exc:
+            failures.append((str(r["task_id"]), exc))
+    return stored
 
 
 def check_file_lines(cases: list[Any]) -> list[dict[str, Any]]:

@@ -28,9 +28,9 @@ from fcstudio.envs.tasks import load_tasks
 from fcstudio.evals import eval_store
 from fcstudio.evals.review import build_review, executable_env
 from fcstudio.evals.rewards import EvalTask, db_check, evaluate, replay
-from fcstudio.jobs import start_job, update_job
+from fcstudio.jobs import finish_job, job_failures, record_failure, set_total, start_job
 from fcstudio.llm import LLMClient, LLMConfig, Reply, Usage, parse_arguments, parse_json_reply
-from fcstudio.store import transaction
+from fcstudio.store import run, transaction
 
 GREETING = "Hi! How can I help you today?"
 TAU2_DOMAINS = ("airline", "retail")  # runs on these sit on the τ²-bench leaderboard beside published rows
@@ -84,6 +84,8 @@ class RunSummary:
     report: dict[str, Any] = field(default_factory=dict)
     usage: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    status: str = "running"
+    failed: dict[str, str] = field(default_factory=dict)  # item (task/trial) -> error, also in job_failures
 
 
 class RunError(ValueError):
@@ -94,16 +96,28 @@ def default_tasks_file(domain: str) -> Path:
     return get_domain(domain).default_file("tasks.json")
 
 
-def load_eval_tasks(spec: RunSpec) -> list[EvalTask]:
-    tasks = [EvalTask.from_gold(t, spec.domain) for t in load_tasks(spec.tasks_file)]
+def load_eval_tasks(spec: RunSpec, bad: list[tuple[str, str]] | None = None) -> list[EvalTask]:
+    """The run's tasks. With ``bad``, a malformed task is left out and listed there (item, reason) instead of
+    stopping the run; without it, the first one raises."""
+    tasks = []
+    for gold in load_tasks(spec.tasks_file, bad=bad):
+        try:
+            tasks.append(EvalTask.from_gold(gold, spec.domain))
+        except (TypeError, ValueError, AttributeError) as exc:
+            if bad is None:
+                raise RunError(f"{spec.tasks_file}: task {gold.task_id}: {exc}") from None
+            bad.append((f"task {gold.task_id}", f"{type(exc).__name__}: {exc}"))
     if spec.task_ids:
         wanted = set(spec.task_ids)
-        unknown = wanted - {t.task_id for t in tasks}
+        unknown = wanted - {t.task_id for t in tasks} - {ref.removeprefix("task ") for ref, _ in bad or []}
         if unknown:
             raise RunError(f"{spec.tasks_file}: no task(s) {', '.join(sorted(unknown))}")
         tasks = [t for t in tasks if t.task_id in wanted]
+        if bad is not None:
+            bad[:] = [(ref, why) for ref, why in bad if ref.removeprefix("task ") in wanted]
     if not tasks:
-        raise RunError(f"{spec.tasks_file}: no tasks to run")
+        reason = f"; {len(bad)} unreadable, first: {bad[0][1]}" if bad else ""
+        raise RunError(f"{spec.tasks_file}: no tasks to run{reason}")
     if spec.user is None:
         silent = [t.task_id for t in tasks if not t.user_turns]
         if silent:
@@ -282,36 +296,65 @@ async def judge_assertions(
 
 # -- a run ---------------------------------------------------------------------------------------------------
 class _Writer:
-    """Commits finished episodes on one worker thread with its own cursor, so the event loop never waits."""
+    """Commits finished episodes on one worker thread with its own cursor, so the event loop never waits.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection):
+    An episode whose write fails is rolled back alone and recorded as a failed item of the job."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, job_id: int):
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="episode-writer")
         self._cursor = con.cursor()
+        self._job_id = job_id
         self._futures: list[Future[Any]] = []
         self._lock = threading.Lock()
+        self.failed: dict[str, str] = {}
+        self.written = 0
 
     def submit(self, run_id: int, episode: dict[str, Any], clients: list[LLMClient]) -> None:
         """Commit the episode, and the model calls logged so far with it (off the event loop too)."""
         logs = [row for c in clients for row in c.take_log()]
 
         def write() -> None:
-            with transaction(self._cursor):
-                eval_store.add_episode(self._cursor, run_id, episode)
-                LLMClient.write_log(self._cursor, logs)
+            try:
+                with transaction(self._cursor):
+                    eval_store.add_episode(self._cursor, run_id, episode)
+                    LLMClient.write_log(self._cursor, logs)
+                self.written += 1
+            except Exception as exc:
+                with transaction(self._cursor):
+                    LLMClient.write_log(self._cursor, logs)
+                self._record(f"{episode['task_id']}/{episode['trial']}", exc)
 
+        self._run(write)
+
+    def fail(self, item: str, error: BaseException | str, clients: list[LLMClient]) -> None:
+        """Record a failed item (and the calls it made) on the writer thread."""
+        logs = [row for c in clients for row in c.take_log()]
+
+        def write() -> None:
+            with transaction(self._cursor):
+                LLMClient.write_log(self._cursor, logs)
+            self._record(item, error)
+
+        self._run(write)
+
+    def _record(self, item: str, error: BaseException | str) -> None:
+        with transaction(self._cursor):
+            self.failed[item] = record_failure(self._cursor, self._job_id, item, error)
+
+    def _run(self, fn: Callable[[], None]) -> None:
         with self._lock:
-            self._futures.append(self._pool.submit(write))
+            self._futures.append(self._pool.submit(fn))
 
     def close(self) -> None:
         for f in self._futures:
-            f.result()  # re-raise a failed write
+            f.result()  # re-raise a write that could not even record its failure
         self._pool.shutdown()
         self._cursor.close()
 
 
 def create_run(con: duckdb.DuckDBPyConnection, spec: RunSpec) -> int:
     """A new run (status 'running') with its spec; ``execute_run`` plays it."""
-    load_eval_tasks(spec)  # fail before creating anything
+    load_eval_tasks(spec, bad=[])  # fail before creating anything when nothing could run
     job_id = start_job(con, "eval", "openai", spec.agent.model, {"spec": spec.model_dump(mode="json")})
     return eval_store.create_run(
         con,
@@ -338,31 +381,46 @@ def spec_of(con: duckdb.DuckDBPyConnection, run_id: int) -> RunSpec:
 
 
 def execute_run(con: duckdb.DuckDBPyConnection, run_id: int, progress: Progress | None = None) -> RunSummary:
-    """Play every (task, trial) of the run that has no episode yet, then score the run."""
+    """Play every (task, trial) of the run that has no episode yet, then score the run.
+
+    A task that cannot be read, or an episode that breaks (the model's endpoint aside, whose errors end the
+    episode as ``agent_error``/``user_error`` as in tau2), is recorded as a failed item of the run's job; the
+    others go on, and a resume tries the failed ones again.
+    """
     spec = spec_of(con, run_id)
-    tasks = load_eval_tasks(spec)
     job_id = int(eval_store.get_run(con, run_id)["job_id"])  # type: ignore[index]
+    bad: list[tuple[str, str]] = []
+    tasks = load_eval_tasks(spec, bad=bad)
     env0 = executable_env(spec.domain)
     if env0 is None:
         raise RunError(f"no database for {spec.domain} on this machine: the runner needs an executable domain")
+    with transaction(con):  # this attempt's failures replace the last one's: a resume retries them all
+        run(con, "DELETE FROM job_failures WHERE job_id = ?", [job_id])
+        set_total(con, job_id, (len(tasks) + len(bad)) * spec.trials)
+        for item, why in bad:
+            record_failure(con, job_id, item, why)
     done = eval_store.done_keys(con, run_id)
-    todo = [(t, n) for t in tasks for n in range(spec.trials) if (t.task_id, n) not in done]
-    summary = RunSummary(run_id=run_id, job_id=job_id, skipped=len(tasks) * spec.trials - len(todo))
     gold_states: dict[str, State] = {}
     for t in tasks:
-        replay(env0, t.actions)
-        gold_states[t.task_id] = env0.state
+        try:
+            replay(env0, t.actions)
+            gold_states[t.task_id] = env0.state
+        except Exception as exc:
+            with transaction(con):
+                record_failure(con, job_id, f"task {t.task_id}", exc)
+    todo = [(t, n) for t in tasks if t.task_id in gold_states for n in range(spec.trials) if (t.task_id, n) not in done]
+    summary = RunSummary(run_id=run_id, job_id=job_id, skipped=len(done))
     tools = [s.openai() for s in env0.tool_specs()]
     started = time.perf_counter()
     agent = LLMClient(spec.agent, con, job_id)
     user_client = LLMClient(spec.user, con, job_id) if spec.user else None
     judge = LLMClient(spec.judge, con, job_id) if spec.judge else None
-    writer = _Writer(con)
+    clients = [c for c in (agent, user_client, judge) if c is not None]
+    writer = _Writer(con, job_id)
     gate = asyncio.Semaphore(max(1, spec.agent.concurrency))
     finished = 0
 
-    async def one(task: EvalTask, trial: int) -> None:
-        nonlocal finished
+    async def play(task: EvalTask, trial: int) -> dict[str, Any]:
         async with gate:
             env = executable_env(spec.domain)
             assert env is not None
@@ -393,9 +451,18 @@ def execute_run(con: duckdb.DuckDBPyConnection, run_id: int, progress: Progress 
             "duration": played["duration"],
         }
         episode["review"] = json.loads(json.dumps(build_review(episode, state_diff), default=str))
-        writer.submit(run_id, episode, [c for c in (agent, user_client, judge) if c is not None])
+        return episode
+
+    async def one(task: EvalTask, trial: int) -> None:
+        nonlocal finished
+        try:
+            episode = await play(task, trial)
+        except Exception as exc:  # one broken episode never stops the run
+            writer.fail(f"{task.task_id}/{trial}", exc, clients)
+        else:
+            writer.submit(run_id, episode, clients)
+            summary.episodes += 1
         finished += 1
-        summary.episodes += 1
         if progress:
             progress(finished / max(len(todo), 1), f"{finished} of {len(todo)} episodes")
 
@@ -403,27 +470,41 @@ def execute_run(con: duckdb.DuckDBPyConnection, run_id: int, progress: Progress 
         try:
             await asyncio.gather(*(one(t, n) for t, n in todo))
         finally:
-            for client in (agent, user_client, judge):
-                if client is not None:
-                    await client.aclose()
+            for client in clients:
+                await client.aclose()
 
-    status = "failed"
+    crashed: BaseException | None = None
     try:
         asyncio.run(main())
-        status = "done"
+    except BaseException as exc:
+        crashed = exc
+        raise
     finally:
         writer.close()
+        summary.episodes = writer.written
         with transaction(con):
-            for client in (agent, user_client, judge):
-                if client is not None:
-                    client.flush(con)
+            for client in clients:
+                client.flush(con)
             usage = _usage(agent, user_client, judge)
-            update_job(con, job_id, usage, items=summary.episodes + summary.skipped, status=status)
+            status = finish_job(
+                con,
+                job_id,
+                usage,
+                items=summary.episodes + summary.skipped,
+                finished=finished == len(todo),
+                crashed=crashed,
+            )
             summary.report = eval_store.recompute_scores(con, run_id)
             eval_store.set_status(con, run_id, status)
+        summary.status = status
+        summary.failed = {item: why for item, why in _failures(con, job_id)}
         summary.usage = usage.as_dict()
         summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _failures(con: duckdb.DuckDBPyConnection, job_id: int) -> list[tuple[str, str]]:
+    return [(f["item"], f["error"]) for f in job_failures(con, job_id)]
 
 
 def _usage(*clients: LLMClient | None) -> Usage:
