@@ -10,13 +10,14 @@ import streamlit as st
 
 from components.db import cursor
 from components.layout import empty_state, page_header
-from fcstudio.jobs import list_jobs
+from fcstudio.jobs import job_failures, list_jobs
 from fcstudio.llm import get_call, list_calls
 
 page_header(
     "LLM log",
-    "Jobs (synthesis, pairs, judges) and each call they made to a model: purpose, outcome (ok, cached, error), "
-    "attempts, seconds, tokens and cost. A cached call was answered from the workspace and cost nothing.",
+    "Jobs (synthesis, pairs, judges, evaluations, imports) with their outcome and the items that failed, and each "
+    "call they made to a model: purpose, outcome (ok, cached, error), attempts, seconds, tokens and cost. A job is "
+    "done only when none of its items failed; a failed item is recorded with its error and the job went on.",
 )
 
 with cursor() as con:
@@ -28,17 +29,36 @@ if not jobs:
     )
     st.stop()
 frame = pd.DataFrame(jobs)
-m = st.columns(5)
+m = st.columns(6)
 m[0].metric("Jobs", len(frame))
-m[1].metric("Model calls", f"{int(frame['calls'].sum()):,}")
-m[2].metric("Cache hits", f"{int(frame['cached'].sum()):,}")
-m[3].metric("Tokens", f"{int(frame['prompt_tokens'].sum() + frame['completion_tokens'].sum()):,}")
-m[4].metric("Cost (USD)", f"{frame['cost'].sum():.4f}")
-st.dataframe(frame, hide_index=True, height=min(38 + 35 * len(frame), 280))
+m[1].metric("Jobs with failed items", int((frame["items_failed"].fillna(0) > 0).sum()))
+m[2].metric("Model calls", f"{int(frame['calls'].sum()):,}")
+m[3].metric("Cache hits", f"{int(frame['cached'].sum()):,}")
+m[4].metric("Tokens", f"{int(frame['prompt_tokens'].sum() + frame['completion_tokens'].sum()):,}")
+m[5].metric("Cost (USD)", f"{frame['cost'].sum():.4f}")
+COLUMNS = ["id", "kind", "status_text", "items", "items_total", "items_failed", "model", "calls", "cached"]
+COLUMNS += ["failed_calls", "prompt_tokens", "completion_tokens", "cost", "started_at", "finished_at"]
+shown = frame[COLUMNS].rename(
+    columns={"status_text": "status", "items": "done", "items_total": "of", "items_failed": "failed items"}
+)
+st.dataframe(shown, hide_index=True, height=min(38 + 35 * len(frame), 280))
 
-job = st.selectbox("Calls of job", [j["id"] for j in jobs], key="log_job")
+job = st.selectbox(
+    "Job",
+    [j["id"] for j in jobs],
+    format_func=lambda i: next(f"#{j['id']} {j['kind']} · {j['status_text']}" for j in jobs if j["id"] == i),
+    key="log_job",
+)
 with cursor() as con:
+    failures = job_failures(con, job, limit=5000)
     calls = list_calls(con, job_id=job, limit=5000)
+if failures:
+    st.markdown(f"**{len(failures):,} failed item{'s' if len(failures) != 1 else ''}** (the job went on without them)")
+    st.dataframe(
+        pd.DataFrame(failures).rename(columns={"detail": "raised at"}),
+        hide_index=True,
+        height=min(38 + 35 * len(failures), 280),
+    )
 if not calls:
     st.caption("This job made no model call (the template translator and the rule judge need none).")
     st.stop()
