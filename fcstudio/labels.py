@@ -1,9 +1,15 @@
 """Human preference labels on pairs, with the number of annotators per pair enforced by the database.
 
-Each label takes a numbered slot of its pair: ``PRIMARY KEY (pair_id, slot)`` and ``UNIQUE (pair_id, annotator)``.
-One INSERT computes the next slot and inserts only while the pair has fewer labels than it requires, so two
-annotators saving at the same moment cannot both take the last slot (the loser's insert conflicts and is
-retried, then finds the pair full), and one annotator can never be counted twice.
+How the cap is enforced (schema migration 8), by constraints alone, whatever writes to the table:
+- a label takes a numbered slot: ``PRIMARY KEY (pair_id, slot)``, so two labels never share a slot;
+- it carries its pair's required count: ``FOREIGN KEY (pair_id, required) REFERENCES pairs (id,
+  annotators_required)``, so ``required`` is the pair's own count and cannot be made up;
+- ``CHECK (slot >= 1 AND slot <= required)``, so no slot beyond the count exists: a pair holds at most
+  ``annotators_required`` labels;
+- ``UNIQUE (pair_id, annotator)``: one annotator is never counted twice.
+``label_pair`` takes the next slot in one INSERT … SELECT count(*) + 1. Two annotators saving at the same moment
+both compute the same slot; the second insert conflicts with the first (primary key), is rolled back and retried,
+and then takes the next slot or finds the pair full.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import hashlib
 import itertools
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import duckdb
@@ -40,8 +47,15 @@ def label_pair(
     note: str = "",
     *,
     attempts: int = 20,
+    on_retry: Callable[[int, str], None] | None = None,
+    before_commit: Callable[[int], None] | None = None,
 ) -> int:
-    """Store one annotator's verdict on a pair; returns the slot it took."""
+    """Store one annotator's verdict on a pair; returns the slot it took.
+
+    ``on_retry(attempt, why)`` is called each time a conflicting concurrent label made this one retry (a count
+    of contention); ``before_commit(slot)`` runs inside the transaction once the row is inserted, before it
+    commits (it lets a caller hold the slot, e.g. to make two annotators collide on purpose).
+    """
     annotator = annotator.strip()
     if not annotator:
         raise LabelRefused("an annotator name is required")
@@ -59,18 +73,23 @@ def label_pair(
                     raise LabelRefused(f"{annotator} already labelled pair {pair_id}")
                 inserted = run(
                     con,
-                    """INSERT INTO pair_labels (pair_id, slot, annotator, choice, reasons, note)
-                       SELECT ?, count(*) + 1, ?, ?, ?, ? FROM pair_labels WHERE pair_id = ?
-                       HAVING count(*) < (SELECT annotators_required FROM pairs WHERE id = ?)
+                    """INSERT INTO pair_labels (pair_id, slot, required, annotator, choice, reasons, note)
+                       SELECT ?, count(*) + 1, ?, ?, ?, ?, ? FROM pair_labels WHERE pair_id = ?
+                       HAVING count(*) < ?
                        RETURNING slot""",
-                    [pair_id, annotator, choice, list(reasons or []), note or None, pair_id, pair_id],
+                    [pair_id, required, annotator, choice, list(reasons or []), note or None, pair_id, required],
                 )
                 if not inserted:
                     raise LabelRefused(f"pair {pair_id} already has its {required} label(s)")
-                return int(inserted[0][0])
+                slot = int(inserted[0][0])
+                if before_commit is not None:
+                    before_commit(slot)
+            return slot
         except (duckdb.ConstraintException, duckdb.TransactionException) as exc:
             if not _is_conflict(exc) or attempt == attempts - 1:
                 raise LabelRefused(f"could not store the label on pair {pair_id}: {exc}") from None
+            if on_retry is not None:
+                on_retry(attempt + 1, str(exc))
             time.sleep(0.005 * (attempt + 1))
     raise LabelRefused(f"could not store the label on pair {pair_id}")
 

@@ -361,6 +361,35 @@ MIGRATIONS.append(
         ],
     )
 )
+MIGRATIONS.append(
+    (
+        8,
+        "the annotator cap in the schema: a label's slot is checked against the pair's required count it carries",
+        [
+            "ALTER TABLE pairs ADD CONSTRAINT pairs_id_required UNIQUE (id, annotators_required)",
+            # the old table is renamed out of the way first: DuckDB keeps a foreign key's table name as created
+            "ALTER TABLE pair_labels RENAME TO pair_labels_v5",
+            """CREATE TABLE pair_labels (
+                pair_id BIGINT NOT NULL,
+                slot INTEGER NOT NULL,
+                required INTEGER NOT NULL,
+                annotator VARCHAR NOT NULL,
+                choice VARCHAR NOT NULL CHECK (choice IN ('chosen', 'rejected', 'tie')),
+                reasons VARCHAR[] NOT NULL,
+                note VARCHAR,
+                created_at TIMESTAMP NOT NULL DEFAULT now(),
+                CHECK (slot >= 1 AND slot <= required),
+                PRIMARY KEY (pair_id, slot),
+                UNIQUE (pair_id, annotator),
+                FOREIGN KEY (pair_id, required) REFERENCES pairs (id, annotators_required)
+            )""",
+            """INSERT INTO pair_labels
+               SELECT l.pair_id, l.slot, p.annotators_required, l.annotator, l.choice, l.reasons, l.note, l.created_at
+               FROM pair_labels_v5 l JOIN pairs p ON p.id = l.pair_id""",
+            "DROP TABLE pair_labels_v5",
+        ],
+    )
+)
 LATEST_VERSION = MIGRATIONS[-1][0]
 COUNTED_TABLES = ("datasets", "imports", "tools", "trajectories", "tasks")
 
@@ -428,10 +457,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.begin()
     try:
         yield con
-        con.commit()
-    except Exception:
+    except BaseException:
         con.rollback()
         raise
+    con.commit()  # a commit that fails (a conflict with a concurrent transaction) has rolled back already
 
 
 def check_version(con: duckdb.DuckDBPyConnection, table: str, key: Any, version: int, what: str) -> None:

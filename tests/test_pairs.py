@@ -7,12 +7,13 @@ import math
 import threading
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from conftest import synthesised_workspace
 from fcstudio.export import export
-from fcstudio.labels import LabelRefused, agreement, cohen_kappa, label_pair, next_pair, progress
-from fcstudio.pairs import ERROR_TYPES, make_pairs, rule_judge
+from fcstudio.labels import LabelRefused, agreement, cohen_kappa, label_pair, next_pair, pair_labels
+from fcstudio.pairs import ERROR_TYPES, make_pairs, rule_judge, store_pair
 from fcstudio.store import Workspace, rows, run, scalar
 from fcstudio.synth import PlannedCall, TurnPlan
 from fcstudio.train.mdpo import mdpo_loss
@@ -75,9 +76,25 @@ def test_rule_judge_error_types() -> None:
     assert rule_judge(short, msg(("book", {"id": 1})), msg(("cancel", {})))[0] == "missed_function_or_parameters"
 
 
-def test_annotator_count_is_enforced_by_the_database(paired: Workspace) -> None:
-    with paired.connect() as con:
-        pid = scalar(con, "SELECT min(id) FROM pairs WHERE annotators_required = 2")
+def _fresh_pair(tmp_path: Path, required: int) -> tuple[Workspace, int]:
+    """A workspace of its own holding one pair that needs ``required`` labels."""
+    ws = Workspace(tmp_path / "labels.duckdb")
+    made = {
+        "turn": 0,
+        "prefix": [{"role": "user", "content": "Book it."}],
+        "chosen": [{"role": "assistant", "content": "Booked D120."}],
+        "rejected": [{"role": "assistant", "content": "Booked A136."}],
+        "tools": [],
+        "error_type": "wrong_summary",
+        "judge": "rule",
+    }
+    with ws.connect() as con:
+        return ws, store_pair(con, None, made, "perturb", required, None)
+
+
+def test_annotator_count_is_enforced_by_the_database(tmp_path: Path) -> None:
+    ws, pid = _fresh_pair(tmp_path, required=2)
+    with ws.connect() as con:
         assert next_pair(con, "ana") == pid
         assert label_pair(con, pid, "ana", "chosen", ["wrong argument"]) == 1
         with pytest.raises(LabelRefused, match="already labelled"):
@@ -86,20 +103,76 @@ def test_annotator_count_is_enforced_by_the_database(paired: Workspace) -> None:
         with pytest.raises(LabelRefused, match="already has its 2 label"):
             label_pair(con, pid, "cai", "tie")
         assert next_pair(con, "cai") != pid
-        # the database itself refuses a third slot or a second label by one annotator, whatever the caller does
-        with pytest.raises(Exception, match=r"(?i)constraint|duplicate"):
+
+        # the database itself refuses a label beyond the pair's count, whatever the caller does:
+        insert = "INSERT INTO pair_labels (pair_id, slot, required, annotator, choice, reasons) VALUES (?, ?, ?, ?, 'tie', [])"
+        with pytest.raises(duckdb.ConstraintException, match="CHECK constraint"):
+            run(con, insert, [pid, 3, 2, "cai"])  # one slot too many
+        with pytest.raises(duckdb.ConstraintException, match="foreign key"):
+            run(con, insert, [pid, 3, 3, "cai"])  # ... with a made-up count
+        with pytest.raises(duckdb.ConstraintException, match=r"(?i)duplicate key"):
+            run(con, insert, [pid, 2, 2, "cai"])  # a taken slot
+        with pytest.raises(duckdb.ConstraintException, match=r"(?i)duplicate key"):
+            run(con, insert, [pid, 1, 2, "ana"])  # an annotator twice
+        with pytest.raises(duckdb.ConstraintException, match="foreign key"):
+            run(con, "UPDATE pairs SET annotators_required = 5 WHERE id = ?", [pid])  # labels pin the count
+        assert [(r["slot"], r["annotator"]) for r in pair_labels(con, pid)] == [(1, "ana"), (2, "ben")]
+
+
+def test_two_annotators_saving_at_once_collide_and_the_loser_retries(tmp_path: Path) -> None:
+    """Alice inserts slot 1 and holds her transaction open; Bob, meanwhile, also takes slot 1 and commits first.
+    Alice's commit then conflicts on the primary key; she retries and gets slot 2. Nothing is lost or doubled."""
+    ws, pid = _fresh_pair(tmp_path, required=2)
+    alice_inserted, bob_done = threading.Event(), threading.Event()
+    retries: list[str] = []
+    slots: dict[str, int] = {}
+    with ws.connect() as con:
+
+        def hold(slot: int) -> None:
+            alice_inserted.set()
+            assert bob_done.wait(10)
+
+        def alice() -> None:
+            cur = con.cursor()
+            slots["alice"] = label_pair(
+                cur, pid, "alice", "chosen", before_commit=hold, on_retry=lambda n, why: retries.append(why)
+            )
+            cur.close()
+
+        def bob() -> None:
+            assert alice_inserted.wait(10)
+            cur = con.cursor()
+            slots["bob"] = label_pair(cur, pid, "bob", "rejected")
+            cur.close()
+            bob_done.set()
+
+        threads = [threading.Thread(target=alice), threading.Thread(target=bob)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        stored = [(r["slot"], r["annotator"], r["choice"]) for r in pair_labels(con, pid)]
+    assert slots == {"bob": 1, "alice": 2}  # both threads wrote
+    assert retries and "duplicate key" in retries[0]  # and the conflict was real, and retried
+    assert stored == [(1, "bob", "rejected"), (2, "alice", "chosen")]
+
+
+def test_many_annotators_at_once_fill_each_pair_exactly(tmp_path: Path) -> None:
+    """Four threads label the same 30 pairs of 2 labels each: every pair ends with exactly 2 labels, every
+    success is stored once, and every thread stored some."""
+    ws, first = _fresh_pair(tmp_path, required=2)
+    with ws.connect() as con:
+        template = rows(con, "SELECT prefix, chosen FROM pairs WHERE id = ?", [first])[0]
+        for i in range(29):
             run(
                 con,
-                "INSERT INTO pair_labels (pair_id, slot, annotator, choice, reasons) VALUES (?, 2, 'x', 'tie', [])",
-                [pid],
+                """INSERT INTO pairs (id, turn, prefix, chosen, rejected, tools, strategy, error_type, judge,
+                                      annotators_required)
+                   VALUES (nextval('pair_seq'), 0, ?, ?, ?, '[]', 'perturb', 'wrong_summary', 'rule', 2)""",
+                [template["prefix"], template["chosen"], json.dumps([{"role": "assistant", "content": f"v{i}"}])],
             )
-
-
-def test_two_annotators_at_once_lose_nothing_and_count_nothing_twice(paired: Workspace) -> None:
-    with paired.connect() as con:
-        targets = [r[0] for r in run(con, "SELECT id FROM pairs WHERE annotators_required = 1 ORDER BY id")]
-        assert len(targets) >= 4
-        results: dict[str, list] = {"dan": [], "eve": []}
+        targets = [r[0] for r in run(con, "SELECT id FROM pairs ORDER BY id")]
+        results: dict[str, list[tuple[int, int]]] = {n: [] for n in ("dan", "eve", "fay", "gus")}
 
         def work(name: str) -> None:
             cur = con.cursor()
@@ -115,25 +188,24 @@ def test_two_annotators_at_once_lose_nothing_and_count_nothing_twice(paired: Wor
             t.start()
         for t in threads:
             t.join()
-        stored = rows(
-            con, "SELECT pair_id, count(*) AS n FROM pair_labels WHERE list_contains(?, pair_id) GROUP BY 1", [targets]
-        )
-        assert {r["pair_id"] for r in stored} == set(targets) and all(r["n"] == 1 for r in stored)
-        assert len(results["dan"]) + len(results["eve"]) == len(targets)  # every success is stored, exactly once
-        assert progress(con)["labels"] >= len(targets) + 2
+        stored = rows(con, "SELECT pair_id, count(*) AS n, max(slot) AS top FROM pair_labels GROUP BY 1")
+    assert {r["pair_id"] for r in stored} == set(targets) and all(r["n"] == r["top"] == 2 for r in stored)
+    assert sum(len(v) for v in results.values()) == 2 * len(targets)  # every success is stored, exactly once
 
 
-def test_cohen_kappa_matches_a_hand_computation(paired: Workspace) -> None:
+def test_cohen_kappa_matches_a_hand_computation(tmp_path: Path) -> None:
     # 6 items, agreeing on 5: p_o = 5/6; a has 3 chosen 2 rejected 1 tie, b 2 chosen 3 rejected 1 tie
     a = ["chosen", "chosen", "chosen", "rejected", "rejected", "tie"]
     b = ["chosen", "chosen", "rejected", "rejected", "rejected", "tie"]
     p_e = (3 * 2 + 2 * 3 + 1 * 1) / 36
     assert cohen_kappa(a, b) == pytest.approx((5 / 6 - p_e) / (1 - p_e)) == pytest.approx(17 / 23)
     assert cohen_kappa(["tie"], ["tie"]) is None
-    with paired.connect() as con:
+    ws, pid = _fresh_pair(tmp_path, required=2)
+    with ws.connect() as con:
+        label_pair(con, pid, "ana", "chosen")
+        label_pair(con, pid, "ben", "rejected")
         result = agreement(con)
-        ab = next(p for p in result["pairs"] if {p["a"], p["b"]} == {"ana", "ben"})
-        assert ab["items"] == 1
+    assert result["pairs"] == [{"a": "ana", "b": "ben", "items": 1, "kappa": 0.0}]  # no agreement beyond chance
 
 
 def test_export_loads_with_datasets(paired: Workspace, tmp_path: Path) -> None:

@@ -45,6 +45,37 @@ def test_workspace_made_by_an_older_version_opens_and_upgrades(tmp_path: Path) -
     assert versions == list(range(1, LATEST_VERSION + 1))
 
 
+def test_labels_and_jobs_written_before_migrations_7_and_8_survive_them(tmp_path: Path) -> None:
+    path = tmp_path / "v6.duckdb"
+    con = duckdb.connect(str(path))
+    assert store.migrate(con, target=6) == 6
+    store.run(
+        con,
+        """INSERT INTO pairs (id, turn, prefix, chosen, rejected, tools, strategy, error_type, judge, annotators_required)
+           VALUES (1, 0, '[]', '[]', '[]', '[]', 'perturb', 'wrong_summary', 'rule', 2)""",
+    )
+    store.run(
+        con, "INSERT INTO pair_labels (pair_id, slot, annotator, choice, reasons) VALUES (1, 1, 'ana', 'tie', [])"
+    )
+    store.run(
+        con,
+        "INSERT INTO jobs (id, kind, backend, params, status, items) VALUES (1, 'synth', 'template', '{}', 'done', 4)",
+    )
+    con.close()
+    with Workspace(path).connect() as con:
+        assert store.rows(con, "SELECT pair_id, slot, required, annotator FROM pair_labels") == [
+            {"pair_id": 1, "slot": 1, "required": 2, "annotator": "ana"}
+        ]
+        assert store.rows(con, "SELECT status, items, items_failed FROM jobs") == [
+            {"status": "done", "items": 4, "items_failed": 0}
+        ]
+        with pytest.raises(duckdb.ConstraintException, match="CHECK constraint"):
+            store.run(
+                con,
+                "INSERT INTO pair_labels (pair_id, slot, required, annotator, choice, reasons) VALUES (1, 3, 2, 'x', 'tie', [])",
+            )
+
+
 def test_workspace_from_a_newer_fcstudio_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "new.duckdb"
     with Workspace(path).connect() as con:
