@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 
+import numpy as np
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -16,6 +17,7 @@ from fcstudio import store
 from fcstudio.embed import TfidfEmbedder
 from fcstudio.graph import EDGE_KINDS, build_graph, graph_stats, neighbourhood, overview
 
+LEGEND_LABELS = 12
 EDGE_COLOURS = {"dependency": "#e4572e", "param": "#2e86ab", "label": "#a0a0a0"}
 
 page_header(
@@ -68,11 +70,10 @@ with tab_overview:
     left, right = st.columns([3, 1])
     with left:
         fig = go.Figure()
-        xs: list[float | None] = []
-        ys: list[float | None] = []
-        for x0, y0, x1, y1 in segments:
-            xs += [x0, x1, None]
-            ys += [y0, y1, None]
+        ends = np.asarray(segments, dtype=float).reshape(-1, 4)
+        gaps = np.full((len(ends), 1), np.nan)  # one NaN after each segment: a single trace draws them all
+        xs = np.hstack([ends[:, [0]], ends[:, [2]], gaps]).ravel()
+        ys = np.hstack([ends[:, [1]], ends[:, [3]], gaps]).ravel()
         fig.add_trace(
             go.Scattergl(
                 x=xs,
@@ -84,16 +85,20 @@ with tab_overview:
             )
         )
         frame = pd.DataFrame(nodes)
-        for label, part in frame.groupby(frame["label"].replace("", "(no label)")):
+        # one trace (and legend entry) per label for the busiest labels, the rest together
+        label_of = frame["label"].replace("", "(no label)")
+        top = label_of.value_counts().index[:LEGEND_LABELS]
+        frame["group"] = label_of.where(label_of.isin(top), "(other labels)")
+        for label, part in frame.groupby("group"):
             fig.add_trace(
                 go.Scattergl(
-                    x=part["x"],
-                    y=part["y"],
+                    x=part["x"].to_numpy(),
+                    y=part["y"].to_numpy(),
                     mode="markers",
                     name=str(label),
-                    marker={"size": 5 + part["degree"].clip(upper=30) / 3},
-                    text=part["name"].map(html.escape),
-                    hovertemplate="%{text}<extra>" + html.escape(str(label)) + "</extra>",
+                    marker={"size": (5 + part["degree"].clip(upper=30) / 3).to_numpy()},
+                    text=(part["name"].map(html.escape) + " · " + label_of[part.index].map(html.escape)).to_numpy(),
+                    hovertemplate="%{text}<extra></extra>",
                 )
             )
         fig.update_layout(
