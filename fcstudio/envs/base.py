@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import ConfigDict, Field, ValidationError, create_model
 
 from fcstudio.models import ToolSpec
+from fcstudio.schemas import map_subschemas
 from fcstudio.validation import first_error
 
 ToolKind = Literal["read", "write", "generic"]
@@ -145,10 +146,12 @@ class Environment:
         for name in cls.tool_names(side):
             fn, kind, _, model = cls._tools()[name]
             description, _ = _doc_parts(fn)
-            schema = model.model_json_schema()
-            params = {"type": "object", "properties": _strip_titles(schema.get("properties", {}))}
+            schema = _clean_schema(model.model_json_schema())
+            params: dict[str, Any] = {"type": "object", "properties": schema.get("properties", {})}
             if schema.get("required"):
                 params["required"] = schema["required"]
+            if schema.get("$defs"):  # nested models (airline passengers, payments): their $refs point here
+                params["$defs"] = schema["$defs"]
             specs.append(ToolSpec(name=name, description=description, parameters=params, labels=[cls.name, kind]))
         return specs
 
@@ -178,14 +181,13 @@ class Environment:
         return state_hash(self.state)
 
 
-def _strip_titles(props: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in props.items():
-        v = {kk: vv for kk, vv in v.items() if kk != "title"}
-        if v.get("description") == "":
-            v.pop("description")
-        out[k] = v
-    return out
+def _clean_schema(schema: Any) -> Any:
+    """pydantic's schema without its ``title`` keywords and empty descriptions, at every schema level
+    (``$defs`` included); a property *named* ``title`` is a property, and stays."""
+    if not isinstance(schema, dict):
+        return schema
+    kept = {k: v for k, v in schema.items() if k != "title" and not (k == "description" and v == "")}
+    return map_subschemas(kept, _clean_schema)
 
 
 def to_output(result: Any) -> str:
