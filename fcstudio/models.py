@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from fcstudio.schemas import check_json_schema, check_refs, property_schemas
+from fcstudio.schemas import check_json_schema, property_schemas
 
 
 class FunctionCall(BaseModel):
@@ -85,8 +85,7 @@ class ToolSpec(BaseModel):
     @field_validator("parameters")
     @classmethod
     def _parameters_are_schema(cls, v: dict[str, Any]) -> dict[str, Any]:
-        check_json_schema(v)
-        check_refs(v)
+        check_json_schema(v, refs=True)
         if v.get("type", "object") != "object":
             raise ValueError(f"parameters must describe an object, not {v.get('type')!r}")
         return v
@@ -95,8 +94,7 @@ class ToolSpec(BaseModel):
     @classmethod
     def _returns_is_schema(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
         if v is not None:
-            check_json_schema(v)
-            check_refs(v)
+            check_json_schema(v, refs=True)
         return v
 
     def property_schemas(self) -> dict[str, dict[str, Any]]:

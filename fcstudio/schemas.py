@@ -59,8 +59,9 @@ def _error(text: str) -> tuple[str, str] | None:
     return None
 
 
-def check_json_schema(schema: Any) -> None:
-    """Raise ValueError naming the offending place when ``schema`` is not valid JSON Schema (2020-12)."""
+def check_json_schema(schema: Any, *, refs: bool = False) -> None:
+    """Raise ValueError naming the offending place when ``schema`` is not valid JSON Schema (2020-12);
+    with ``refs``, also when one of its ``$ref``s points nowhere (``dangling_refs``)."""
     if not isinstance(schema, (dict, bool)):
         raise ValueError(f"a JSON Schema must be an object, not {type(schema).__name__}")
     try:
@@ -71,6 +72,8 @@ def check_json_schema(schema: Any) -> None:
     if found:
         where, message = found
         raise ValueError(f"not a valid JSON Schema at {where or '(root)'}: {message}")
+    if refs:
+        _raise_dangling(_dangling(text))
 
 
 # -- $ref resolution -----------------------------------------------------------------------------------
@@ -232,7 +235,10 @@ def dangling_refs(schema: Any) -> list[DanglingRef]:
 
 def check_refs(schema: Any) -> None:
     """Raise ValueError naming the first reference of ``schema`` that points nowhere."""
-    found = _dangling(canonical_json(schema))
+    _raise_dangling(_dangling(canonical_json(schema)))
+
+
+def _raise_dangling(found: tuple[DanglingRef, ...]) -> None:
     if found:
         first = found[0]
         more = f" (+{len(found) - 1} more)" if len(found) > 1 else ""
