@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, create_model
 
+from fcstudio.envs.hashing import hash_base
 from fcstudio.models import ToolSpec
 from fcstudio.schemas import map_subschemas
 from fcstudio.validation import first_error
@@ -177,8 +178,10 @@ class Environment:
         return ToolResult(to_output(result), False)
 
     # -- state inspection ----------------------------------------------------------------------
-    def state_hash(self) -> str:
-        return state_hash(self.state)
+    def state_hash(self, *, full: bool = False) -> str:
+        """tau2's DB hash of the current state: re-encoding only records this episode wrote
+        (``hashing.HashBase``), or with ``full`` the whole state from scratch (same value)."""
+        return state_hash(self.state) if full else hash_base(self.initial).hash(self.state)
 
 
 def _clean_schema(schema: Any) -> Any:
@@ -200,5 +203,7 @@ def to_output(result: Any) -> str:
 
 
 def state_hash(state: State) -> str:
-    """sha256 of the key-sorted JSON: independent of dict order, equal to tau2's DB hash for the same data."""
+    """sha256 of the key-sorted JSON: independent of dict order, equal to tau2's DB hash for the same data.
+
+    This encodes the whole state; ``Environment.state_hash`` gives the same value incrementally."""
     return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()
