@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from fcstudio.schemas import check_json_schema
+from fcstudio.schemas import check_json_schema, property_schemas
 
 
 class FunctionCall(BaseModel):
@@ -66,7 +66,12 @@ class Message(BaseModel):
 
 
 class ToolSpec(BaseModel):
-    """A function a model may call. ``parameters`` must be a JSON Schema object schema."""
+    """A function a model may call. ``parameters`` must be a JSON Schema object schema.
+
+    Every ``$ref`` of ``parameters`` and ``returns`` must resolve inside that schema (``$defs`` kept with
+    it): a reference to nowhere makes the tool unusable for validating calls, so it is refused here,
+    where every importer builds its tools, rather than found by the first job that checks a call.
+    """
 
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=256)
@@ -75,11 +80,12 @@ class ToolSpec(BaseModel):
     returns: dict[str, Any] | None = None
     labels: list[str] = Field(default_factory=list)
     source_ref: str | None = None
+    _properties: tuple[dict[str, Any], dict[str, dict[str, Any]]] | None = PrivateAttr(default=None)
 
     @field_validator("parameters")
     @classmethod
     def _parameters_are_schema(cls, v: dict[str, Any]) -> dict[str, Any]:
-        check_json_schema(v)
+        check_json_schema(v, refs=True)
         if v.get("type", "object") != "object":
             raise ValueError(f"parameters must describe an object, not {v.get('type')!r}")
         return v
@@ -88,8 +94,20 @@ class ToolSpec(BaseModel):
     @classmethod
     def _returns_is_schema(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
         if v is not None:
-            check_json_schema(v)
+            check_json_schema(v, refs=True)
         return v
+
+    def property_schemas(self) -> dict[str, dict[str, Any]]:
+        """The top-level parameters' schemas with local ``$ref``s inlined (``schemas.property_schemas``).
+
+        Use it wherever a parameter's own shape matters (choosing or checking a value, showing a type);
+        validate whole calls against ``parameters`` itself. Cached per spec (recomputed if ``parameters``
+        is replaced); the dicts are shared: read them, never change them.
+        """
+        cached = self._properties
+        if cached is None or cached[0] is not self.parameters:
+            cached = self._properties = (self.parameters, property_schemas(self.parameters))
+        return cached[1]
 
     def openai(self) -> dict[str, Any]:
         """The OpenAI ``tools`` entry for this function."""

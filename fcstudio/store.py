@@ -21,6 +21,7 @@ import duckdb
 
 from fcstudio.config import lock_timeout
 from fcstudio.models import ToolEdit
+from fcstudio.schemas import SchemaDocument, Unresolvable
 
 # Each migration moves the schema from version N-1 to N. Never edit a shipped one: append.
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
@@ -714,25 +715,58 @@ def find_tools_by_name(con: duckdb.DuckDBPyConnection, name: str) -> list[dict[s
 
 
 def parameter_table(parameters: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per top-level parameter: name, type, required, default, description."""
+    """One row per top-level parameter: name, type, required, default, description.
+
+    A ``$ref`` shows as the definition's name (``Passenger``, ``array<Passenger>``), and a parameter
+    with no description of its own shows its definition's.
+    """
     required = set(parameters.get("required") or [])
+    doc = SchemaDocument(parameters) if "$ref" in json.dumps(parameters) else None
     out = []
     for name, spec in (parameters.get("properties") or {}).items():
         spec = spec if isinstance(spec, dict) else {}
-        kind = spec.get("type", spec.get("x-original-type", "any"))
-        if spec.get("type") == "array" and isinstance(spec.get("items"), dict) and "type" in spec["items"]:
-            kind = f"array<{spec['items']['type']}>"
+        target = _ref_target(doc, spec)
         out.append(
             {
                 "parameter": name,
-                "type": kind if isinstance(kind, str) else " | ".join(map(str, kind)),
+                "type": _type_name(doc, spec),
                 "required": name in required,
                 "default": json.dumps(spec["default"]) if "default" in spec else "",
                 "enum": ", ".join(map(str, spec["enum"])) if isinstance(spec.get("enum"), list) else "",
-                "description": spec.get("description", ""),
+                "description": spec.get("description") or target.get("description", ""),
             }
         )
     return out
+
+
+def _ref_target(doc: SchemaDocument | None, spec: dict[str, Any]) -> dict[str, Any]:
+    if doc is None or not isinstance(spec.get("$ref"), str):
+        return {}
+    try:
+        target, _ = doc.lookup(spec["$ref"])
+    except Unresolvable:
+        return {}
+    return target if isinstance(target, dict) else {}
+
+
+def _type_name(doc: SchemaDocument | None, spec: Any, depth: int = 0) -> str:
+    """A short readable type: ``string``, ``integer | null``, ``array<number>``, ``Passenger``."""
+    if not isinstance(spec, dict) or depth > 4:
+        return "any"
+    if isinstance(spec.get("$ref"), str):
+        ref = spec["$ref"]
+        label = ref.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~") or "schema"
+        return label if _ref_target(doc, spec) or doc is None else f"{label} (unresolved)"
+    kind = spec.get("type", spec.get("x-original-type"))
+    if kind == "array" and isinstance(spec.get("items"), dict):
+        inner = _type_name(doc, spec["items"], depth + 1)
+        return f"array<{inner}>" if inner != "any" else "array"
+    if kind is None:
+        branches = spec.get("anyOf") or spec.get("oneOf")
+        if isinstance(branches, list) and branches:
+            return " | ".join(_type_name(doc, b, depth + 1) for b in branches)
+        return "any"
+    return kind if isinstance(kind, str) else " | ".join(map(str, kind))
 
 
 def tool_usage(

@@ -5,6 +5,9 @@ workspace (benchmark gold calls, imported trajectories), the schema's enum, valu
 field in the environment's database (so executed calls hit real records), values seen for the same
 parameter name on other tools, and last a value shaped by the schema and the parameter's name.
 Outputs of tools without an implementation are simulated from their ``returns`` schema the same way.
+
+Schemas here are the *inlined* ones (``ToolSpec.property_schemas()``, ``schemas.inlined``): a parameter
+declared as ``{"items": {"$ref": "#/$defs/Passenger"}}`` is shaped like a list of Passengers, not a string.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 import duckdb
 
 from fcstudio.llm import parse_arguments
+from fcstudio.schemas import inlined
 from fcstudio.store import run
 
 
@@ -44,18 +48,28 @@ class ValueBank:
                 self.by_param[_norm(param)].append(value)
 
     def add_state(self, state: dict[str, dict[str, Any]]) -> None:
-        """Scalar fields of every record, by field name (one level of nesting)."""
+        """Scalar fields of every record by field name, nested ones too (a reservation's passengers'
+        ``first_name``, its flights' ``flight_number``), so a nested argument gets real values."""
         for records in state.values():
             for record in records.values():
-                if not isinstance(record, dict):
-                    continue
-                for key, value in record.items():
-                    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                        bucket = self.by_field[_norm(key)]
-                        if value not in bucket and len(bucket) < 200:
-                            bucket.append(value)
+                self._add_fields(record, 0)
+
+    def _add_fields(self, value: Any, depth: int) -> None:
+        if depth > 3:
+            return
+        items = (
+            value.items() if isinstance(value, dict) else (("", v) for v in value) if isinstance(value, list) else ()
+        )
+        for key, sub in items:
+            if isinstance(sub, (dict, list)):
+                self._add_fields(sub, depth + 1)
+            elif key and isinstance(sub, (str, int, float)) and not isinstance(sub, bool):
+                bucket = self.by_field[_norm(key)]
+                if len(bucket) < 200 and sub not in bucket:
+                    bucket.append(sub)
 
     def value(self, tool: str, param: str, schema: dict[str, Any], rng: random.Random) -> Any:
+        schema = _chosen_branch(schema)
         typ = schema.get("type")
         sources = (
             self.by_tool.get((tool, param)),
@@ -67,6 +81,12 @@ class ValueBank:
             fitting = [v for v in source or [] if _fits(v, typ)]
             if fitting:
                 return fitting[rng.randrange(len(fitting))]
+        if typ == "object" and isinstance(schema.get("properties"), dict) and "default" not in schema:
+            return {
+                k: self.value("", k, v if isinstance(v, dict) else {}, rng) for k, v in schema["properties"].items()
+            }
+        if typ == "array" and isinstance(schema.get("items"), dict) and "default" not in schema:
+            return [self.value("", param.rstrip("s"), schema["items"], rng) for _ in range(rng.randint(1, 2))]
         return shaped_value(param, schema, rng)
 
     def _field(self, param: str) -> list[Any] | None:
@@ -93,6 +113,8 @@ def _fits(value: Any, typ: Any) -> bool:
 
 
 _NAMED = {
+    "dob": lambda r: f"{r.randint(1950, 2005)}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}",
+    "birth": lambda r: f"{r.randint(1950, 2005)}-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}",
     "date": lambda r: f"2026-12-{r.randint(1, 28):02d}",
     "time": lambda r: f"{r.randint(8, 19):02d}:{r.choice(['00', '30'])}",
     "email": lambda r: r.choice(["asha.rao@example.com", "ben.lee@example.com", "maria.g@example.com"]),
@@ -108,8 +130,31 @@ _NAMED = {
 }
 
 
+def _chosen_branch(schema: Any) -> dict[str, Any]:
+    """The schema to shape a value by: ``anyOf``/``oneOf`` take their first branch that is not just null,
+    ``allOf`` its parts merged; the schema's own keywords (description, default) win over a branch's."""
+    if not isinstance(schema, dict):
+        return {}
+    if "type" in schema or "enum" in schema:
+        return schema
+    own = {k: v for k, v in schema.items() if k not in ("anyOf", "oneOf", "allOf")}
+    for key in ("anyOf", "oneOf"):
+        branches = [b for b in schema.get(key) or [] if isinstance(b, dict)]
+        pick = next((b for b in branches if b.get("type") != "null"), None)
+        if pick is not None:
+            return {**_chosen_branch(pick), **own}
+    parts = [b for b in schema.get("allOf") or [] if isinstance(b, dict)]
+    if parts:
+        merged: dict[str, Any] = {}
+        for part in parts:
+            merged.update(_chosen_branch(part))
+        return {**merged, **own}
+    return schema
+
+
 def shaped_value(name: str, schema: dict[str, Any], rng: random.Random) -> Any:
     """A plausible value from the schema and the parameter's name alone."""
+    schema = _chosen_branch(schema)
     if "default" in schema:
         return schema["default"]
     if schema.get("enum"):
@@ -128,7 +173,7 @@ def shaped_value(name: str, schema: dict[str, Any], rng: random.Random) -> Any:
     if typ == "array":
         items = schema.get("items") if isinstance(schema.get("items"), dict) else {"type": "string"}
         return [shaped_value(name.rstrip("s"), items, rng) for _ in range(rng.randint(1, 2))]
-    if typ == "object":
+    if typ == "object" or (typ is None and isinstance(schema.get("properties"), dict)):
         props = schema.get("properties") or {}
         return {k: shaped_value(k, v if isinstance(v, dict) else {}, rng) for k, v in props.items()}
     for text in (low, str(schema.get("description", "")).lower()):  # the name first, then its description
@@ -144,10 +189,11 @@ def simulate_output(name: str, arguments: dict[str, Any], returns: dict[str, Any
     rng = random.Random(seed)
     if not returns:
         return {"status": "ok", "tool": name, "request": arguments}
-    return _simulate(name, returns, arguments, bank, rng)
+    return _simulate(name, inlined(returns), arguments, bank, rng)
 
 
 def _simulate(field: str, schema: dict[str, Any], args: dict[str, Any], bank: ValueBank, rng: random.Random) -> Any:
+    schema = _chosen_branch(schema)
     typ = schema.get("type")
     if typ == "object" or "properties" in schema:
         return {

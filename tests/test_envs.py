@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from conftest import FIXTURES, ROOT, run_cli
 from fcstudio.envs.airline import AirlineEnv, load_airline
 from fcstudio.envs.base import ToolResult, state_hash
 from fcstudio.envs.diff import apply_diff, db_diff, diff
+from fcstudio.envs.hashing import HashBase
 from fcstudio.envs.loading import StateError, normalise_state
 from fcstudio.envs.registry import open_env
 from fcstudio.envs.replay import replay_task, validate
@@ -71,7 +73,7 @@ def _check_sequence(env, expected: dict) -> None:  # type: ignore[no-untyped-def
 @pytest.mark.parametrize("domain", ["retail", "airline"])
 def test_every_gold_task_matches_tau2_output_for_output_and_hash(domain: str, request: pytest.FixtureRequest) -> None:
     env = request.getfixturevalue(domain)
-    initial = env.state_hash()
+    initial = state_hash(env.initial)  # from scratch: the incremental hash trusts the loaded records
     gold = REFERENCE["domains"][domain]["gold"]
     assert len(gold) == {"retail": 114, "airline": 50}[domain]
     for task_id, expected in gold.items():
@@ -80,7 +82,7 @@ def test_every_gold_task_matches_tau2_output_for_output_and_hash(domain: str, re
         except AssertionError as exc:
             raise AssertionError(f"task {task_id}: {exc}") from None
     env.reset()
-    assert env.state_hash() == initial  # nothing leaked into the loaded database
+    assert state_hash(env.initial) == initial == env.state_hash()  # nothing leaked into the loaded database
 
 
 @pytest.mark.parametrize("domain", ["retail", "airline"])
@@ -420,6 +422,110 @@ def test_diff_properties(a: dict, b: dict) -> None:
     assert (state_hash(a) == state_hash(b)) == (json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True))
     reordered = {t: dict(reversed(list(rows.items()))) for t, rows in reversed(list(a.items()))}
     assert state_hash(reordered) == state_hash(a)  # canonical: dict order does not matter
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    initial=states,
+    edits=st.lists(
+        st.tuples(
+            st.sampled_from(["write", "insert", "delete", "same", "clear"]),
+            st.sampled_from(["t1", "t2", "t3"]),
+            st.text(min_size=1, max_size=3),
+            records,
+        ),
+        max_size=8,
+    ),
+)
+def test_incremental_hash_equals_full_hash_on_any_edits(initial: dict, edits: list) -> None:
+    base = HashBase(initial)
+    assert base.hash(initial) == state_hash(initial)
+    state = {t: dict(rows) for t, rows in initial.items()}
+    for op, table, key, record in edits:
+        rows = state.get(table)
+        if rows is None:
+            continue
+        existing = sorted(rows)
+        target = existing[len(key) % len(existing)] if existing else key
+        if op == "write" and existing:
+            rows[target] = record
+        elif op == "insert":
+            rows[key] = record
+        elif op == "delete" and existing:
+            del rows[target]
+        elif op == "same" and existing:
+            rows[target] = copy.deepcopy(rows[target])  # a new object with the same text
+        elif op == "clear":
+            rows.clear()
+        assert base.hash(state) == state_hash(state)
+    assert base.hash(initial) == state_hash(initial)
+
+
+def _random_edit(env, rng: random.Random, gold: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    """One change to ``env``'s state the way tools make them (or harder): a gold write call, an in-place
+    change of a record obtained with ``record_for_write`` (possibly one already hashed), an insert with a key
+    sorting anywhere, a deletion, a record replaced by an equal copy."""
+    table = rng.choice(sorted(env.state))
+    keys = sorted(env.state[table])
+    key = rng.choice(keys) if keys else "k"
+    op = rng.randrange(7)
+    if op <= 1 and gold:
+        action = rng.choice(gold)
+        env.execute(
+            action["name"], action["arguments"], side="user" if action.get("requestor") == "user" else "assistant"
+        )
+    elif op == 2 and keys:
+        record = env.record_for_write(table, key)
+        field = rng.choice(sorted(record)) if isinstance(record, dict) and record else None
+        if field is not None:
+            value = record[field]
+            if isinstance(value, list):
+                value.append({"added": rng.randint(0, 9), "note": 'é\u2028"x"'})
+            elif isinstance(value, dict):
+                value[f"new_{rng.randint(0, 9)}"] = [1.5, None, True]
+            else:
+                record[field] = rng.choice([0, -1, 2.25, "changed", None, "ünï"])
+    elif op == 3:
+        new_key = rng.choice(["", "!", "0", "zzzz", "~", "ä", key + "_b", key[:-1] if key else "a"])
+        if new_key not in env.state[table]:
+            env.insert(table, new_key, {"inserted": new_key, "n": rng.random()})
+    elif op == 4 and keys:
+        del env.state[table][key]
+    elif op == 5 and keys:
+        env.state[table][key] = copy.deepcopy(env.state[table][key])
+    elif keys:  # change a record this episode already owns, after its text went into an earlier hash
+        record = env.record_for_write(table, key)
+        env.state_hash()
+        if isinstance(record, dict):
+            record["after_hash"] = rng.randint(0, 1000)
+
+
+@pytest.mark.parametrize("domain", ["retail", "airline"])
+def test_incremental_hash_equals_full_hash_after_random_write_sequences(
+    domain: str, request: pytest.FixtureRequest
+) -> None:
+    env = request.getfixturevalue(domain)
+    tasks = load_tasks(ROOT.parent / "shared" / "data" / "tau2" / domain / "tasks.json")
+    gold = [a for t in tasks for a in t.actions if env.tool_kind(a["name"]) == "write"]
+    initial = state_hash(env.initial)
+    rng = random.Random(f"hash-{domain}")
+    checked = 0
+    for _ in range(25):
+        env.reset()
+        assert env.state_hash() == initial
+        for _ in range(rng.randint(1, 6)):
+            _random_edit(env, rng, gold)
+            if rng.random() < 0.6:
+                assert env.state_hash() == state_hash(env.state)
+                checked += 1
+        assert env.state_hash() == state_hash(env.state)
+        assert env.state_hash(full=True) == state_hash(env.state)
+    assert checked > 30
+    env.reset()
+    assert state_hash(env.initial) == initial  # no edit reached the loaded database
+    env.state["extra"] = {"x": {}}  # tables the initial state lacks: hashed in full, same value
+    assert env.state_hash() == state_hash(env.state)
+    env.reset()
 
 
 def test_field_level_changes_and_replay_diff_format(travel: TravelEnv) -> None:

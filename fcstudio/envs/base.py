@@ -24,7 +24,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, create_model
 
+from fcstudio.envs.hashing import hash_base
 from fcstudio.models import ToolSpec
+from fcstudio.schemas import map_subschemas
 from fcstudio.validation import first_error
 
 ToolKind = Literal["read", "write", "generic"]
@@ -145,10 +147,12 @@ class Environment:
         for name in cls.tool_names(side):
             fn, kind, _, model = cls._tools()[name]
             description, _ = _doc_parts(fn)
-            schema = model.model_json_schema()
-            params = {"type": "object", "properties": _strip_titles(schema.get("properties", {}))}
+            schema = _clean_schema(model.model_json_schema())
+            params: dict[str, Any] = {"type": "object", "properties": schema.get("properties", {})}
             if schema.get("required"):
                 params["required"] = schema["required"]
+            if schema.get("$defs"):  # nested models (airline passengers, payments): their $refs point here
+                params["$defs"] = schema["$defs"]
             specs.append(ToolSpec(name=name, description=description, parameters=params, labels=[cls.name, kind]))
         return specs
 
@@ -174,18 +178,19 @@ class Environment:
         return ToolResult(to_output(result), False)
 
     # -- state inspection ----------------------------------------------------------------------
-    def state_hash(self) -> str:
-        return state_hash(self.state)
+    def state_hash(self, *, full: bool = False) -> str:
+        """tau2's DB hash of the current state: re-encoding only records this episode wrote
+        (``hashing.HashBase``), or with ``full`` the whole state from scratch (same value)."""
+        return state_hash(self.state) if full else hash_base(self.initial).hash(self.state)
 
 
-def _strip_titles(props: dict[str, Any]) -> dict[str, Any]:
-    out = {}
-    for k, v in props.items():
-        v = {kk: vv for kk, vv in v.items() if kk != "title"}
-        if v.get("description") == "":
-            v.pop("description")
-        out[k] = v
-    return out
+def _clean_schema(schema: Any) -> Any:
+    """pydantic's schema without its ``title`` keywords and empty descriptions, at every schema level
+    (``$defs`` included); a property *named* ``title`` is a property, and stays."""
+    if not isinstance(schema, dict):
+        return schema
+    kept = {k: v for k, v in schema.items() if k != "title" and not (k == "description" and v == "")}
+    return map_subschemas(kept, _clean_schema)
 
 
 def to_output(result: Any) -> str:
@@ -198,5 +203,7 @@ def to_output(result: Any) -> str:
 
 
 def state_hash(state: State) -> str:
-    """sha256 of the key-sorted JSON: independent of dict order, equal to tau2's DB hash for the same data."""
+    """sha256 of the key-sorted JSON: independent of dict order, equal to tau2's DB hash for the same data.
+
+    This encodes the whole state; ``Environment.state_hash`` gives the same value incrementally."""
     return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
+from itertools import compress
+from operator import is_, is_not
 from typing import Any
 
 from fcstudio.envs.base import State
@@ -41,11 +44,16 @@ def diff(before: State, after: State) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for table in list(before) + [t for t in after if t not in before]:
         b, a = before.get(table, {}), after.get(table, {})
-        added = {k: a[k] for k in a if k not in b}
-        removed = {k: b[k] for k in b if k not in a}
+        if len(a) == len(b) and all(map(is_, a, b)):  # a copy-on-write copy: same keys, compare records in C
+            added, removed = {}, {}
+            candidates: Iterable[Any] = compress(a, map(is_not, a.values(), b.values()))
+        else:
+            added = {k: a[k] for k in a if k not in b}
+            removed = {k: b[k] for k in b if k not in a}
+            candidates = (k for k in a if k in b and a[k] is not b[k])
         changed = {}
-        for k in a:
-            if k in b and a[k] is not b[k] and a[k] != b[k]:
+        for k in candidates:
+            if a[k] != b[k]:
                 changed[k] = {"before": b[k], "after": a[k], "fields": field_changes(b[k], a[k])}
         presence = "added" if table not in before else "removed" if table not in after else None
         if added or removed or changed or presence:

@@ -11,8 +11,16 @@ from fcstudio.envs.diff import db_diff
 from fcstudio.envs.tasks import GoldTask
 
 
-def replay_task(env: Environment, task: GoldTask, progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-    """One JSON-able line: task_id, each action with output and error flag, db_diff, final_hash."""
+def replay_task(
+    env: Environment,
+    task: GoldTask,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    full_hash: bool = False,
+) -> dict[str, Any]:
+    """One JSON-able line: task_id, each action with output and error flag, db_diff, final_hash.
+
+    ``full_hash`` re-encodes the whole database for the hash (the same value; benchmarks compare the two)."""
     env.reset()
     actions = []
     for i, action in enumerate(task.actions):
@@ -32,7 +40,7 @@ def replay_task(env: Environment, task: GoldTask, progress: Callable[[int, int],
         "task_id": task.task_id,
         "actions": actions,
         "db_diff": db_diff(env.initial, env.state),
-        "final_hash": env.state_hash(),
+        "final_hash": env.state_hash(full=full_hash),
     }
 
 
