@@ -161,7 +161,7 @@ def perturbed_hint(
     if kind in ("skipped_clarification", "invented_call"):
         for c in hint.calls:  # act as if nothing were missing: guess the withheld value, call the absent tool
             spec = ep.spec(c.tool_id)
-            props = spec.parameters.get("properties") or {}
+            props = spec.property_schemas()
             for arg in c.withheld:
                 c.args[arg] = ep.bank.value(c.name, arg, props.get(arg) or {}, rng)
                 c.sources[arg] = {"kind": "user"}
@@ -169,7 +169,7 @@ def perturbed_hint(
         return hint
     target = rng.choice(hint.calls)
     spec = ep.spec(target.tool_id)
-    props = spec.parameters.get("properties") or {}
+    props = spec.property_schemas()
     if kind == "wrong_function":
         other = _similar_tool(target.name, tools, ep.offered, rng)
         if other is None:
@@ -179,7 +179,7 @@ def perturbed_hint(
         target.tool_id, target.name = other_id, other
         target.args = {k: v for k, v in target.args.items() if k in keep}
         target.sources = {k: v for k, v in target.sources.items() if k in keep}
-        new_props = tools[other_id].parameters.get("properties") or {}
+        new_props = tools[other_id].property_schemas()
         for arg in tools[other_id].parameters.get("required") or []:  # a plausible call, not a malformed one
             if arg not in target.sources:
                 target.args[arg] = ep.bank.value(other, arg, new_props.get(arg) or {}, rng)
@@ -218,7 +218,7 @@ def perturbed_hint(
         for c in hint.calls:  # the consumer gets a guessed value instead of the producer's output
             for arg, src in list(c.sources.items()):
                 if src.get("kind") == "output" and (src["turn"], src["call"]) == (gone.turn, gone.index):
-                    cprops = ep.spec(c.tool_id).parameters.get("properties") or {}
+                    cprops = ep.spec(c.tool_id).property_schemas()
                     c.args[arg] = ep.bank.value(c.name, arg, cprops.get(arg) or {}, rng)
                     c.sources[arg] = {"kind": "user"}
         return hint

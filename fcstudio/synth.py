@@ -147,7 +147,7 @@ def plan_turns(fsp: FSP, tools: dict[str, ToolSpec], bank: ValueBank, rng: rando
         previous = plans[-1] if plans else None
         for c, call in enumerate(turn.calls):
             spec = tools[call.tool_id]
-            props = spec.parameters.get("properties") or {}
+            props = spec.property_schemas()
             earlier = asked.get(call.tool_id) if previous and previous.kind != "normal" else None
             args: dict[str, Any] = {}
             sources = {}
@@ -204,7 +204,7 @@ def resolve(call: PlannedCall, ep: Episode) -> dict[str, Any]:
         value = extract_field(produced, src.get("field") or "") if produced is not None else None
         if value is None:  # the producer failed or lacks the field: fall back to a plausible value
             spec = ep.spec(call.tool_id)
-            props = spec.parameters.get("properties") or {}
+            props = spec.property_schemas()
             value = ep.bank.value(call.name, arg, props.get(arg) or {}, random.Random(arg))
         args[arg] = value
     return args

@@ -17,7 +17,7 @@ from fcstudio.evals.runner import RunSpec, create_run, default_tasks_file, execu
 from fcstudio.jobs import get_job, job_failures
 from fcstudio.llm import LLMConfig
 from fcstudio.pairs import different_value, make_pairs
-from fcstudio.store import Workspace, rows, run, scalar
+from fcstudio.store import Workspace, one, rows, run, scalar
 from fcstudio.synth_job import run_synth
 
 
@@ -207,3 +207,29 @@ def test_the_llm_log_page_shows_a_partial_job_and_why(tmp_path: Path, monkeypatc
     assert set(table["item"]) == {f"path {garbled}", f"path {orphan}"}
     assert any("not in the catalogue" in e for e in table["error"])
     assert any("2 failed items" in m.value for m in at.markdown)
+
+
+def test_synth_on_an_airline_tool_with_nested_models(ws: Workspace, shared_data: Path) -> None:
+    """The job that died at real size: book_reservation's schema has $defs (passengers, payment methods); its calls
+    are now generated from the referenced shapes, executed in the airline domain and checked with jsonschema."""
+    from fcstudio.ingest import import_files
+    from fcstudio.path_store import save_path
+    from fcstudio.paths import FSP, ArgSource, Call, Turn
+
+    with ws.connect() as con:
+        import_files(con, "tau2-tasks", [shared_data / "tau2" / "airline" / "tasks.json"])
+        tool_id, params = one(con, "SELECT id, parameters FROM tools WHERE name = 'book_reservation'")
+        required = json.loads(params)["required"]
+        assert "$defs" in json.loads(params)
+        call = Call(tool_id=tool_id, name="book_reservation", args={p: ArgSource() for p in required})
+        pid = save_path(con, FSP(turns=[Turn(calls=[call])]), seed=1)
+        summary = run_synth(con, path_ids=[pid], backend="template", env="airline")
+        [traj] = rows(con, "SELECT messages, verdict FROM trajectories WHERE path_id = ?", [pid])
+    assert summary.failed == {} and summary.status == "done" and len(summary.created) == 1
+    messages = json.loads(traj["messages"])
+    [booking] = [
+        tc for m in messages for tc in m.get("tool_calls") or [] if tc["function"]["name"] == "book_reservation"
+    ]
+    passengers = json.loads(booking["function"]["arguments"])["passengers"]
+    assert passengers and all({"first_name", "last_name", "dob"} <= set(p) for p in passengers)
+    assert json.loads(traj["verdict"])["checks"]["format"]["ok"]  # the arguments satisfy the $ref-ed schema
