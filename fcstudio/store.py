@@ -24,7 +24,9 @@ from fcstudio.models import ToolEdit
 from fcstudio.schemas import SchemaDocument, Unresolvable
 
 # Each migration moves the schema from version N-1 to N. Never edit a shipped one: append.
-MIGRATIONS: list[tuple[int, str, list[str]]] = [
+# A step is SQL, or a function of the connection for what SQL cannot do (it runs in the same transaction).
+MigrationStep = str | Callable[[duckdb.DuckDBPyConnection], None]
+MIGRATIONS: list[tuple[int, str, list[MigrationStep]]] = [
     (
         1,
         "core tables: datasets, imports, tools, trajectories, tasks",
@@ -391,6 +393,32 @@ MIGRATIONS.append(
         ],
     )
 )
+
+
+def _repair_environment_tool_schemas(con: duckdb.DuckDBPyConnection) -> None:
+    """Environment tools stored before their schemas kept ``$defs`` (tau2 airline's ``book_reservation`` and two
+    more) hold ``$ref``s that point nowhere; each gets the schema its environment derives now. Its id stays, so
+    the tasks and trajectories that offer it keep pointing at it."""
+    from fcstudio.envs.registry import DOMAINS
+    from fcstudio.schemas import dangling_refs
+
+    for tool_id, name, params, labels in run(con, "SELECT id, name, parameters, labels FROM tools"):
+        if "$ref" not in params or not dangling_refs(json.loads(params)):
+            continue
+        for domain in (d for d in DOMAINS.values() if d.env.name in (labels or [])):
+            spec = next((t for t in domain.env.tool_specs() if t.name == name), None)
+            if spec is not None:
+                run(con, "UPDATE tools SET parameters = ? WHERE id = ?", [json.dumps(spec.parameters), tool_id])
+                break
+
+
+MIGRATIONS.append(
+    (
+        9,
+        "environment tools stored with dangling $refs get their schemas (with $defs) from the environment",
+        [_repair_environment_tool_schemas],
+    )
+)
 LATEST_VERSION = MIGRATIONS[-1][0]
 COUNTED_TABLES = ("datasets", "imports", "tools", "trajectories", "tasks")
 
@@ -503,8 +531,11 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int = LATEST_VERSION) -> int
             )
         for version, note, statements in MIGRATIONS:
             if current < version <= target:
-                for sql in statements:
-                    run(con, sql)
+                for step in statements:
+                    if callable(step):
+                        step(con)
+                    else:
+                        run(con, step)
                 run(con, "INSERT INTO schema_version (version, note) VALUES (?, ?)", [version, note])
     return target
 

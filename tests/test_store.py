@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -74,6 +75,31 @@ def test_labels_and_jobs_written_before_migrations_7_and_8_survive_them(tmp_path
                 con,
                 "INSERT INTO pair_labels (pair_id, slot, required, annotator, choice, reasons) VALUES (1, 3, 2, 'x', 'tie', [])",
             )
+
+
+def test_environment_tools_stored_with_dangling_refs_are_repaired_on_upgrade(tmp_path: Path) -> None:
+    from fcstudio.envs.registry import DOMAINS
+    from fcstudio.schemas import dangling_refs
+
+    spec = next(t for t in DOMAINS["airline"].env.tool_specs() if t.name == "book_reservation")
+    broken = {k: v for k, v in spec.parameters.items() if k != "$defs"}  # what fcstudio stored before
+    assert dangling_refs(broken)
+    path = tmp_path / "v8.duckdb"
+    con = duckdb.connect(str(path))
+    assert store.migrate(con, target=8) == 8
+    store.run(
+        con,
+        """INSERT INTO tools (id, dataset, import_id, name, description, parameters, returns, labels, source_ref)
+           VALUES ('tb', 'tau2-airline', 1, 'book_reservation', 'Book a reservation.', ?, NULL, ['airline', 'write'], NULL),
+                  ('tx', 'other', 1, 'book_reservation', 'Someone else''s tool.', '{"type":"object"}', NULL, [], NULL)""",
+        [json.dumps(broken)],
+    )
+    con.close()
+    with Workspace(path).connect() as con:
+        repaired = json.loads(store.scalar(con, "SELECT parameters FROM tools WHERE id = 'tb'"))
+        other = json.loads(store.scalar(con, "SELECT parameters FROM tools WHERE id = 'tx'"))
+    assert repaired == spec.parameters and "$defs" in repaired and not dangling_refs(repaired)
+    assert other == {"type": "object"}
 
 
 def test_workspace_from_a_newer_fcstudio_is_refused(tmp_path: Path) -> None:
