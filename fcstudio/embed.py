@@ -11,8 +11,6 @@ from typing import Protocol
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 Matrix = np.ndarray | sparse.csr_matrix
 
@@ -49,6 +47,10 @@ class TfidfEmbedder:
         self.char_max_df = char_max_df
 
     def encode(self, texts: list[str]) -> sparse.csr_matrix:
+        # scikit-learn costs 1.5 s to import: only graph builds pay it, not every command that imports this module
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.preprocessing import normalize
+
         prepared = [split_identifier(t) for t in texts]
         words = TfidfVectorizer(
             token_pattern=r"(?u)\b[a-z][a-z0-9]+\b",
@@ -96,7 +98,8 @@ class OpenAIEmbedder:
             response = client.embeddings.create(model=self.model, input=chunk)
             rows.extend(item.embedding for item in sorted(response.data, key=lambda d: d.index))
         matrix = np.asarray(rows, dtype=np.float32)
-        return normalize(matrix, norm="l2", copy=False)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        return matrix / np.where(norms == 0, 1.0, norms)
 
 
 def make_embedder(spec: str, base_url: str | None = None) -> Embedder:
