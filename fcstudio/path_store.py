@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import duckdb
 
-from fcstudio.graph import load_graph
 from fcstudio.paths import FSP, insert, long_context, merge, random_walk_path, split
 from fcstudio.store import check_version, rows, run, scalar, transaction
+from fcstudio.walk_index import WalkIndex, load_walk_index
 
 OPS = ("merge", "insert", "split", "long_context")
 
 
 def required_params(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Every tool's required parameters (decodes every tool's schema; a ``WalkIndex`` has them for the graph's)."""
     return {
         tool_id: list(json.loads(params).get("required") or [])
         for tool_id, params in run(con, "SELECT id, parameters FROM tools")
@@ -37,6 +38,44 @@ def save_path(con: duckdb.DuckDBPyConnection, fsp: FSP, *, seed: int | None, par
     return path_id
 
 
+def check_ops(ops: list[str]) -> None:
+    unknown = [o for o in ops if o not in OPS]
+    if unknown:
+        raise ValueError(f"unknown operation(s) {', '.join(unknown)}; known: {', '.join(OPS)}")
+
+
+def sample_fsps(
+    index: WalkIndex,
+    *,
+    n: int,
+    steps: int,
+    ops: list[str],
+    merge_p: float = 0.3,
+    seed: int = 0,
+    start: str | None = None,
+    label: str | None = None,
+    distractors: int = 50,
+) -> Iterator[tuple[int, FSP, FSP | None]]:
+    """The sampling itself, nothing stored: (seed, path, its split copy or None) for each of ``n`` paths.
+
+    Path ``i`` uses its own ``random.Random(seed * 1_000_003 + i)``, so a path depends only on the graph,
+    the options and its number.
+    """
+    check_ops(ops)
+    for i in range(n):
+        path_seed = seed * 1_000_003 + i
+        rng = random.Random(path_seed)
+        fsp = random_walk_path(index, steps=steps, rng=rng, start=start, label=label)
+        if "insert" in ops:
+            fsp = insert(fsp, index, rng, nested=rng.random() < 0.5)
+        if "merge" in ops:
+            fsp = merge(fsp, rng, p=merge_p)
+        if "long_context" in ops:
+            fsp = long_context(fsp, index, rng, n=distractors)
+        copy_ = split(fsp, rng, kind=rng.choice(["miss_param", "miss_func"])) if "split" in ops else None
+        yield path_seed, fsp, copy_
+
+
 def sample_paths(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -49,38 +88,36 @@ def sample_paths(
     label: str | None = None,
     distractors: int = 50,
     progress: Callable[[float, str], None] | None = None,
+    index: WalkIndex | None = None,
 ) -> list[int]:
-    """Sample ``n`` paths from the stored graph, apply ``ops``, save them (split copies as children)."""
-    unknown = [o for o in ops if o not in OPS]
-    if unknown:
-        raise ValueError(f"unknown operation(s) {', '.join(unknown)}; known: {', '.join(OPS)}")
-    g = load_graph(con)
-    if g.number_of_nodes() == 0:
+    """Sample ``n`` paths from the stored graph, apply ``ops``, save them (split copies as children).
+
+    ``index`` is the graph's ``WalkIndex`` when the caller keeps one (the app caches it); otherwise it
+    is read once for this call.
+    """
+    check_ops(ops)
+    if index is None:
+        index = load_walk_index(con)
+    if not index.nodes:
         raise ValueError("the workspace has no tool graph yet: run `fcstudio graph build` first")
-    required = required_params(con)
-    all_tools = sorted(g.nodes)
+    paths = sample_fsps(
+        index,
+        n=n,
+        steps=steps,
+        ops=ops,
+        merge_p=merge_p,
+        seed=seed,
+        start=start,
+        label=label,
+        distractors=distractors,
+    )
     ids: list[int] = []
     with transaction(con):
-        for i in range(n):
-            rng = random.Random(seed * 1_000_003 + i)
-            fsp = random_walk_path(g, required, steps=steps, rng=rng, start=start, label=label)
-            if "insert" in ops:
-                fsp = insert(fsp, g, required, rng, nested=rng.random() < 0.5)
-            if "merge" in ops:
-                fsp = merge(fsp, rng, p=merge_p)
-            if "long_context" in ops:
-                fsp = long_context(fsp, all_tools, rng, n=distractors)
-            parent = save_path(con, fsp, seed=seed * 1_000_003 + i)
+        for i, (path_seed, fsp, copy_) in enumerate(paths):
+            parent = save_path(con, fsp, seed=path_seed)
             ids.append(parent)
-            if "split" in ops:
-                ids.append(
-                    save_path(
-                        con,
-                        split(fsp, rng, kind=rng.choice(["miss_param", "miss_func"])),
-                        seed=seed * 1_000_003 + i,
-                        parent=parent,
-                    )
-                )
+            if copy_ is not None:
+                ids.append(save_path(con, copy_, seed=path_seed, parent=parent))
             if progress:
                 progress((i + 1) / n, f"sampled {i + 1} of {n}")
     return ids

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import random
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import run_cli
+from conftest import FIXTURES, ROOT, run_cli
 from fcstudio.demo import build_demo
 from fcstudio.embed import TfidfEmbedder
-from fcstudio.graph import build_graph, load_graph
-from fcstudio.path_store import get_path, required_params, sample_paths, save_edit
+from fcstudio.graph import build_graph, current_build_id, graph_cache_key, judge_edges, load_graph, openai_chat
+from fcstudio.path_store import get_path, required_params, sample_fsps, sample_paths, save_edit
 from fcstudio.paths import (
     FSP,
     ArgSource,
     Call,
     PathError,
     Turn,
+    _SortedWithout,
     add_call,
     insert,
     long_context,
@@ -33,7 +36,8 @@ from fcstudio.paths import (
     split,
     validate,
 )
-from fcstudio.store import EditConflict, Workspace
+from fcstudio.store import EditConflict, Workspace, run
+from fcstudio.walk_index import WalkIndex, load_walk_index
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +46,12 @@ def graph_env(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
     with ws.connect() as con:
         build_demo(con)
         build_graph(con, TfidfEmbedder(), threshold=0.4, top_k=5)
-        return ws, load_graph(con), required_params(con)
+        return ws, load_graph(con), load_walk_index(con)
 
 
 def _sample(graph_env, seed: int, steps: int = 3) -> FSP:  # type: ignore[no-untyped-def]
-    _, g, required = graph_env
-    return random_walk_path(g, required, steps=steps, rng=random.Random(seed))
+    _, _, index = graph_env
+    return random_walk_path(index, steps=steps, rng=random.Random(seed))
 
 
 def _call_keys(fsp: FSP) -> list[tuple[str, tuple[str, ...]]]:
@@ -69,9 +73,9 @@ def test_merge_keeps_every_call_in_order(graph_env, seed: int, p: float) -> None
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 10_000), nested=st.booleans())
 def test_insert_only_adds_producers_that_feed_a_call(graph_env, seed: int, nested: bool) -> None:  # type: ignore[no-untyped-def]
-    _, g, required = graph_env
+    _, g, index = graph_env
     fsp = _sample(graph_env, seed)
-    grown = insert(fsp, g, required, random.Random(seed), nested=nested)
+    grown = insert(fsp, index, random.Random(seed), nested=nested)
     record = grown.provenance[-1]
     assert record["op"] == "insert"
     if record["added"] is None:
@@ -113,9 +117,9 @@ def test_split_keeps_the_original_path_intact_in_its_copy(graph_env, seed: int, 
 
 
 def test_walk_follows_dependency_edges_and_records_provenance(graph_env) -> None:  # type: ignore[no-untyped-def]
-    _, g, required = graph_env
+    _, g, index = graph_env
     start = next(n for n in g.nodes if g.nodes[n]["name"] == "check_calendar")
-    fsp = random_walk_path(g, required, steps=2, rng=random.Random(1), start=start)
+    fsp = random_walk_path(index, steps=2, rng=random.Random(1), start=start)
     walk = fsp.provenance[0]["walk"]
     assert fsp.provenance[0] == {"op": "sample", "start": start, "steps": 2, "walk": walk, "label": None}
     for a, b in itertools.pairwise(walk):
@@ -135,11 +139,33 @@ def test_validation_catches_broken_paths() -> None:
 
 
 def test_long_context_adds_distractors_not_on_the_path(graph_env) -> None:  # type: ignore[no-untyped-def]
-    _, g, _ = graph_env
+    _, g, index = graph_env
     fsp = _sample(graph_env, 3)
-    longer = long_context(fsp, sorted(g.nodes), random.Random(0), n=10)
+    longer = long_context(fsp, index, random.Random(0), n=10)
     used = {c.tool_id for _, _, c in fsp.calls()}
     assert len(longer.distractor_tools) == 10 and not used & set(longer.distractor_tools) and longer.long_outputs
+    # the index's pool draws exactly what the sorted list of every node draws, however often it is applied
+    a = b = fsp
+    for seed in range(5):
+        a, b = (
+            long_context(a, index, random.Random(seed), n=4),
+            long_context(b, sorted(g.nodes), random.Random(seed), n=4),
+        )
+    assert a == b and len(a.distractor_tools) == 20
+    everything = long_context(fsp, index, random.Random(0), n=10_000)
+    assert sorted(everything.distractor_tools) == sorted(set(index.nodes) - used)
+
+
+@settings(max_examples=200, deadline=None)
+@given(items=st.sets(st.text("abcdef", max_size=3), max_size=30), data=st.data())
+def test_sorted_pool_without_some_items_indexes_like_the_filtered_list(items: set[str], data: st.DataObject) -> None:
+    ordered = tuple(sorted(items))
+    without = data.draw(st.sets(st.text("abcdefg", max_size=3), max_size=12))
+    view = _SortedWithout(ordered, without)
+    expected = sorted(items - without)
+    assert len(view) == len(expected) and list(view) == expected
+    with pytest.raises(IndexError):
+        view[len(expected)]
 
 
 def test_sampling_into_the_workspace_and_versioned_edits(graph_env) -> None:  # type: ignore[no-untyped-def]
@@ -192,10 +218,16 @@ def test_no_graph_yet_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_bad_start_tool() -> None:
-    import networkx as nx
-
     with pytest.raises(PathError, match="no node"):
-        random_walk_path(nx.MultiDiGraph(), {}, steps=2, rng=random.Random(0))
+        random_walk_path(WalkIndex.from_graph(nx.MultiDiGraph(), {}), steps=2, rng=random.Random(0))
+    g = nx.MultiDiGraph()
+    g.add_node("a", name="a", label="x")
+    index = WalkIndex.from_graph(g, {})
+    with pytest.raises(PathError, match="unknown start tool zz"):
+        random_walk_path(index, steps=2, rng=random.Random(0), start="zz")
+    with pytest.raises(PathError, match="no node"):
+        random_walk_path(index, steps=2, rng=random.Random(0), label="nolabel")
+    assert random_walk_path(index, steps=2, rng=random.Random(0)).provenance[0]["walk"] == ["a"]
 
 
 def test_hand_edits_keep_references_consistent() -> None:
@@ -231,3 +263,122 @@ def test_add_call_appends_with_user_arguments() -> None:
     }
     with pytest.raises(PathError, match="does not exist"):
         add_call(fsp, 5, "c", "c", [])
+
+
+# -- the walk index: the same paths as the graph scan it replaced, and a cache key that follows the graph ---
+
+
+def _fixture_script():  # type: ignore[no-untyped-def]
+    """tools/make_paths_fixture.py, which recorded tests/fixtures/paths_expected.json with the old sampler."""
+    spec = importlib.util.spec_from_file_location("make_paths_fixture", ROOT / "tools" / "make_paths_fixture.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("graph", ["generated", "demo"])
+def test_sampled_paths_are_the_ones_the_graph_scan_sampled(graph: str, tmp_path: Path) -> None:
+    """Every recorded run (all operations, a label, a start tool, subsets) gives the recorded paths, path for path."""
+    script = _fixture_script()
+    expected = json.loads((FIXTURES / "paths_expected.json").read_text())["graphs"][graph]
+    with Workspace(tmp_path / "ws.duckdb").connect() as con:
+        script.GRAPHS[graph](con)
+        assert script.fingerprint(con) == expected["fingerprint"], (
+            f"the {graph} graph differs from the one the fixture was recorded on: re-record it with the pre-index "
+            "sampler (commit 0227e44: python tools/make_paths_fixture.py)"
+        )
+        assert len(expected["runs"]) == len(script.RUNS[graph])
+        for spec, recorded in zip(script.RUNS[graph], expected["runs"], strict=True):
+            assert recorded["spec"] == spec
+            got = script.sample_run(con, spec)
+            assert got[: len(recorded["first"])] == recorded["first"], spec
+            assert [script.digest(r) for r in got] == recorded["paths"], spec
+
+
+@pytest.mark.parametrize("graph", ["generated", "demo"])
+def test_index_read_by_sql_equals_the_index_of_the_networkx_graph(graph: str, tmp_path: Path) -> None:
+    with Workspace(tmp_path / "ws.duckdb").connect() as con:
+        _fixture_script().GRAPHS[graph](con)
+        from_sql = load_walk_index(con)
+        from_graph = WalkIndex.from_graph(load_graph(con), required_params(con))
+        dropped = run(
+            con, "SELECT src, dst FROM graph_edges WHERE kind = 'dependency' AND judge = 'drop' AND src <> dst"
+        )
+        kept = set(
+            run(con, "SELECT src, dst FROM graph_edges WHERE kind = 'dependency' AND judge IS DISTINCT FROM 'drop'")
+        )
+    assert from_sql == from_graph and from_sql.key == graph_cache_key_of(tmp_path / "ws.duckdb")
+    assert sum(len(v) for v in from_sql.successors.values()) == len({(s, d) for s, d in kept if s != d})
+    if graph == "generated":  # a pair whose only edges were dropped is no step of a walk
+        gone = [(s, d) for s, d in dropped if (s, d) not in kept]
+        assert gone and all(d not in from_sql.successors_of(s) for s, d in gone)
+        assert from_sql.start_candidates("sink") == tuple(
+            sorted(n for n, lab in from_sql.labels.items() if lab == "sink")
+        )
+        assert not any(from_sql.successors_of(n) for n in from_sql.start_candidates("sink"))
+        assert from_sql.required_of("g036") == () and "g036" in from_sql  # a node without a tool row
+
+
+def graph_cache_key_of(path: Path):  # type: ignore[no-untyped-def]
+    with Workspace(path).connect() as con:
+        return graph_cache_key(con)
+
+
+def test_cache_key_changes_after_a_rebuild_and_after_a_judge_drop(tmp_path: Path) -> None:
+    from openai_stub import StubServer
+
+    ws = Workspace(tmp_path / "ws.duckdb")
+    with ws.connect() as con:
+        build_demo(con)
+        empty = graph_cache_key(con)
+        assert current_build_id(con) is None and empty.build_id is None and empty.nodes == 0
+        build_graph(con, TfidfEmbedder())
+        first = graph_cache_key(con)
+        assert graph_cache_key(con) == first  # stable while nothing changes
+        assert first.build_id == current_build_id(con) == 1 and first != empty
+        before = load_walk_index(con)
+        assert before.key == first
+        build_graph(con, TfidfEmbedder())
+        second = graph_cache_key(con)
+        assert second.build_id == current_build_id(con) == 2 and second != first
+        assert load_walk_index(con) == before  # same graph, new build: a new key all the same
+
+    def scripted(prompt: str) -> str:
+        keep = "Tool B: delete_calendar_event" not in prompt
+        return json.dumps({"keep": keep, "reason": "scripted"})
+
+    with StubServer(chat=scripted) as server, ws.connect() as con:
+        judge_edges(con, openai_chat("stub-judge", server.base_url), limit=3)
+        kept_only = graph_cache_key(con)
+        assert kept_only == second  # "keep" verdicts change nothing a walk uses
+        counts = judge_edges(con, openai_chat("stub-judge", server.base_url))
+        assert counts["drop"] >= 1
+        judged = graph_cache_key(con)
+        after = load_walk_index(con)
+    assert judged != second and judged.build_id == second.build_id and judged.dropped == counts["drop"]
+    assert after.key == judged and after != before
+    target = next(n for n, name in after.names.items() if name == "delete_calendar_event")
+    assert any(target in before.successors_of(n) for n in before.nodes)
+    assert not any(target in after.successors_of(n) for n in after.nodes)
+    assert not any(p == target for n in after.nodes for p, _ in after.producers_of(n))
+    # restoring one dropped edge and dropping another keeps the count but still changes the key
+    with ws.connect() as con:
+        restored, other = run(con, "SELECT rowid FROM graph_edges WHERE judge = 'drop' LIMIT 1")[0][0], None
+        other = run(con, "SELECT rowid FROM graph_edges WHERE judge IS DISTINCT FROM 'drop' LIMIT 1")[0][0]
+        run(con, "UPDATE graph_edges SET judge = 'keep' WHERE rowid = ?", [restored])
+        run(con, "UPDATE graph_edges SET judge = 'drop' WHERE rowid = ?", [other])
+        swapped = graph_cache_key(con)
+    assert swapped.dropped == judged.dropped and swapped != judged
+
+
+def test_sampling_loop_is_the_stored_one(graph_env) -> None:  # type: ignore[no-untyped-def]
+    """sample_fsps (what the benchmark times) yields what sample_paths stores."""
+    ws, _, index = graph_env
+    ops = ["merge", "insert", "split", "long_context"]
+    loop = list(sample_fsps(index, n=6, steps=3, ops=ops, seed=4, distractors=3))
+    with ws.connect() as con:
+        ids = sample_paths(con, n=6, steps=3, ops=ops, seed=4, distractors=3, index=index)
+        stored = [get_path(con, i)["fsp"] for i in ids]
+    assert stored == [f for _, fsp, copy_ in loop for f in (fsp, copy_) if f is not None]
+    assert [s for s, _, _ in loop] == [4 * 1_000_003 + i for i in range(6)]
