@@ -39,6 +39,7 @@ class WalkIndex:
     producers: dict[str, tuple[tuple[str, Link], ...]]  # node -> (producer, link) sorted by producer
     starts: dict[str | None, tuple[str, ...]]  # label (None: any) -> sorted start candidates
     required: dict[str, tuple[str, ...]]  # tool -> required parameters, in the schema's order
+    by_name: tuple[str, ...]  # every node ordered by tool name, then id (for pickers)
     key: GraphKey | None = field(default=None, compare=False)  # the graph_cache_key it was read at
 
     def __contains__(self, node: object) -> bool:
@@ -63,10 +64,6 @@ class WalkIndex:
 
     def required_of(self, tool_id: str) -> tuple[str, ...]:
         return self.required.get(tool_id, ())
-
-    def by_name(self) -> list[str]:
-        """Nodes ordered by tool name (then id), for pickers."""
-        return sorted(self.nodes, key=lambda n: (self.name(n), n))
 
     @classmethod
     def from_graph(cls, g: nx.MultiDiGraph, required: dict[str, list[str]]) -> WalkIndex:
@@ -129,6 +126,7 @@ def _assemble(
         producers=producers,
         starts=starts,
         required=required,
+        by_name=tuple(sorted(nodes, key=lambda n: (nodes[n][0], n))),
         key=key,
     )
 

@@ -382,3 +382,45 @@ def test_sampling_loop_is_the_stored_one(graph_env) -> None:  # type: ignore[no-
         stored = [get_path(con, i)["fsp"] for i in ids]
     assert stored == [f for _, fsp, copy_ in loop for f in (fsp, copy_) if f is not None]
     assert [s for s, _, _ in loop] == [4 * 1_000_003 + i for i in range(6)]
+
+
+def test_paths_page_reads_the_index_again_after_a_judge_drop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page keeps its index across reruns, and a verdict dropping edges reaches its operations."""
+    from openai_stub import StubServer
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import no_errors
+    from fcstudio.path_store import save_path
+
+    ws = Workspace(tmp_path / "ws.duckdb")
+    with ws.connect() as con:
+        build_demo(con)
+        build_graph(con, TfidfEmbedder())
+        index = load_walk_index(con)
+        start = next(n for n in index.nodes if index.name(n) == "check_calendar")
+        fsp = random_walk_path(index, steps=1, rng=random.Random(0), start=start)
+        path_id = save_path(con, fsp, seed=None)
+    grown = insert(fsp, index, random.Random(len(fsp.provenance)), nested=True)  # what the page's button does
+    assert grown.provenance[-1]["added"] is not None
+    monkeypatch.setenv("FCSTUDIO_WORKSPACE", str(ws.path))
+
+    def provenance(at: AppTest) -> list[dict]:
+        return json.loads(at.json[0].value)
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at.switch_page("pages/paths.py").run()
+    no_errors(at)
+    at.button(key=f"op_ins_n_{path_id}").click().run()
+    no_errors(at)
+    assert provenance(at)[-1] == grown.provenance[-1]
+    with StubServer(chat=lambda prompt: '{"keep": false, "reason": "scripted"}') as server, ws.connect() as con:
+        judge_edges(con, openai_chat("stub-judge", server.base_url))
+    at.button(key=f"discard_{path_id}").click().run()
+    at.button(key=f"op_ins_n_{path_id}").click().run()
+    no_errors(at)
+    assert provenance(at)[-1] == {
+        "op": "insert",
+        "nested": True,
+        "added": None,
+        "reason": "no producer feeds any call",
+    }
