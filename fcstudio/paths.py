@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import copy
 import random
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from fcstudio.walk_index import WalkIndex
+from fcstudio.walk_index import Link, WalkIndex
 
 SourceKind = Literal["user", "output", "withheld"]
 TurnKind = Literal["normal", "miss_param", "miss_func"]
@@ -172,15 +172,58 @@ def merge(fsp: FSP, rng: random.Random, p: float = 0.3) -> FSP:
     return _checked(out, {"op": "merge", "p": p, "joined_turns": joined})
 
 
+class _FeedOptions(Sequence[tuple[int, int, str, Link]]):
+    """insert's choices, in order: per call (turn, call), its producers by id whose parameter the user still gives.
+
+    Counted and indexed without being listed, since a hub tool has thousands of producers: a call's count is
+    its producers minus those feeding an argument already sourced otherwise, and the k-th choice is found
+    by bisection over those few blocked position lists. ``rng.choice`` only takes ``len`` and one item.
+    """
+
+    def __init__(self, fsp: FSP, index: WalkIndex):
+        self.parts: list[tuple[int, int, tuple[tuple[str, Link], ...], list[tuple[int, ...]]]] = []
+        self.ends: list[int] = []  # running count of choices up to and including each part
+        total = 0
+        for t, c, call in fsp.calls():
+            producers = index.producers_of(call.tool_id)
+            if not producers:
+                continue
+            blocked = [index.feeding_positions(call.tool_id, a) for a, s in call.args.items() if s.kind != "user"]
+            blocked = [b for b in blocked if b]
+            count = len(producers) - sum(map(len, blocked))
+            if count:
+                total += count
+                self.parts.append((t, c, producers, blocked))
+                self.ends.append(total)
+
+    def __len__(self) -> int:
+        return self.ends[-1] if self.ends else 0
+
+    def __getitem__(self, k: int) -> tuple[int, int, str, Link]:  # type: ignore[override]
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        part = bisect_right(self.ends, k)
+        t, c, producers, blocked = self.parts[part]
+        k -= self.ends[part - 1] if part else 0
+        lo, hi = k, len(producers) - 1  # the smallest position with k + 1 unblocked positions up to it
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if mid + 1 - sum(bisect_right(b, mid) for b in blocked) > k:
+                hi = mid
+            else:
+                lo = mid + 1
+        producer, link = producers[lo]
+        return t, c, producer, link
+
+
 def insert(fsp: FSP, index: WalkIndex, rng: random.Random, *, nested: bool = True) -> FSP:
-    """Add a producer whose output feeds an existing call: nested in the same turn, or as an earlier turn."""
+    """Add a producer whose output feeds an existing call: nested in the same turn, or as an earlier turn.
+
+    The producer is drawn uniformly from every (call, producer) pair whose link feeds an argument the user
+    would otherwise give, in call order and then producer id.
+    """
     out = copy.deepcopy(fsp)
-    options = []
-    for t, c, call in out.calls():
-        for producer, link in index.producers_of(call.tool_id):
-            source = call.args.get(link[1])
-            if source is None or source.kind == "user":
-                options.append((t, c, producer, link))
+    options = _FeedOptions(out, index)
     if not options:
         return _checked(out, {"op": "insert", "nested": nested, "added": None, "reason": "no producer feeds any call"})
     t, c, producer, (field, param) = rng.choice(options)

@@ -37,6 +37,7 @@ class WalkIndex:
     successors: dict[str, tuple[str, ...]]  # node -> sorted dependency successors, itself excluded
     links: dict[str, dict[str, Link | None]]  # src -> dst -> link of the best dependency edge (None: no evidence)
     producers: dict[str, tuple[tuple[str, Link], ...]]  # node -> (producer, link) sorted by producer
+    feeding: dict[str, dict[str, tuple[int, ...]]]  # node -> parameter -> positions in producers[node] feeding it
     starts: dict[str | None, tuple[str, ...]]  # label (None: any) -> sorted start candidates
     required: dict[str, tuple[str, ...]]  # tool -> required parameters, in the schema's order
     by_name: tuple[str, ...]  # every node ordered by tool name, then id (for pickers)
@@ -57,6 +58,10 @@ class WalkIndex:
 
     def producers_of(self, node: str) -> tuple[tuple[str, Link], ...]:
         return self.producers.get(node, ())
+
+    def feeding_positions(self, node: str, param: str) -> tuple[int, ...]:
+        """Positions in ``producers_of(node)`` of the producers that feed ``param`` (ascending)."""
+        return self.feeding.get(node, {}).get(param, ())
 
     def start_candidates(self, label: str | None = None) -> tuple[str, ...]:
         """Nodes (of ``label``) with a dependency successor, or every such node when none has one."""
@@ -109,14 +114,20 @@ def _assemble(
             feeds.setdefault(dst, []).append((src, link))
     successors = {src: tuple(sorted(dsts)) for src, dsts in links.items()}
     producers = {dst: tuple(sorted(found)) for dst, found in feeds.items()}
+    feeding: dict[str, dict[str, tuple[int, ...]]] = {}
+    for dst, found in producers.items():
+        by_param: dict[str, list[int]] = {}
+        for position, (_, (_, param)) in enumerate(found):
+            by_param.setdefault(param, []).append(position)
+        feeding[dst] = {param: tuple(positions) for param, positions in by_param.items()}
     by_label: dict[str | None, list[str]] = {None: list(nodes)}
     for node, (_, label) in nodes.items():
         if label is not None:
             by_label.setdefault(label, []).append(node)
     starts = {}
     for label, members in by_label.items():
-        feeding = [n for n in members if n in successors]
-        starts[label] = tuple(sorted(feeding or members))
+        with_successor = [n for n in members if n in successors]
+        starts[label] = tuple(sorted(with_successor or members))
     return WalkIndex(
         nodes=tuple(sorted(nodes)),
         names={n: name for n, (name, _) in nodes.items()},
@@ -124,6 +135,7 @@ def _assemble(
         successors=successors,
         links=links,
         producers=producers,
+        feeding=feeding,
         starts=starts,
         required=required,
         by_name=tuple(sorted(nodes, key=lambda n: (nodes[n][0], n))),

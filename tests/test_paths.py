@@ -24,6 +24,7 @@ from fcstudio.paths import (
     Call,
     PathError,
     Turn,
+    _FeedOptions,
     _SortedWithout,
     add_call,
     insert,
@@ -318,6 +319,37 @@ def test_index_read_by_sql_equals_the_index_of_the_networkx_graph(graph: str, tm
         )
         assert not any(from_sql.successors_of(n) for n in from_sql.start_candidates("sink"))
         assert from_sql.required_of("g036") == () and "g036" in from_sql  # a node without a tool row
+
+
+@pytest.fixture(scope="module")
+def generated_index(tmp_path_factory: pytest.TempPathFactory) -> WalkIndex:
+    with Workspace(tmp_path_factory.mktemp("generated") / "ws.duckdb").connect() as con:
+        _fixture_script().GRAPHS["generated"](con)
+        return load_walk_index(con)
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 10_000), steps=st.integers(0, 6), data=st.data())
+def test_insert_choices_are_counted_and_indexed_like_the_full_list(
+    generated_index: WalkIndex, seed: int, steps: int, data: st.DataObject
+) -> None:
+    """_FeedOptions (no list built) holds exactly the (call, producer) choices the old scan listed, in order."""
+    fsp = random_walk_path(generated_index, steps=steps, rng=random.Random(seed))
+    for _, _, call in fsp.calls():  # some arguments already sourced otherwise, some not declared at all
+        for p in [*call.args, "p0", "p1", "p2", "p3", "q"]:
+            kind = data.draw(st.sampled_from(["user", "withheld", "output", None]))
+            if kind is None:
+                call.args.pop(p, None)
+            else:
+                call.args[p] = ArgSource(kind=kind)
+    listed = [
+        (t, c, producer, link)
+        for t, c, call in fsp.calls()
+        for producer, link in generated_index.producers_of(call.tool_id)
+        if call.args.get(link[1], ArgSource()).kind == "user"
+    ]
+    options = _FeedOptions(fsp, generated_index)
+    assert len(options) == len(listed) and list(options) == listed
 
 
 def graph_cache_key_of(path: Path):  # type: ignore[no-untyped-def]
