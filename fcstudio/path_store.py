@@ -14,6 +14,7 @@ from fcstudio.store import check_version, rows, run, scalar, transaction
 from fcstudio.walk_index import WalkIndex, load_walk_index
 
 OPS = ("merge", "insert", "split", "long_context")
+SAVE_BATCH = 1000  # paths stored per INSERT by sample_paths
 
 
 def required_params(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
@@ -36,6 +37,45 @@ def save_path(con: duckdb.DuckDBPyConnection, fsp: FSP, *, seed: int | None, par
     )
     run(con, "INSERT INTO fsp_versions (path_id, version, fsp, note) VALUES (?, 1, ?, 'sampled')", [path_id, text])
     return path_id
+
+
+def save_paths(con: duckdb.DuckDBPyConnection, batch: list[tuple[FSP, int | None, int | None]]) -> list[int]:
+    """Store many new paths at once: (path, seed, position in ``batch`` of its parent or None) each.
+
+    Ids are taken from ``fsp_seq`` in the batch's order, and both tables are written by one INSERT each
+    (``save_path`` costs four statements per path, most of a sampled path's time).
+    """
+    if not batch:
+        return []
+    import pyarrow as pa
+
+    ids = sorted(int(i) for (i,) in run(con, "SELECT nextval('fsp_seq') FROM range(?)", [len(batch)]))
+    texts = [fsp.model_dump_json() for fsp, _, _ in batch]
+    paths = pa.table(
+        {
+            "id": pa.array(ids, pa.int64()),
+            "fsp": texts,
+            "parent_id": pa.array([None if p is None else ids[p] for _, _, p in batch], pa.int64()),
+            "seed": pa.array([seed for _, seed, _ in batch], pa.int64()),
+            "ops": [[r["op"] for r in fsp.provenance] for fsp, _, _ in batch],
+            "n_turns": [len(fsp.turns) for fsp, _, _ in batch],
+            "n_calls": [len(fsp.calls()) for fsp, _, _ in batch],
+        }
+    )
+    con.register("_new_paths", paths)
+    try:
+        run(
+            con,
+            """INSERT INTO fsp_paths (id, fsp, version, parent_id, seed, ops, n_turns, n_calls)
+               SELECT id, fsp, 1, parent_id, seed, ops, n_turns, n_calls FROM _new_paths ORDER BY id""",
+        )
+        run(
+            con,
+            "INSERT INTO fsp_versions (path_id, version, fsp, note) SELECT id, 1, fsp, 'sampled' FROM _new_paths ORDER BY id",
+        )
+    finally:
+        con.unregister("_new_paths")
+    return ids
 
 
 def check_ops(ops: list[str]) -> None:
@@ -112,14 +152,18 @@ def sample_paths(
         distractors=distractors,
     )
     ids: list[int] = []
-    with transaction(con):
+    batch: list[tuple[FSP, int | None, int | None]] = []
+    with transaction(con):  # all or nothing; written in batches so memory stays flat at any n
         for i, (path_seed, fsp, copy_) in enumerate(paths):
-            parent = save_path(con, fsp, seed=path_seed)
-            ids.append(parent)
+            batch.append((fsp, path_seed, None))
             if copy_ is not None:
-                ids.append(save_path(con, copy_, seed=path_seed, parent=parent))
+                batch.append((copy_, path_seed, len(batch) - 1))
+            if len(batch) >= SAVE_BATCH:
+                ids += save_paths(con, batch)
+                batch = []
             if progress:
                 progress((i + 1) / n, f"sampled {i + 1} of {n}")
+        ids += save_paths(con, batch)
     return ids
 
 

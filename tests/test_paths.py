@@ -17,7 +17,7 @@ from conftest import FIXTURES, ROOT, run_cli
 from fcstudio.demo import build_demo
 from fcstudio.embed import TfidfEmbedder
 from fcstudio.graph import build_graph, current_build_id, graph_cache_key, judge_edges, load_graph, openai_chat
-from fcstudio.path_store import get_path, required_params, sample_fsps, sample_paths, save_edit
+from fcstudio.path_store import SAVE_BATCH, get_path, required_params, sample_fsps, sample_paths, save_edit
 from fcstudio.paths import (
     FSP,
     ArgSource,
@@ -37,7 +37,7 @@ from fcstudio.paths import (
     split,
     validate,
 )
-from fcstudio.store import EditConflict, Workspace, run
+from fcstudio.store import EditConflict, Workspace, rows, run
 from fcstudio.walk_index import WalkIndex, load_walk_index
 
 
@@ -405,15 +405,22 @@ def test_cache_key_changes_after_a_rebuild_and_after_a_judge_drop(tmp_path: Path
 
 
 def test_sampling_loop_is_the_stored_one(graph_env) -> None:  # type: ignore[no-untyped-def]
-    """sample_fsps (what the benchmark times) yields what sample_paths stores."""
+    """sample_fsps (what the benchmark times) yields what sample_paths stores, across its write batches."""
     ws, _, index = graph_env
     ops = ["merge", "insert", "split", "long_context"]
-    loop = list(sample_fsps(index, n=6, steps=3, ops=ops, seed=4, distractors=3))
+    n = SAVE_BATCH // 2 + 50  # with split copies, more than one batch
+    loop = list(sample_fsps(index, n=n, steps=3, ops=ops, seed=4, distractors=3))
     with ws.connect() as con:
-        ids = sample_paths(con, n=6, steps=3, ops=ops, seed=4, distractors=3, index=index)
-        stored = [get_path(con, i)["fsp"] for i in ids]
-    assert stored == [f for _, fsp, copy_ in loop for f in (fsp, copy_) if f is not None]
-    assert [s for s, _, _ in loop] == [4 * 1_000_003 + i for i in range(6)]
+        ids = sample_paths(con, n=n, steps=3, ops=ops, seed=4, distractors=3, index=index)
+        stored = rows(con, "SELECT id, fsp, parent_id, seed, ops FROM fsp_paths WHERE id >= ? ORDER BY id", [ids[0]])
+        versions = run(con, "SELECT count(*) FROM fsp_versions WHERE path_id >= ? AND note = 'sampled'", [ids[0]])
+    expected = [(seed, f, i) for i, (seed, fsp, copy_) in enumerate(loop) for f in (fsp, copy_)]
+    assert len(ids) == len(stored) == len(expected) == 2 * n and ids == [r["id"] for r in stored]
+    assert versions[0][0] == 2 * n
+    for k, (row, (seed, fsp, i)) in enumerate(zip(stored, expected, strict=True)):
+        assert FSP.model_validate_json(row["fsp"]) == fsp and row["seed"] == seed == 4 * 1_000_003 + i
+        assert row["parent_id"] == (None if k % 2 == 0 else ids[k - 1])
+        assert row["ops"] == [p["op"] for p in fsp.provenance]
 
 
 def test_paths_page_reads_the_index_again_after_a_judge_drop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
