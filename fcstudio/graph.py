@@ -15,7 +15,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import networkx as nx
@@ -338,7 +338,10 @@ def build_graph(
 
 
 def load_graph(con: duckdb.DuckDBPyConnection) -> nx.MultiDiGraph:
-    """The stored graph for algorithms: nodes are tool ids; ``param``/``label`` edges appear both ways."""
+    """The stored graph for algorithms: nodes are tool ids; ``param``/``label`` edges appear both ways.
+
+    Every edge's evidence is decoded (3-4 s at 138k edges): path sampling reads ``walk_index.load_walk_index``
+    instead, which takes only the dependency edges it needs."""
     g = nx.MultiDiGraph()
     for tool_id, name, label in run(con, "SELECT tool_id, name, label FROM graph_nodes"):
         g.add_node(tool_id, name=name, label=label)
@@ -349,6 +352,47 @@ def load_graph(con: duckdb.DuckDBPyConnection) -> nx.MultiDiGraph:
         if kind != "dependency":
             g.add_edge(dst, src, **data)
     return g
+
+
+def current_build_id(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The latest graph build's id, or None before the first build."""
+    found = scalar(con, "SELECT max(id) FROM graph_builds")
+    return None if found is None else int(found)
+
+
+class GraphKey(NamedTuple):
+    """Changes whenever what a walk may use changes: keys a cached ``WalkIndex`` (or anything read from the graph).
+
+    A rebuild gives a new ``build_id`` (and ``built_at``, which also tells two workspaces files apart
+    that both restarted at build 1); a judge verdict of ``drop`` changes ``dropped`` and ``dropped_hash``
+    (an order-free hash of the dropped edges, so one edge dropped and another restored still differs);
+    the node and edge counts catch rows written without a build.
+    """
+
+    build_id: int | None
+    built_at: str | None
+    nodes: int
+    edges: int
+    dropped: int
+    dropped_hash: int
+
+
+def graph_cache_key(con: duckdb.DuckDBPyConnection) -> GraphKey:
+    """The stored graph's current ``GraphKey``: three small queries (the verdict column is the only scan)."""
+    build = one(con, "SELECT id, created_at FROM graph_builds ORDER BY id DESC LIMIT 1")
+    dropped, dropped_hash = one(
+        con,
+        """SELECT count(*), coalesce(bit_xor(hash(rowid, src, dst, kind)), 0)
+           FROM graph_edges WHERE judge = 'drop'""",
+    ) or (0, 0)
+    return GraphKey(
+        build_id=None if build is None else int(build[0]),
+        built_at=None if build is None else str(build[1]),
+        nodes=int(scalar(con, "SELECT count(*) FROM graph_nodes")),
+        edges=int(scalar(con, "SELECT count(*) FROM graph_edges")),
+        dropped=int(dropped),
+        dropped_hash=int(dropped_hash),
+    )
 
 
 def graph_stats(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:

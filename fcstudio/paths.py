@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import copy
 import random
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from typing import Any, Literal
 
-import networkx as nx
 from pydantic import BaseModel, Field
+
+from fcstudio.walk_index import Link, WalkIndex
 
 SourceKind = Literal["user", "output", "withheld"]
 TurnKind = Literal["normal", "miss_param", "miss_func"]
@@ -94,58 +97,40 @@ def _checked(fsp: FSP, record: dict[str, Any]) -> FSP:
     return fsp
 
 
-def _call(g: nx.MultiDiGraph, tool_id: str, required: dict[str, list[str]]) -> Call:
-    return Call(
-        tool_id=tool_id,
-        name=g.nodes[tool_id].get("name", tool_id),
-        args={p: ArgSource() for p in required.get(tool_id, [])},
-    )
-
-
-def _feeding(g: nx.MultiDiGraph, src: str, dst: str) -> tuple[str, str] | None:
-    """(return field, parameter) of the best dependency edge src -> dst."""
-    best = None
-    for data in (g.get_edge_data(src, dst) or {}).values():
-        if data.get("kind") == "dependency" and (best is None or data["score"] > best["score"]):
-            best = data
-    if best is None:
-        return None
-    ev = best["evidence"][0]
-    return ev["from"].removeprefix("returns."), ev["to"].removeprefix("param ")
-
-
-def dependency_successors(g: nx.MultiDiGraph, node: str) -> list[str]:
-    return sorted({v for _, v, d in g.out_edges(node, data=True) if d.get("kind") == "dependency" and v != node})
+def _call(index: WalkIndex, tool_id: str) -> Call:
+    return Call(tool_id=tool_id, name=index.name(tool_id), args={p: ArgSource() for p in index.required_of(tool_id)})
 
 
 def random_walk_path(
-    g: nx.MultiDiGraph,
-    required: dict[str, list[str]],
+    index: WalkIndex,
     *,
     steps: int,
     rng: random.Random,
     start: str | None = None,
     label: str | None = None,
 ) -> FSP:
-    """MAGNET's sampling: from a start node, ``steps`` moves uniform over outgoing dependency edges, one call per turn."""
-    nodes = [n for n in g.nodes if (label is None or g.nodes[n].get("label") == label)]
-    candidates = [n for n in nodes if dependency_successors(g, n)] or nodes
+    """MAGNET's sampling: from a start node, ``steps`` moves uniform over outgoing dependency edges, one call per turn.
+
+    The start is drawn uniformly from the index's sorted start candidates (of ``label``), so the cost of a
+    path does not depend on the size of the graph.
+    """
+    candidates = index.start_candidates(label)
     if not candidates:
         raise PathError("the graph has no node to start from")
-    node = start if start is not None else rng.choice(sorted(candidates))
-    if node not in g:
+    node = start if start is not None else rng.choice(candidates)
+    if node not in index:
         raise PathError(f"unknown start tool {node}")
     walk = [node]
     for _ in range(steps):
-        nxt = dependency_successors(g, walk[-1])
+        nxt = index.successors_of(walk[-1])
         if not nxt:
             break
         walk.append(rng.choice(nxt))
     fsp = FSP()
     for i, tool in enumerate(walk):
-        call = _call(g, tool, required)
+        call = _call(index, tool)
         if i:
-            link = _feeding(g, walk[i - 1], tool)
+            link = index.link(walk[i - 1], tool)
             if link:
                 field, param = link
                 call.args[param] = ArgSource(kind="output", turn=i - 1, call=0, field=field)
@@ -187,21 +172,62 @@ def merge(fsp: FSP, rng: random.Random, p: float = 0.3) -> FSP:
     return _checked(out, {"op": "merge", "p": p, "joined_turns": joined})
 
 
-def insert(
-    fsp: FSP, g: nx.MultiDiGraph, required: dict[str, list[str]], rng: random.Random, *, nested: bool = True
-) -> FSP:
-    """Add a producer whose output feeds an existing call: nested in the same turn, or as an earlier turn."""
+class _FeedOptions(Sequence[tuple[int, int, str, Link]]):
+    """insert's choices, in order: per call (turn, call), its producers by id whose parameter the user still gives.
+
+    Counted and indexed without being listed, since a hub tool has thousands of producers: a call's count is
+    its producers minus those feeding an argument already sourced otherwise, and the k-th choice is found
+    by bisection over those few blocked position lists. ``rng.choice`` only takes ``len`` and one item.
+    """
+
+    def __init__(self, fsp: FSP, index: WalkIndex):
+        self.parts: list[tuple[int, int, tuple[tuple[str, Link], ...], list[tuple[int, ...]]]] = []
+        self.ends: list[int] = []  # running count of choices up to and including each part
+        total = 0
+        for t, c, call in fsp.calls():
+            producers = index.producers_of(call.tool_id)
+            if not producers:
+                continue
+            blocked = [index.feeding_positions(call.tool_id, a) for a, s in call.args.items() if s.kind != "user"]
+            blocked = [b for b in blocked if b]
+            count = len(producers) - sum(map(len, blocked))
+            if count:
+                total += count
+                self.parts.append((t, c, producers, blocked))
+                self.ends.append(total)
+
+    def __len__(self) -> int:
+        return self.ends[-1] if self.ends else 0
+
+    def __getitem__(self, k: int) -> tuple[int, int, str, Link]:  # type: ignore[override]
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        part = bisect_right(self.ends, k)
+        t, c, producers, blocked = self.parts[part]
+        k -= self.ends[part - 1] if part else 0
+        lo, hi = k, len(producers) - 1  # the smallest position with k + 1 unblocked positions up to it
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if mid + 1 - sum(bisect_right(b, mid) for b in blocked) > k:
+                hi = mid
+            else:
+                lo = mid + 1
+        producer, link = producers[lo]
+        return t, c, producer, link
+
+
+def insert(fsp: FSP, index: WalkIndex, rng: random.Random, *, nested: bool = True) -> FSP:
+    """Add a producer whose output feeds an existing call: nested in the same turn, or as an earlier turn.
+
+    The producer is drawn uniformly from every (call, producer) pair whose link feeds an argument the user
+    would otherwise give, in call order and then producer id.
+    """
     out = copy.deepcopy(fsp)
-    options = []
-    for t, c, call in out.calls():
-        for producer in sorted({u for u, _, d in g.in_edges(call.tool_id, data=True) if d.get("kind") == "dependency"}):
-            link = _feeding(g, producer, call.tool_id)
-            if producer != call.tool_id and link and call.args.get(link[1], ArgSource()).kind == "user":
-                options.append((t, c, producer, link))
+    options = _FeedOptions(out, index)
     if not options:
         return _checked(out, {"op": "insert", "nested": nested, "added": None, "reason": "no producer feeds any call"})
     t, c, producer, (field, param) = rng.choice(options)
-    new_call = _call(g, producer, required)
+    new_call = _call(index, producer)
     if nested:
         mapping = {(t, k): (t, k + 1) for k in range(c, len(out.turns[t].calls))}
         _renumber(out, mapping)
@@ -276,11 +302,40 @@ def split(fsp: FSP, rng: random.Random, *, kind: Literal["miss_param", "miss_fun
     return _checked(out, {"op": "split", "kind": kind, "turn": t, "missing": missing.name})
 
 
-def long_context(fsp: FSP, distractors: list[str], rng: random.Random, n: int = 50) -> FSP:
-    """BFCL's long context: offer ``n`` distracting tools besides the path's, and ask for long tool outputs."""
+class _SortedWithout(Sequence[str]):
+    """A sorted tuple with a few items left out, indexed without copying it (``rng.sample`` only indexes)."""
+
+    def __init__(self, items: tuple[str, ...], without: set[str]):
+        self.items = items
+        found = ((bisect_left(items, x), x) for x in without)
+        self.gaps = sorted(i for i, x in found if i < len(items) and items[i] == x)
+
+    def __len__(self) -> int:
+        return len(self.items) - len(self.gaps)
+
+    def __getitem__(self, j: int) -> str:  # type: ignore[override]
+        if not 0 <= j < len(self):
+            raise IndexError(j)
+        for gap in self.gaps:  # the j-th kept item: step over every left-out position at or before it
+            if gap > j:
+                break
+            j += 1
+        return self.items[j]
+
+
+def long_context(fsp: FSP, distractors: WalkIndex | list[str], rng: random.Random, n: int = 50) -> FSP:
+    """BFCL's long context: offer ``n`` distracting tools besides the path's, and ask for long tool outputs.
+
+    ``distractors`` is the pool (every tool of a ``WalkIndex``, or a list); the draw is uniform over the
+    sorted pool minus the path's tools, and with an index it costs the same at any catalogue size.
+    """
     out = copy.deepcopy(fsp)
     used = {call.tool_id for _, _, call in out.calls()}
-    pool = sorted(set(distractors) - used - set(out.distractor_tools))
+    pool: Sequence[str]
+    if isinstance(distractors, WalkIndex):
+        pool = _SortedWithout(distractors.nodes, used | set(out.distractor_tools))
+    else:
+        pool = sorted(set(distractors) - used - set(out.distractor_tools))
     chosen = rng.sample(pool, min(n, len(pool)))
     out.distractor_tools.extend(chosen)
     out.long_outputs = True

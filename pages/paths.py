@@ -7,10 +7,10 @@ import random
 import pandas as pd
 import streamlit as st
 
-from components.db import cursor
+from components.db import current_workspace_path, cursor
 from components.layout import empty_state, page_header, show_error
-from fcstudio.graph import graph_stats, load_graph
-from fcstudio.path_store import OPS, get_path, list_paths, path_history, required_params, sample_paths, save_edit
+from fcstudio.graph import GraphKey, graph_cache_key
+from fcstudio.path_store import OPS, get_path, list_paths, path_history, sample_paths, save_edit
 from fcstudio.paths import (
     ArgSource,
     PathError,
@@ -24,8 +24,17 @@ from fcstudio.paths import (
     split,
     validate,
 )
+from fcstudio.walk_index import WalkIndex, load_walk_index
 
 PAGE_SIZE = 20
+
+
+@st.cache_resource(show_spinner="Reading the tool graph…", max_entries=2)
+def walk_index(workspace: str, key: GraphKey) -> WalkIndex:
+    """One index per workspace and graph state: a rebuild or a judge's drop changes ``key``, so it is read again."""
+    with cursor() as con:
+        return load_walk_index(con)
+
 
 page_header(
     "Paths",
@@ -35,8 +44,9 @@ page_header(
 )
 
 with cursor() as con:
-    stats = graph_stats(con)
-if stats["nodes"] == 0:
+    graph_key = graph_cache_key(con)
+index = walk_index(str(current_workspace_path()), graph_key)
+if not index.nodes:
     empty_state(
         "Paths are sampled on the tool graph, and there is none yet.",
         ["Build it on the **Graph** page or with `python -m fcstudio graph build`."],
@@ -63,6 +73,7 @@ with st.expander("Sample new paths", expanded=False), st.form("sample_form"):
                     merge_p=merge_p,
                     seed=seed,
                     progress=lambda f, label: bar.progress(f, text=label),
+                    index=index,
                 )
             st.success(f"Sampled {len(ids)} paths (ids {ids[0]}–{ids[-1]}).")
         except Exception as exc:
@@ -136,21 +147,18 @@ if msg := st.session_state.pop(f"flash_{path_id}", None):
     st.warning(msg)
 rng = random.Random(len(draft.provenance))
 b = st.columns(6)
-with cursor() as con:
-    g = load_graph(con)
-    required = required_params(con)
 if b[0].button("Merge (p=0.5)", key=f"op_merge_{path_id}"):
     _apply(lambda f: merge(f, rng, p=0.5), "Merge")
 if b[1].button("Insert nested", key=f"op_ins_n_{path_id}"):
-    _apply(lambda f: insert(f, g, required, rng, nested=True), "Insert")
+    _apply(lambda f: insert(f, index, rng, nested=True), "Insert")
 if b[2].button("Insert long", key=f"op_ins_l_{path_id}"):
-    _apply(lambda f: insert(f, g, required, rng, nested=False), "Insert")
+    _apply(lambda f: insert(f, index, rng, nested=False), "Insert")
 if b[3].button("Split: miss param", key=f"op_sp_p_{path_id}"):
     _apply(lambda f: split(f, rng, kind="miss_param"), "Split")
 if b[4].button("Split: miss func", key=f"op_sp_f_{path_id}"):
     _apply(lambda f: split(f, rng, kind="miss_func"), "Split")
 if b[5].button("Long context", key=f"op_lc_{path_id}"):
-    _apply(lambda f: long_context(f, sorted(g.nodes), rng, n=50), "Long context")
+    _apply(lambda f: long_context(f, index, rng, n=50), "Long context")
 
 positions = [(t, c) for t, turn in enumerate(draft.turns) for c in range(len(turn.calls))]
 labels = {p: f"turn {p[0]} · {draft.turns[p[0]].calls[p[1]].name}" for p in positions}
@@ -187,16 +195,10 @@ with e3:
             _apply(lambda f: set_source(f, target[0], target[1], arg, src), "Set source")
 
 a1, a2, a3 = st.columns([3, 1, 1])
-tool_names = {n: g.nodes[n].get("name", n) for n in g.nodes}
-new_tool = a1.selectbox(
-    "Add a signature",
-    sorted(tool_names, key=tool_names.__getitem__),
-    format_func=tool_names.__getitem__,
-    key=f"add_tool_{path_id}",
-)
+new_tool = a1.selectbox("Add a signature", index.by_name, format_func=index.name, key=f"add_tool_{path_id}")
 add_turn = int(a2.number_input("to turn", 0, len(draft.turns), len(draft.turns), key=f"add_turn_{path_id}"))
 if a3.button("Add", key=f"add_{path_id}"):
-    _apply(lambda f: add_call(f, add_turn, new_tool, tool_names[new_tool], required.get(new_tool, [])), "Add")
+    _apply(lambda f: add_call(f, add_turn, new_tool, index.name(new_tool), list(index.required_of(new_tool))), "Add")
 
 s1, s2 = st.columns([1, 1])
 note = s1.text_input("Note for this version", key=f"note_{path_id}")

@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import random
 from pathlib import Path
 
+import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import run_cli
+from conftest import FIXTURES, ROOT, run_cli
 from fcstudio.demo import build_demo
 from fcstudio.embed import TfidfEmbedder
-from fcstudio.graph import build_graph, load_graph
-from fcstudio.path_store import get_path, required_params, sample_paths, save_edit
+from fcstudio.graph import build_graph, current_build_id, graph_cache_key, load_graph
+from fcstudio.path_store import SAVE_BATCH, get_path, required_params, sample_fsps, sample_paths, save_edit
 from fcstudio.paths import (
     FSP,
     ArgSource,
     Call,
     PathError,
     Turn,
+    _FeedOptions,
+    _SortedWithout,
     add_call,
     insert,
     long_context,
@@ -33,7 +37,8 @@ from fcstudio.paths import (
     split,
     validate,
 )
-from fcstudio.store import EditConflict, Workspace
+from fcstudio.store import EditConflict, Workspace, rows, run
+from fcstudio.walk_index import WalkIndex, load_walk_index
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +47,12 @@ def graph_env(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unty
     with ws.connect() as con:
         build_demo(con)
         build_graph(con, TfidfEmbedder(), threshold=0.4, top_k=5)
-        return ws, load_graph(con), required_params(con)
+        return ws, load_graph(con), load_walk_index(con)
 
 
 def _sample(graph_env, seed: int, steps: int = 3) -> FSP:  # type: ignore[no-untyped-def]
-    _, g, required = graph_env
-    return random_walk_path(g, required, steps=steps, rng=random.Random(seed))
+    _, _, index = graph_env
+    return random_walk_path(index, steps=steps, rng=random.Random(seed))
 
 
 def _call_keys(fsp: FSP) -> list[tuple[str, tuple[str, ...]]]:
@@ -69,9 +74,9 @@ def test_merge_keeps_every_call_in_order(graph_env, seed: int, p: float) -> None
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 10_000), nested=st.booleans())
 def test_insert_only_adds_producers_that_feed_a_call(graph_env, seed: int, nested: bool) -> None:  # type: ignore[no-untyped-def]
-    _, g, required = graph_env
+    _, g, index = graph_env
     fsp = _sample(graph_env, seed)
-    grown = insert(fsp, g, required, random.Random(seed), nested=nested)
+    grown = insert(fsp, index, random.Random(seed), nested=nested)
     record = grown.provenance[-1]
     assert record["op"] == "insert"
     if record["added"] is None:
@@ -113,9 +118,9 @@ def test_split_keeps_the_original_path_intact_in_its_copy(graph_env, seed: int, 
 
 
 def test_walk_follows_dependency_edges_and_records_provenance(graph_env) -> None:  # type: ignore[no-untyped-def]
-    _, g, required = graph_env
+    _, g, index = graph_env
     start = next(n for n in g.nodes if g.nodes[n]["name"] == "check_calendar")
-    fsp = random_walk_path(g, required, steps=2, rng=random.Random(1), start=start)
+    fsp = random_walk_path(index, steps=2, rng=random.Random(1), start=start)
     walk = fsp.provenance[0]["walk"]
     assert fsp.provenance[0] == {"op": "sample", "start": start, "steps": 2, "walk": walk, "label": None}
     for a, b in itertools.pairwise(walk):
@@ -135,11 +140,33 @@ def test_validation_catches_broken_paths() -> None:
 
 
 def test_long_context_adds_distractors_not_on_the_path(graph_env) -> None:  # type: ignore[no-untyped-def]
-    _, g, _ = graph_env
+    _, g, index = graph_env
     fsp = _sample(graph_env, 3)
-    longer = long_context(fsp, sorted(g.nodes), random.Random(0), n=10)
+    longer = long_context(fsp, index, random.Random(0), n=10)
     used = {c.tool_id for _, _, c in fsp.calls()}
     assert len(longer.distractor_tools) == 10 and not used & set(longer.distractor_tools) and longer.long_outputs
+    # the index's pool draws exactly what the sorted list of every node draws, however often it is applied
+    a = b = fsp
+    for seed in range(5):
+        a, b = (
+            long_context(a, index, random.Random(seed), n=4),
+            long_context(b, sorted(g.nodes), random.Random(seed), n=4),
+        )
+    assert a == b and len(a.distractor_tools) == 20
+    everything = long_context(fsp, index, random.Random(0), n=10_000)
+    assert sorted(everything.distractor_tools) == sorted(set(index.nodes) - used)
+
+
+@settings(max_examples=200, deadline=None)
+@given(items=st.sets(st.text("abcdef", max_size=3), max_size=30), data=st.data())
+def test_sorted_pool_without_some_items_indexes_like_the_filtered_list(items: set[str], data: st.DataObject) -> None:
+    ordered = tuple(sorted(items))
+    without = data.draw(st.sets(st.text("abcdefg", max_size=3), max_size=12))
+    view = _SortedWithout(ordered, without)
+    expected = sorted(items - without)
+    assert len(view) == len(expected) and list(view) == expected
+    with pytest.raises(IndexError):
+        view[len(expected)]
 
 
 def test_sampling_into_the_workspace_and_versioned_edits(graph_env) -> None:  # type: ignore[no-untyped-def]
@@ -192,10 +219,16 @@ def test_no_graph_yet_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_bad_start_tool() -> None:
-    import networkx as nx
-
     with pytest.raises(PathError, match="no node"):
-        random_walk_path(nx.MultiDiGraph(), {}, steps=2, rng=random.Random(0))
+        random_walk_path(WalkIndex.from_graph(nx.MultiDiGraph(), {}), steps=2, rng=random.Random(0))
+    g = nx.MultiDiGraph()
+    g.add_node("a", name="a", label="x")
+    index = WalkIndex.from_graph(g, {})
+    with pytest.raises(PathError, match="unknown start tool zz"):
+        random_walk_path(index, steps=2, rng=random.Random(0), start="zz")
+    with pytest.raises(PathError, match="no node"):
+        random_walk_path(index, steps=2, rng=random.Random(0), label="nolabel")
+    assert random_walk_path(index, steps=2, rng=random.Random(0)).provenance[0]["walk"] == ["a"]
 
 
 def test_hand_edits_keep_references_consistent() -> None:
@@ -231,3 +264,220 @@ def test_add_call_appends_with_user_arguments() -> None:
     }
     with pytest.raises(PathError, match="does not exist"):
         add_call(fsp, 5, "c", "c", [])
+
+
+# -- the walk index: the same paths as the graph scan it replaced, and a cache key that follows the graph ---
+
+
+def _fixture_script():  # type: ignore[no-untyped-def]
+    """tools/make_paths_fixture.py, which recorded tests/fixtures/paths_expected.json with the old sampler."""
+    spec = importlib.util.spec_from_file_location("make_paths_fixture", ROOT / "tools" / "make_paths_fixture.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("graph", ["generated", "demo"])
+def test_sampled_paths_are_the_ones_the_graph_scan_sampled(graph: str, tmp_path: Path) -> None:
+    """Every recorded run (all operations, a label, a start tool, subsets) gives the recorded paths, path for path."""
+    script = _fixture_script()
+    expected = json.loads((FIXTURES / "paths_expected.json").read_text())["graphs"][graph]
+    with Workspace(tmp_path / "ws.duckdb").connect() as con:
+        script.GRAPHS[graph](con)
+        assert script.fingerprint(con) == expected["fingerprint"], (
+            f"the {graph} graph differs from the one the fixture was recorded on: re-record it with the pre-index "
+            "sampler (commit 0227e44: python tools/make_paths_fixture.py)"
+        )
+        assert len(expected["runs"]) == len(script.RUNS[graph])
+        for spec, recorded in zip(script.RUNS[graph], expected["runs"], strict=True):
+            assert recorded["spec"] == spec
+            got = script.sample_run(con, spec)
+            assert got[: len(recorded["first"])] == recorded["first"], spec
+            assert [script.digest(r) for r in got] == recorded["paths"], spec
+
+
+@pytest.mark.parametrize("graph", ["generated", "demo"])
+def test_index_read_by_sql_equals_the_index_of_the_networkx_graph(graph: str, tmp_path: Path) -> None:
+    with Workspace(tmp_path / "ws.duckdb").connect() as con:
+        _fixture_script().GRAPHS[graph](con)
+        from_sql = load_walk_index(con)
+        from_graph = WalkIndex.from_graph(load_graph(con), required_params(con))
+        dropped = run(
+            con, "SELECT src, dst FROM graph_edges WHERE kind = 'dependency' AND judge = 'drop' AND src <> dst"
+        )
+        kept = set(
+            run(con, "SELECT src, dst FROM graph_edges WHERE kind = 'dependency' AND judge IS DISTINCT FROM 'drop'")
+        )
+    assert from_sql == from_graph and from_sql.key == graph_cache_key_of(tmp_path / "ws.duckdb")
+    assert sum(len(v) for v in from_sql.successors.values()) == len({(s, d) for s, d in kept if s != d})
+    if graph == "generated":  # a pair whose only edges were dropped is no step of a walk
+        gone = [(s, d) for s, d in dropped if (s, d) not in kept]
+        assert gone and all(d not in from_sql.successors_of(s) for s, d in gone)
+        assert from_sql.start_candidates("sink") == tuple(
+            sorted(n for n, lab in from_sql.labels.items() if lab == "sink")
+        )
+        assert not any(from_sql.successors_of(n) for n in from_sql.start_candidates("sink"))
+        assert from_sql.required_of("g036") == () and "g036" in from_sql  # a node without a tool row
+
+
+@pytest.fixture(scope="module")
+def generated_index(tmp_path_factory: pytest.TempPathFactory) -> WalkIndex:
+    with Workspace(tmp_path_factory.mktemp("generated") / "ws.duckdb").connect() as con:
+        _fixture_script().GRAPHS["generated"](con)
+        return load_walk_index(con)
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 10_000), steps=st.integers(0, 6), data=st.data())
+def test_insert_choices_are_counted_and_indexed_like_the_full_list(
+    generated_index: WalkIndex, seed: int, steps: int, data: st.DataObject
+) -> None:
+    """_FeedOptions (no list built) holds exactly the (call, producer) choices the old scan listed, in order."""
+    fsp = random_walk_path(generated_index, steps=steps, rng=random.Random(seed))
+    for _, _, call in fsp.calls():  # some arguments already sourced otherwise, some not declared at all
+        for p in [*call.args, "p0", "p1", "p2", "p3", "q"]:
+            kind = data.draw(st.sampled_from(["user", "withheld", "output", None]))
+            if kind is None:
+                call.args.pop(p, None)
+            else:
+                call.args[p] = ArgSource(kind=kind)
+    listed = [
+        (t, c, producer, link)
+        for t, c, call in fsp.calls()
+        for producer, link in generated_index.producers_of(call.tool_id)
+        if call.args.get(link[1], ArgSource()).kind == "user"
+    ]
+    options = _FeedOptions(fsp, generated_index)
+    assert len(options) == len(listed) and list(options) == listed
+
+
+def graph_cache_key_of(path: Path):  # type: ignore[no-untyped-def]
+    with Workspace(path).connect() as con:
+        return graph_cache_key(con)
+
+
+def _judge(con, drop_target: str, limit: int | None = None) -> int:  # type: ignore[no-untyped-def]
+    """Verdicts on unjudged dependency edges, stored as the LLM judge (``judge_edges``) stores each one:
+    ``drop`` for edges into ``drop_target``, ``keep`` for the rest; returns how many were dropped.
+
+    The judge's API is left out on purpose (it moves to ``graph_judge`` with a job runner); what the
+    cache key and the index read is this column."""
+    todo = run(
+        con,
+        """SELECT e.rowid, d.name = ? FROM graph_edges e JOIN graph_nodes d ON d.tool_id = e.dst
+           WHERE e.judge IS NULL AND e.kind = 'dependency' ORDER BY e.score DESC, e.src, e.dst"""
+        + (f" LIMIT {int(limit)}" if limit is not None else ""),
+        [drop_target],
+    )
+    for rowid, drop in todo:
+        verdict = "drop" if drop else "keep"
+        run(con, "UPDATE graph_edges SET judge = ?, judge_reason = 'scripted' WHERE rowid = ?", [verdict, rowid])
+    return sum(bool(drop) for _, drop in todo)
+
+
+def test_cache_key_changes_after_a_rebuild_and_after_a_judge_drop(tmp_path: Path) -> None:
+    ws = Workspace(tmp_path / "ws.duckdb")
+    with ws.connect() as con:
+        build_demo(con)
+        empty = graph_cache_key(con)
+        assert current_build_id(con) is None and empty.build_id is None and empty.nodes == 0
+        build_graph(con, TfidfEmbedder())
+        first = graph_cache_key(con)
+        assert graph_cache_key(con) == first  # stable while nothing changes
+        assert first.build_id == current_build_id(con) == 1 and first != empty
+        before = load_walk_index(con)
+        assert before.key == first
+        build_graph(con, TfidfEmbedder())
+        second = graph_cache_key(con)
+        assert second.build_id == current_build_id(con) == 2 and second != first
+        assert load_walk_index(con) == before  # same graph, new build: a new key all the same
+
+    with ws.connect() as con:
+        target_name = "delete_calendar_event"
+        edges_in = run(
+            con,
+            """SELECT count(*) FROM graph_edges e JOIN graph_nodes d ON d.tool_id = e.dst
+               WHERE e.kind = 'dependency' AND d.name = ?""",
+            [target_name],
+        )[0][0]
+        assert _judge(con, "no such tool", limit=3) == 0
+        assert graph_cache_key(con) == second  # "keep" verdicts change nothing a walk uses
+        dropped = _judge(con, target_name)
+        assert dropped == edges_in >= 1
+        judged = graph_cache_key(con)
+        after = load_walk_index(con)
+    assert judged != second and judged.build_id == second.build_id and judged.dropped == dropped
+    assert after.key == judged and after != before
+    target = next(n for n, name in after.names.items() if name == "delete_calendar_event")
+    assert any(target in before.successors_of(n) for n in before.nodes)
+    assert not any(target in after.successors_of(n) for n in after.nodes)
+    assert not any(p == target for n in after.nodes for p, _ in after.producers_of(n))
+    # restoring one dropped edge and dropping another keeps the count but still changes the key
+    with ws.connect() as con:
+        restored = run(con, "SELECT rowid FROM graph_edges WHERE judge = 'drop' LIMIT 1")[0][0]
+        other = run(con, "SELECT rowid FROM graph_edges WHERE judge IS DISTINCT FROM 'drop' LIMIT 1")[0][0]
+        run(con, "UPDATE graph_edges SET judge = 'keep' WHERE rowid = ?", [restored])
+        run(con, "UPDATE graph_edges SET judge = 'drop' WHERE rowid = ?", [other])
+        swapped = graph_cache_key(con)
+    assert swapped.dropped == judged.dropped and swapped != judged
+
+
+def test_sampling_loop_is_the_stored_one(graph_env) -> None:  # type: ignore[no-untyped-def]
+    """sample_fsps (what the benchmark times) yields what sample_paths stores, across its write batches."""
+    ws, _, index = graph_env
+    ops = ["merge", "insert", "split", "long_context"]
+    n = SAVE_BATCH // 2 + 50  # with split copies, more than one batch
+    loop = list(sample_fsps(index, n=n, steps=3, ops=ops, seed=4, distractors=3))
+    with ws.connect() as con:
+        ids = sample_paths(con, n=n, steps=3, ops=ops, seed=4, distractors=3, index=index)
+        stored = rows(con, "SELECT id, fsp, parent_id, seed, ops FROM fsp_paths WHERE id >= ? ORDER BY id", [ids[0]])
+        versions = run(con, "SELECT count(*) FROM fsp_versions WHERE path_id >= ? AND note = 'sampled'", [ids[0]])
+    expected = [(seed, f, i) for i, (seed, fsp, copy_) in enumerate(loop) for f in (fsp, copy_)]
+    assert len(ids) == len(stored) == len(expected) == 2 * n and ids == [r["id"] for r in stored]
+    assert versions[0][0] == 2 * n
+    for k, (row, (seed, fsp, i)) in enumerate(zip(stored, expected, strict=True)):
+        assert FSP.model_validate_json(row["fsp"]) == fsp and row["seed"] == seed == 4 * 1_000_003 + i
+        assert row["parent_id"] == (None if k % 2 == 0 else ids[k - 1])
+        assert row["ops"] == [p["op"] for p in fsp.provenance]
+
+
+def test_paths_page_reads_the_index_again_after_a_judge_drop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page keeps its index across reruns, and a verdict dropping edges reaches its operations."""
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import no_errors
+    from fcstudio.path_store import save_path
+
+    ws = Workspace(tmp_path / "ws.duckdb")
+    with ws.connect() as con:
+        build_demo(con)
+        build_graph(con, TfidfEmbedder())
+        index = load_walk_index(con)
+        start = next(n for n in index.nodes if index.name(n) == "check_calendar")
+        fsp = random_walk_path(index, steps=1, rng=random.Random(0), start=start)
+        path_id = save_path(con, fsp, seed=None)
+    grown = insert(fsp, index, random.Random(len(fsp.provenance)), nested=True)  # what the page's button does
+    assert grown.provenance[-1]["added"] is not None
+    monkeypatch.setenv("FCSTUDIO_WORKSPACE", str(ws.path))
+
+    def provenance(at: AppTest) -> list[dict]:
+        return json.loads(at.json[0].value)
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90).run()
+    at.switch_page("pages/paths.py").run()
+    no_errors(at)
+    at.button(key=f"op_ins_n_{path_id}").click().run()
+    no_errors(at)
+    assert provenance(at)[-1] == grown.provenance[-1]
+    with ws.connect() as con:  # every dependency edge dropped, as the judge stores a drop
+        run(con, "UPDATE graph_edges SET judge = 'drop', judge_reason = 'scripted' WHERE kind = 'dependency'")
+    at.button(key=f"discard_{path_id}").click().run()
+    at.button(key=f"op_ins_n_{path_id}").click().run()
+    no_errors(at)
+    assert provenance(at)[-1] == {
+        "op": "insert",
+        "nested": True,
+        "added": None,
+        "reason": "no producer feeds any call",
+    }
