@@ -42,9 +42,12 @@ def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch
         tools = [_tool(path, rec.line, ref, t, mapper, cache, fname) for t in tools_raw]
         calls: list[tuple[str, dict[str, Any]]] = []
         for j, ans in enumerate(answers):
-            if not isinstance(ans, dict) or not isinstance(ans.get("name"), str):
+            if not isinstance(ans, dict) or not isinstance(ans.get("name"), str) or not ans["name"]:
                 raise FormatError(
-                    path, f"answers[{j}] must be an object with a string 'name'", line=rec.line, record=str(ref)
+                    path,
+                    f"answers[{j}] must be an object with a non-empty string 'name'",
+                    line=rec.line,
+                    record=str(ref),
                 )
             args = ans.get("arguments", {})
             if not isinstance(args, dict):
