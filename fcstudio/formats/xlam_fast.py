@@ -220,7 +220,9 @@ def _tools_and_rows(
     # the distinct texts in order of first occurrence, the order the exact reader meets them
     distinct = encoded.chunks[0].dictionary
     codes = np.concatenate([c.indices.to_numpy() for c in encoded.chunks]).astype(np.int64)
-    offsets = np.concatenate([[0], np.cumsum(pc.list_value_length(column).to_numpy())]).astype(np.int64)
+    offsets = np.concatenate([[0], np.cumsum(pc.fill_null(pc.list_value_length(column), 0).to_numpy())]).astype(
+        np.int64
+    )
     # codes are numbered in order of first occurrence, so a code first occurs where it exceeds all before it
     first = np.flatnonzero(np.concatenate([[True], codes[1:] > np.maximum.accumulate(codes)[:-1]]))
     first_row = np.searchsorted(offsets, first, side="right") - 1
