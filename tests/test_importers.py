@@ -550,3 +550,27 @@ def test_generated_schemas_the_check_skips_are_valid() -> None:
             Draft202012Validator.check_schema(schema)
 
     check()
+
+
+def test_stored_schemas_are_the_same_text_in_every_process(tmp_path: Path) -> None:
+    """Keyword order follows the file, not a set's order (which changes with PYTHONHASHSEED)."""
+    from conftest import run_cli
+
+    spec = {"type": "int, optional", "description": "N.", "default": 1, "enum": [1, 2], "minimum": 0, "title": "n"}
+    row = {"id": 1, "query": "q", "tools": [{"name": "f", "parameters": {"n": spec}}], "answers": []}
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    texts = []
+    for seed in ("1", "2", "3", "4"):
+        ws = tmp_path / f"ws{seed}.duckdb"
+        result = run_cli("import", "xlam", str(path), workspace=ws, env={"PYTHONHASHSEED": seed})
+        assert result.returncode == 0, result.stderr
+        with Workspace(ws).connect() as con:
+            texts.append(store.scalar(con, "SELECT parameters FROM tools"))
+    assert len(set(texts)) == 1 and list(json.loads(texts[0])["properties"]["n"])[1:] == [
+        "description",
+        "default",
+        "enum",
+        "minimum",
+        "title",
+    ]

@@ -322,9 +322,9 @@ class TypeMapper:
                 optional = optional or opt
             else:
                 schema = self.schema({k: v for k, v in spec.items() if k != "required"}, f"{where}.{pname}")
-            for key in PASS_THROUGH:
-                if key in spec and key != "nullable":
-                    schema[key] = spec[key]
+            for key, value in spec.items():  # in the file's order (a set's order changes from run to run)
+                if key in PASS_THROUGH and key != "nullable":
+                    schema[key] = value
             if "description" in schema and not isinstance(schema["description"], str):
                 schema["description"] = str(schema["description"])
             if not isinstance(schema.get("enum", []), list):
