@@ -9,16 +9,16 @@ import streamlit as st
 
 from components.db import cursor
 from components.layout import show_error
-from fcstudio.formats import IMPORTERS, FormatError
-from fcstudio.ingest import import_files
+from fcstudio.formats import IMPORTERS
+from fcstudio.ingest import import_each
 
 
 def import_panel(key: str = "importer") -> None:
-    """A file uploader + format picker; imports all uploaded files in one transaction."""
+    """A file uploader + format picker; each uploaded file is imported in its own transaction."""
     with st.expander("Import files", expanded=False):
         st.caption(
-            "One transaction per import: a bad file imports nothing and says where it went wrong. "
-            "A file imported before is skipped. BFCL gold answers and multi-turn docs are read from "
+            "Each file is its own unit: a bad file imports nothing and says where it went wrong, the others are "
+            "imported. A file imported before is skipped. BFCL gold answers and multi-turn docs are read from "
             "`possible_answer/` and `multi_turn_func_doc/` beside the file, so import those from the CLI."
         )
         c1, c2 = st.columns([1, 1])
@@ -31,32 +31,41 @@ def import_panel(key: str = "importer") -> None:
             return
         bar = st.progress(0.0, text="Starting import…")
         with tempfile.TemporaryDirectory(prefix="fcstudio-upload-") as tmp:
-            paths = []
-            for f in files or []:
-                target = Path(tmp) / Path(f.name).name
-                target.write_bytes(f.getvalue())
-                paths.append(str(target))
+            paths, names = [], []
+            for i, f in enumerate(files or []):
+                name = Path(f.name).name
+                folder = Path(tmp) / str(i)  # one folder per upload: two uploads may share a name
+                folder.mkdir()
+                (folder / name).write_bytes(f.getvalue())
+                paths.append(str(folder / name))
+                names.append(name)
             try:
                 with cursor() as con:
-                    results = import_files(
+                    run = import_each(
                         con,
                         fmt,
                         paths,
                         dataset=dataset.strip() or None,
-                        progress=lambda frac, label: bar.progress(min(frac, 1.0), text=label.replace(tmp + "/", "")),
+                        labels=names,
+                        progress=lambda frac, label: bar.progress(min(frac, 1.0), text=label),
                     )
-            except FormatError as exc:
-                bar.empty()
-                exc.path = Path(exc.path).name  # the temporary folder means nothing to the user
-                show_error(exc, "import")
-                return
             except Exception as exc:
                 bar.empty()
                 show_error(exc, "import")
                 return
         bar.empty()
-        for r in results:
+        for r in run.results:
             text = f"**{Path(r.path).name}**: {r.message}"
             (st.info if r.skipped else st.success)(text)
             if r.warnings:
                 st.warning(f"{len(r.warnings)} warning(s); first: {r.warnings[0]}")
+        nothing = not any(not r.skipped for r in run.results)
+        for failure in run.failures:
+            after = (
+                "Nothing was imported; the workspace is unchanged."
+                if nothing
+                else "Nothing from this file was imported; the other files were."
+            )
+            st.error(f"Could not import **{failure.label}**: `{failure.error}`\n\n{after}")
+        if run.total > 1 and run.failures:
+            st.caption(run.summary())

@@ -24,7 +24,7 @@ from fcstudio.cli_graph import graph_app, paths_app
 from fcstudio.cli_synth import export_cmd, jobs_app, llm_app, pairs_app, synth_cmd, traj_app
 from fcstudio.config import workspace_path
 from fcstudio.formats import IMPORTERS, FormatError
-from fcstudio.ingest import import_files
+from fcstudio.ingest import import_each, import_files
 from fcstudio.models import ToolEdit
 
 app = typer.Typer(
@@ -128,37 +128,70 @@ def formats_cmd() -> None:
 @app.command("import")
 def import_cmd(
     fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(IMPORTERS)}.")],
-    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files to import (one transaction).")],
+    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files to import (each its own unit).")],
     workspace: WorkspaceOpt = None,
     dataset: Annotated[str | None, typer.Option(help="Dataset name (default: the format name).")] = None,
+    atomic: Annotated[
+        bool, typer.Option("--atomic", help="All or nothing: one transaction, the first bad file imports none.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Import files; all or nothing. Files imported before are skipped and reported."""
+    """Import files. Each file is its own unit: a bad one is reported (and kept on the import job) while the
+    others are imported; exit 1 if any failed. Files imported before are skipped and reported."""
     if fmt not in IMPORTERS:
         err.print(f"[red]error:[/] unknown format {fmt!r}; known: {', '.join(IMPORTERS)}")
         raise typer.Exit(2)
     ws = _workspace(workspace)
+    files = [str(p) for p in paths]
+    run = None
     try:
         with _connect(ws) as con, progress_bar() as bar:
             task = bar.add_task("importing", total=1.0)
-            results = import_files(
-                con,
-                fmt,
-                [str(p) for p in paths],
-                dataset=dataset,
-                progress=lambda f, label: bar.update(task, completed=f, description=label),
-            )
-    except FormatError as exc:
+
+            def step(f: float, label: str) -> None:
+                bar.update(task, completed=f, description=label)
+
+            if atomic:
+                results = import_files(con, fmt, files, dataset=dataset, progress=step)
+            else:
+                run = import_each(con, fmt, files, dataset=dataset, progress=step)
+                results = run.results
+    except FormatError as exc:  # --atomic: the first bad file
         err.print(f"error: {exc}", markup=False, highlight=False)
         err.print("nothing was imported; the workspace is unchanged", markup=False)
         raise typer.Exit(1) from None
     if as_json:
-        _print_json([r.model_dump() for r in results])
+        _print_json(run.model_dump() if run is not None else [r.model_dump() for r in results])
+    else:
+        _print_outcomes(results, run, files)
+    if run is not None and run.failures:
+        raise typer.Exit(1)
+
+
+def _print_outcomes(results: list[Any], run: Any, files: list[str]) -> None:
+    """Each file's outcome in the order given (failures on stderr), then the summary when there were several."""
+    if run is None:
+        pending, failures = list(results), []
+    else:
+        pending, failures = list(run.results), list(run.failures)
+    for path in files:
+        r = next((x for x in pending if x.path == path), None)
+        if r is not None:
+            pending.remove(r)
+            out.print(f"{r.path}: {r.message}", markup=False, highlight=False)
+            if r.warnings:
+                out.print(f"  {len(r.warnings)} warning(s), first: {r.warnings[0]}", markup=False, highlight=False)
+            continue
+        f = next((x for x in failures if x.path == path), None)
+        if f is not None:
+            failures.remove(f)
+            err.print(f"error: {f.error}", markup=False, highlight=False)
+    if run is None:
         return
-    for r in results:
-        out.print(f"{r.path}: {r.message}", markup=False, highlight=False)
-        if r.warnings:
-            out.print(f"  {len(r.warnings)} warning(s), first: {r.warnings[0]}", markup=False, highlight=False)
+    if run.total == 1 and run.failures:
+        err.print("nothing was imported; the workspace is unchanged", markup=False)
+    elif run.total > 1:
+        (err if run.failures else out).print(run.summary(), markup=False, highlight=False)
 
 
 @tools_app.command("search")

@@ -113,3 +113,220 @@ def test_records_with_the_right_field_names(fuzz_ws: Workspace, fmt: str, data: 
 def test_absurdly_deep_nesting(fuzz_ws: Workspace, fmt: str) -> None:
     _attempt(fuzz_ws, fmt, b"[" * 100_000 + b"]" * 100_000, ".json")
     _attempt(fuzz_ws, fmt, b'{"a":' * 50_000 + b"1" + b"}" * 50_000, ".json")
+
+
+# -- bad text injected into valid files of every importer ------------------------------------------------------
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _tool_doc(name: str) -> dict:
+    return {
+        "name": name,
+        "description": "Adds two numbers.",
+        "parameters": {
+            "type": "dict",
+            "properties": {"a": {"type": "integer", "description": "A."}},
+            "required": ["a"],
+        },
+    }
+
+
+def _base(fmt: str) -> tuple[str, str, list]:
+    """A valid file of ``fmt`` as (file name, layout, records); layout is jsonl, array or object."""
+    if fmt == "openai-tools":
+        fn = {
+            "name": "add",
+            "description": "Add.",
+            "parameters": {"type": "object", "properties": {"a": {"type": "integer"}}},
+        }
+        return "tools.json", "array", [{"type": "function", "function": fn}, {**fn, "name": "sub", "labels": ["math"]}]
+    if fmt == "openai-chat":
+        conv = {
+            "id": "c1",
+            "messages": [{"role": "user", "content": "add 1"}, {"role": "assistant", "content": "2"}],
+            "tools": [
+                {"type": "function", "function": {"name": "add", "parameters": {"type": "object", "properties": {}}}}
+            ],
+            "meta": {"source": "test"},
+        }
+        return "chat.jsonl", "jsonl", [conv, {**conv, "id": "c2"}]
+    if fmt == "bfcl":
+        q = {
+            "id": "simple_python_0",
+            "question": [[{"role": "user", "content": "Add 1."}]],
+            "function": [_tool_doc("add")],
+        }
+        return "BFCL_v4_simple_python.json", "jsonl", [q, {**q, "id": "simple_python_1"}]
+    if fmt == "xlam":
+        rows = [json.loads(line) for line in (FIXTURES / "xlam" / "xlam_sample.jsonl").read_text().splitlines()]
+        decoded = [
+            {k: json.loads(v) if k in ("tools", "answers") and isinstance(v, str) else v for k, v in r.items()}
+            for r in rows
+        ]
+        return "xlam.json", "array", decoded
+    if fmt == "toolalpaca":
+        api = {
+            "Name": "Calc",
+            "Category": "Math",
+            "Function_Description": {
+                "add": 'Add numbers.\nParameters: {"a": "Required. integer. A."}\nOutput: the sum'
+            },
+            "Instructions": ["Add 1."],
+            "Golden_Answers": [[{"Action": "add", "Action_Input": '{"a": 1}'}]],
+        }
+        return "toolalpaca.json", "array", [api, {**api, "Name": "Calc2"}]
+    if fmt == "toolbench":
+        return (
+            "open_weather.json",
+            "object",
+            [json.loads((FIXTURES / "toolbench" / "tools" / "Weather" / "open_weather_2_0.json").read_text())],
+        )
+    if fmt == "apibench":
+        rows = [
+            json.loads(line) for line in (FIXTURES / "apibench" / "huggingface_train.json").read_text().splitlines()
+        ]
+        return "apibench.jsonl", "jsonl", rows
+    task = {
+        "id": "0",
+        "user_scenario": {"instructions": {"reason_for_call": "Cancel my order.", "known_info": "I am Yusuf."}},
+        "evaluation_criteria": {
+            "actions": [{"name": "cancel", "arguments": {"order_id": "#W1"}}],
+            "communicate_info": [],
+        },
+    }
+    return "tasks.json", "array", [task, {**task, "id": "1"}]
+
+
+def _serialise(layout: str, records: list) -> str:
+    """ensure_ascii: every non-ASCII character (a lone surrogate, an emoji's two halves) becomes a \\u escape."""
+    if layout == "jsonl":
+        return "".join(json.dumps(r) + "\n" for r in records)
+    if layout == "object":
+        return json.dumps(records[0], indent=2)
+    return json.dumps(records, indent=2)
+
+
+def _containers(value: object, parts: tuple = ()) -> list[tuple[tuple, object]]:
+    """Every dict and list inside ``value`` with its path."""
+    found: list[tuple[tuple, object]] = []
+    if isinstance(value, dict):
+        found.append((parts, value))
+        for k, v in value.items():
+            found += _containers(v, (*parts, k))
+    elif isinstance(value, list):
+        found.append((parts, value))
+        for i, v in enumerate(value):
+            found += _containers(v, (*parts, i))
+    return found
+
+
+def _strings(value: object, parts: tuple = ()) -> list[tuple[tuple, str]]:
+    if isinstance(value, str):
+        return [(parts, value)]
+    if isinstance(value, dict):
+        return [x for k, v in value.items() for x in _strings(v, (*parts, k))]
+    if isinstance(value, list):
+        return [x for i, v in enumerate(value) for x in _strings(v, (*parts, i))]
+    return []
+
+
+bad_chars = st.integers(0xD800, 0xDFFF).map(chr) | st.just("\x00")
+# fields that hold prose (an emoji appended there changes no meaning); a list under one of them holds prose too
+FREE_TEXT = {"content", "description", "query", "code", "reason_for_call", "known_info", "Instructions", "title"}
+
+
+def _all_rows(ws: Workspace) -> dict[str, int]:
+    """Rows in every table (not only those store.stats counts)."""
+    with ws.connect() as con:
+        names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        return {n: int(store.scalar(con, f'SELECT count(*) FROM "{n}"')) for n in names}
+
+
+@pytest.fixture(scope="module")
+def text_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    ws = Workspace(tmp_path_factory.mktemp("badtext") / "ws.duckdb")
+    with ws.connect() as con:
+        import_files(con, "xlam", [FIXTURES / "xlam" / "xlam_sample.jsonl"])
+    return ws
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(data=st.data())
+def test_bad_text_anywhere_names_the_place_and_changes_nothing(
+    text_ws: Workspace, fmt: str, data: st.DataObject
+) -> None:
+    """A lone surrogate (anywhere in U+D800..U+DFFF) or NUL, in a key or a value at any depth of any record,
+    ends the import with PATH:LINE naming the field; nothing is written."""
+    from fcstudio.formats.text import describe, field_path
+
+    name, layout, records = _base(fmt)
+    records = json.loads(json.dumps(records))
+    index = data.draw(st.integers(0, len(records) - 1), label="record")
+    where, node = data.draw(st.sampled_from(_containers(records[index])), label="container")
+    bad = data.draw(bad_chars, label="char")
+    marker = f"zq{data.draw(st.integers(100, 999))}"
+    text_value = f"{marker}{bad}{marker}"
+    as_key = isinstance(node, dict) and data.draw(st.booleans(), label="as key")
+    if isinstance(node, dict) and as_key:
+        node[text_value] = 1
+        field, in_key = where, True
+    elif isinstance(node, dict):
+        key = data.draw(st.sampled_from([*node, "zq_new"]), label="key")
+        node[key] = text_value
+        field, in_key = (*where, key), False
+    else:
+        node.append(text_value)
+        field, in_key = (*where, len(node) - 1), False
+    text = _serialise(layout, records)
+    escape = text.index(marker)  # the bad character's escape follows the marker
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_text(text)
+        rows_before = _all_rows(text_ws)
+        with text_ws.connect() as con:
+            before = store.stats(con)
+            with pytest.raises(FormatError) as caught:
+                import_files(con, fmt, [path])
+            assert store.stats(con) == before
+        assert _all_rows(text_ws) == rows_before
+    exc = caught.value
+    line = index + 1 if layout == "jsonl" else text.count("\n", 0, escape) + 1
+    assert exc.path == str(path) and exc.line == line, (str(exc), line)
+    assert describe(bad) in exc.reason
+    expected = field_path(field)
+    assert (f"in a key of {expected or 'the record'}" if in_key else f"at {expected}") in exc.reason, exc.reason
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(data=st.data())
+def test_valid_surrogate_pairs_still_import(
+    tmp_path_factory: pytest.TempPathFactory, fmt: str, data: st.DataObject
+) -> None:
+    """An emoji written as two \\u escapes (a valid surrogate pair) is text like any other."""
+    name, layout, records = _base(fmt)
+    records = json.loads(json.dumps(records))
+    index = data.draw(st.integers(0, len(records) - 1))
+    free_text = [
+        (parts, v)
+        for parts, v in _strings(records[index])
+        if parts[-1] in FREE_TEXT or (len(parts) > 1 and parts[-2] in FREE_TEXT)
+    ]
+    parts, _ = data.draw(st.sampled_from(free_text))
+    node = records[index]
+    for p in parts[:-1]:
+        node = node[p]
+    node[parts[-1]] += data.draw(st.sampled_from(["🤖", "😀", "𝔘", "🇫🇷"]))
+    text = _serialise(layout, records)
+    assert "\\ud83" in text or "\\ud835" in text or "\\ud83c" in text
+    folder = tmp_path_factory.mktemp("pairs")
+    path = folder / name
+    path.write_text(text)
+    with Workspace(folder / "ws.duckdb").connect() as con:
+        [result] = import_files(con, fmt, [path])
+    assert result.tools_added + result.trajectories_added + result.tasks_added > 0

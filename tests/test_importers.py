@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -277,3 +278,299 @@ def test_tau_tasks_bad_action_names_the_line(tmp_path: Path, ws: Workspace) -> N
     with ws.connect() as con, pytest.raises(Exception, match=r"tasks.json:8: task 2: action 0 needs a string 'name'"):
         import_files(con, "tau2-tasks", [path])
     assert workspace_counts(ws) == before
+
+
+# -- the xLAM fast path (DuckDB) against the exact reader ------------------------------------------------------
+XLAM_TYPES = [
+    "str",
+    "int",
+    "float",
+    "bool",
+    "List[int]",
+    "List[str]",
+    "Dict[str, Any]",
+    "Tuple[float, float]",
+    "str, optional",
+    "int, optional",
+    "int, default=5",
+    "Optional[str]",
+    "Union[int, str]",
+    "Literal['a', 'b']",
+    "List[List[int]]",
+    "weird_type",  # unknown: a warning, kept as x-original-type
+    "",
+]
+XLAM_TEXTS = ["café", "日本語", "emoji 😀", "tab\there", 'quote "x"', "back\\slash", "line\nbreak", "ctl\x01", "\u2028"]
+
+
+def _xlam_rows(n: int, seed: int) -> list[dict]:
+    """Varied xLAM rows: types, optional params, defaults, enums, empty answers, unicode, string ids, a tool
+    offered twice in a row, the same tool with its keys in another order, tools/answers as JSON or strings."""
+    import random
+
+    rng = random.Random(seed)
+    pool = []
+    for i in range(150):
+        params = {}
+        for j in range(rng.randint(0, 4)):
+            spec: dict = {"description": rng.choice(XLAM_TEXTS), "type": rng.choice(XLAM_TYPES)}
+            r = rng.random()
+            if r < 0.2:
+                spec["default"] = rng.choice([None, 1, "x", 2.5, [1, 2], {"k": "v"}, True, 12345678901234567890])
+            elif r < 0.3:
+                spec["enum"] = ["a", "b"]
+            params[f"p{j}_{rng.choice(['a', 'é', 'z'])}"] = spec
+        tool: dict = {"name": f"tool_{i}", "description": rng.choice([*XLAM_TEXTS, 5, None]), "parameters": params}
+        if rng.random() < 0.1:
+            tool = dict(reversed(list(tool.items())))
+        pool.append(tool)
+    rows = []
+    for i in range(n):
+        tools = [rng.choice(pool) for _ in range(rng.randint(0, 4))]
+        if tools and rng.random() < 0.1:
+            tools.append(tools[0])
+        answers = []
+        for t in tools[: rng.randint(0, len(tools))]:
+            args = {
+                p: rng.choice([1, -0.0, 1.5e-7, 10**20, "s😀", [1, "a", None], {"n": [True]}, None])
+                for p in t["parameters"]
+            }
+            answers.append({"name": t["name"], "arguments": args} if rng.random() < 0.9 else {"name": t["name"]})
+        row = {
+            "id": i if rng.random() < 0.8 else f"id-{i}-{rng.choice(XLAM_TEXTS)}",
+            "query": f"{rng.choice(XLAM_TEXTS)} #{i}",
+            "tools": tools,
+            "answers": answers,
+        }
+        if rng.random() < 0.7:
+            row["tools"] = json.dumps(tools, ensure_ascii=rng.random() < 0.5)
+            row["answers"] = json.dumps(answers, ensure_ascii=rng.random() < 0.5)
+        rows.append(row)
+    return rows
+
+
+def _write_xlam(tmp_path: Path, rows: list[dict], layout: str) -> Path:
+    if layout == "jsonl":
+        path = tmp_path / "rows.jsonl"
+        path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    elif layout == "json":
+        path = tmp_path / "rows.json"
+        path.write_text(json.dumps(rows, indent=2))
+    else:
+        path = tmp_path / "rows.parquet"
+        flat = [
+            {
+                "id": str(r["id"]),
+                "query": r["query"],
+                **{k: r[k] if isinstance(r[k], str) else json.dumps(r[k]) for k in ("tools", "answers")},
+            }
+            for r in rows
+        ]
+        pq.write_table(pa.Table.from_pylist(flat), path)
+    return path
+
+
+def _parsed_messages(text: str) -> list:
+    messages = json.loads(text)
+    for m in messages:
+        for call in m.get("tool_calls") or []:
+            call["function"]["arguments"] = json.loads(call["function"]["arguments"])
+    return messages
+
+
+def _workspace_rows(con) -> dict:
+    """Everything an import wrote, without ids and times that differ between two runs."""
+    return {
+        "tools": store.rows(
+            con, "SELECT id, dataset, name, description, parameters, returns, labels, source_ref FROM tools ORDER BY id"
+        ),
+        "trajectories": [
+            {**r, "messages": _parsed_messages(r["messages"]), "meta": json.loads(r["meta"])}
+            for r in store.rows(
+                con, "SELECT id, source_ref, messages, tool_ids, called, meta FROM trajectories ORDER BY id"
+            )
+        ],
+        "imports": store.rows(
+            con, "SELECT dataset, format, content_hash, tools, trajectories, tasks, row_count, warnings FROM imports"
+        ),
+    }
+
+
+def _both_ways(tmp_path: Path, path: Path) -> tuple[dict, dict]:
+    """The workspace rows after importing ``path`` with the fast path and with the exact reader."""
+    from fcstudio import ingest
+
+    out = []
+    for fast in (True, False):
+        rows = ingest._read("xlam", "xlam", str(path), None, fast=fast)
+        ws = Workspace(tmp_path / f"ws-{fast}.duckdb")
+        with ws.connect() as con:
+            with store.transaction(con):
+                ingest._write_file(con, "xlam", "xlam", str(path), rows, [])
+            out.append(_workspace_rows(con))
+    return out[0], out[1]
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "json", "parquet"])
+def test_xlam_fast_path_writes_the_exact_readers_rows(tmp_path: Path, layout: str) -> None:
+    """Same tool ids and tools, same source refs / tool ids / called / warnings / row order, and messages and
+    meta that parse to the same values (the fast path's JSON text is DuckDB's compact layout)."""
+    from fcstudio.formats import xlam_fast
+    from fcstudio.ingest import tool_id
+
+    for rows in (
+        [json.loads(line) for line in (FIXTURES / "xlam" / "xlam_sample.jsonl").read_text().splitlines()],
+        _xlam_rows(2000, seed=3),
+    ):
+        folder = tmp_path / str(len(rows))
+        folder.mkdir()
+        path = _write_xlam(folder, rows, layout)
+        assert xlam_fast.read(str(path), lambda t: tool_id("xlam", t)) is not None  # the fast path took it
+        fast, exact = _both_ways(folder, path)
+        assert fast == exact
+        assert len(fast["trajectories"]) == len(rows) and fast["tools"]
+    assert json.loads(fast["imports"][0]["warnings"])  # the unknown type was warned about, the same way
+
+
+def test_xlam_fast_path_keeps_the_content_hash_dedupe(tmp_path: Path, ws: Workspace) -> None:
+    path = _write_xlam(tmp_path, _xlam_rows(300, seed=5), "jsonl")
+    with ws.connect() as con:
+        [first] = import_files(con, "xlam", [path])
+        [again] = import_files(con, "xlam", [path])
+        assert not first.skipped and again.skipped and "already imported" in again.message
+        assert first.content_hash == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert store.scalar(con, "SELECT count(*) FROM trajectories") == 300
+
+
+@pytest.mark.parametrize(
+    ("name", "row"),
+    [
+        ("trailing comma (Python's json refuses it)", '{"id": 1, "query": "q", "tools": "[]", "answers": "[],"}'),
+        ("trailing comma in a row", '{"id": 1, "query": "q", "tools": "[]", "answers": "[]",}'),
+        (
+            "null arguments",
+            '{"id": 1, "query": "q", "tools": "[]", "answers": "[{\\"name\\": \\"f\\", \\"arguments\\": null}]"}',
+        ),
+        (
+            "two names",
+            '{"id": 1, "query": "q", "tools": "[]", "answers": "[{\\"name\\": \\"f\\", \\"name\\": \\"g\\"}]"}',
+        ),
+        (
+            "inf",
+            '{"id": 1, "query": "q", "tools": "[]", "answers": "[{\\"name\\": \\"f\\", \\"arguments\\": {\\"x\\": inf}}]"}',
+        ),
+        ("float id", '{"id": 1.5, "query": "q", "tools": "[]", "answers": "[]"}'),
+        ("no id", '{"query": "q", "tools": "[]", "answers": "[]"}'),
+        ("query not text", '{"id": 1, "query": 5, "tools": "[]", "answers": "[]"}'),
+        ("empty call name", '{"id": 1, "query": "q", "tools": "[]", "answers": "[{\\"name\\": \\"\\"}]"}'),
+        ("tool without name", '{"id": 1, "query": "q", "tools": "[{\\"description\\": \\"x\\"}]", "answers": "[]"}'),
+        (
+            "lone surrogate in a tool",
+            '{"id": 1, "query": "q", "tools": "[{\\"name\\": \\"f\\\\ud800\\"}]", "answers": "[]"}',
+        ),
+        ("NUL in an extra field", '{"id": 1, "query": "q", "tools": "[]", "answers": "[]", "x": "\\u0000"}'),
+    ],
+)
+def test_xlam_fast_path_falls_back_to_the_exact_reader(tmp_path: Path, ws: Workspace, name: str, row: str) -> None:
+    """Whatever DuckDB would read differently from Python, or the exact reader refuses, takes the exact way:
+    the outcome (rows or the PATH:LINE error) is the exact reader's."""
+    from fcstudio.formats import xlam, xlam_fast
+    from fcstudio.formats.errors import FormatError
+    from fcstudio.ingest import tool_id
+
+    good = json.dumps({"id": 0, "query": "ok", "tools": "[]", "answers": "[]"})
+    path = tmp_path / "rows.jsonl"
+    path.write_text(good + "\n" + row + "\n")
+    assert xlam_fast.read(str(path), lambda t: tool_id("xlam", t)) is None, name
+    try:
+        xlam.read(str(path))
+    except FormatError as exc:
+        expected = str(exc)
+    else:
+        expected = ""
+    before = workspace_counts(ws)
+    with ws.connect() as con:
+        try:
+            import_files(con, "xlam", [path])
+        except FormatError as exc:
+            assert str(exc) == expected and f"{path}:2" in expected
+            assert workspace_counts(ws) == before
+        else:
+            assert not expected  # the exact reader accepts it too (a null argument value, say)
+
+
+def test_generated_schemas_the_check_skips_are_valid() -> None:
+    """types.known_valid is sufficient: whatever it passes, the 2020-12 meta-schema accepts."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from fcstudio.formats.types import known_valid
+
+    values = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5)
+    keywords = st.sampled_from(
+        [
+            "type",
+            "properties",
+            "required",
+            "items",
+            "enum",
+            "default",
+            "description",
+            "pattern",
+            "minimum",
+            "multipleOf",
+            "minLength",
+            "uniqueItems",
+            "anyOf",
+            "prefixItems",
+            "additionalProperties",
+            "x-original-type",
+            "format",
+            "examples",
+            "const",
+            "nullable",
+            "$ref",
+        ]
+    )
+    leaf = st.one_of(values, st.lists(values, max_size=3), st.sampled_from(["string", "object", "bogus", "("]))
+    schemas = st.recursive(
+        st.dictionaries(keywords, leaf, max_size=4),
+        lambda inner: st.dictionaries(
+            keywords,
+            inner | st.lists(inner, max_size=2) | st.dictionaries(st.text(max_size=3), inner, max_size=2) | leaf,
+            max_size=4,
+        ),
+        max_leaves=12,
+    )
+
+    @settings(max_examples=400, deadline=None)
+    @given(schemas)
+    def check(schema: dict) -> None:
+        if known_valid(schema):
+            Draft202012Validator.check_schema(schema)
+
+    check()
+
+
+def test_stored_schemas_are_the_same_text_in_every_process(tmp_path: Path) -> None:
+    """Keyword order follows the file, not a set's order (which changes with PYTHONHASHSEED)."""
+    from conftest import run_cli
+
+    spec = {"type": "int, optional", "description": "N.", "default": 1, "enum": [1, 2], "minimum": 0, "title": "n"}
+    row = {"id": 1, "query": "q", "tools": [{"name": "f", "parameters": {"n": spec}}], "answers": []}
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    texts = []
+    for seed in ("1", "2", "3", "4"):
+        ws = tmp_path / f"ws{seed}.duckdb"
+        result = run_cli("import", "xlam", str(path), workspace=ws, env={"PYTHONHASHSEED": seed})
+        assert result.returncode == 0, result.stderr
+        with Workspace(ws).connect() as con:
+            texts.append(store.scalar(con, "SELECT parameters FROM tools"))
+    assert len(set(texts)) == 1 and list(json.loads(texts[0])["properties"]["n"])[1:] == [
+        "description",
+        "default",
+        "enum",
+        "minimum",
+        "title",
+    ]

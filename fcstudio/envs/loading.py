@@ -17,13 +17,21 @@ class StateError(ValueError):
 
 
 def read_json(path: str | Path, error: type[ValueError]) -> Any:
-    """A JSON file's content, or ``error`` saying why it cannot be read (missing, not text, not JSON)."""
+    """A JSON file's content, or ``error`` saying why it cannot be read (missing, not text, not JSON, or text
+    that cannot be stored: a lone surrogate or NUL, refused as ``PATH:LINE (record ID): reason``)."""
+    from fcstudio.formats import text as bad_text  # here: fcstudio.formats imports the domains, which import this
+
     try:
-        return json.loads(Path(path).read_text())
+        text = Path(path).read_text(encoding="utf-8")
+        value = json.loads(text)
     except OSError as exc:
         raise error(f"{path}: cannot be read: {exc.strerror or exc}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise error(f"{path}: not JSON: {exc}") from None
+    except RecursionError:
+        raise error(f"{path}: nesting is too deep to read") from None
+    bad_text.check_document(str(path), text, value, error=error)
+    return value
 
 
 def load_state(path: str | Path, models: dict[str, type[BaseModel]]) -> State:

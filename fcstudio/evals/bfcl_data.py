@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from fcstudio.formats import text as bad_text
 from fcstudio.formats.bfcl import language_of
 from fcstudio.validation import first_error
 
@@ -42,16 +43,26 @@ class BfclDataError(ValueError):
 
 
 def _json_lines(path: Path) -> Iterator[tuple[int, Any]]:
-    """(line number, decoded value) for each non-blank line; a bad line or encoding names PATH[:LINE]."""
+    """(line number, decoded value) for each non-blank line; a bad line, encoding or text (a lone surrogate
+    or NUL, which cannot be stored) names PATH[:LINE]."""
     try:
-        with path.open(encoding="utf-8") as fh:
+        with path.open(encoding="utf-8", newline="\n") as fh:
             for n, line in enumerate(fh, 1):
                 if not line.strip():
                     continue
                 try:
-                    yield n, json.loads(line)
+                    value = json.loads(line)
                 except json.JSONDecodeError as exc:
                     raise BfclDataError(f"{path}:{n}: not JSON: {exc.msg}") from None
+                except RecursionError:
+                    raise BfclDataError(f"{path}:{n}: nesting is too deep to read") from None
+                if bad_text.SUSPECT.search(line):
+                    found = bad_text.find_bad(value)
+                    if found:
+                        raise bad_text.error_class(BfclDataError)(
+                            str(path), found.reason(), line=n, record=bad_text.record_of(value)
+                        )
+                yield n, value
     except UnicodeDecodeError:
         raise BfclDataError(f"{path}: not a UTF-8 text file") from None
 

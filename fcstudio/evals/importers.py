@@ -7,7 +7,9 @@
 - ``published``: fcstudio's own reference tables (``data/published/*.json``), one run per row.
 
 Every import runs in one transaction, so a bad file leaves the workspace as it was; the error names
-the file and the record. Importing the same file again returns the runs it created the first time.
+the file and the record. Text that cannot be stored (a lone surrogate or NUL, see ``formats.text``) is refused
+with ``PATH:LINE (record ID): reason``, as an error that is both a ``FormatError`` and an ``EvalImportError``.
+Importing the same file again returns the runs it created the first time.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from fcstudio.config import DATA_DIR
 from fcstudio.envs.tasks import scenario_text
 from fcstudio.evals import eval_store
+from fcstudio.formats import text as bad_text
+from fcstudio.formats.errors import FormatError
+from fcstudio.formats.reader import array_lines
 from fcstudio.store import rows, transaction
 from fcstudio.validation import first_error
 
@@ -48,11 +53,25 @@ def _read_bytes(path: Path) -> bytes:
 
 def _json(path: Path, data: bytes) -> Any:
     try:
-        return json.loads(data.decode("utf-8"))
+        text = data.decode("utf-8")
+        value = json.loads(text)
     except UnicodeDecodeError:
         raise EvalImportError(f"{path}: not a UTF-8 text file") from None
     except json.JSONDecodeError as exc:
         raise EvalImportError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise EvalImportError(f"{path}: nesting is too deep to import") from None
+    bad_text.check_document(str(path), text, value, error=EvalImportError)
+    return value
+
+
+def _element_line(data: bytes, index: int) -> int | None:
+    """The line element ``index`` of a JSON list file starts on (asked for only to report an error)."""
+    try:
+        lines = array_lines(data.decode("utf-8"))
+    except (UnicodeDecodeError, FormatError):
+        return None
+    return lines[index] if 0 <= index < len(lines) else None
 
 
 def _hash(data: bytes) -> str:
@@ -197,18 +216,31 @@ def _tau_bench(
         except ValidationError as exc:
             loc, msg = first_error(exc)
             raise EvalImportError(f"{where}: {loc}: {msg}") from None
-        task = _loose(ep.info.get("task")) or {}
+
+        def loose(value: Any, *at: str | int, i: int = i, ep: _V1Episode = ep) -> Any:
+            """``_loose``, refusing text its escapes decode to that cannot be stored."""
+            parsed = _loose(value)
+            if parsed is not value and "\\" in value:
+                found = bad_text.find_bad(parsed)
+                if found:
+                    raise bad_text.error_class(EvalImportError)(
+                        str(path), found.reason((i, *at)), line=_element_line(data, i), record=str(ep.task_id)
+                    )
+            return parsed
+
+        task = loose(ep.info.get("task"), "info", "task") or {}
         if not isinstance(task, dict):
             raise EvalImportError(f"{where}: info.task is not an object")
         actions = []
-        for j, a in enumerate(_loose(task.get("actions")) or []):
-            a = _loose(a)
+        for j, a in enumerate(loose(task.get("actions"), "info", "task", "actions") or []):
+            a = loose(a, "info", "task", "actions", j)
             if not isinstance(a, dict) or not isinstance(a.get("name"), str):
                 raise EvalImportError(f"{where}: info.task.actions[{j}] has no name")
-            args = _loose(a.get("kwargs", a.get("arguments", {})))
+            key = "kwargs" if "kwargs" in a else "arguments"
+            args = loose(a.get(key, {}), "info", "task", "actions", j, key)
             actions.append({"name": a["name"], "arguments": args if isinstance(args, dict) else {}})
         messages = _check_messages(ep.traj, where)
-        reward_info = _loose(ep.info.get("reward_info")) or {}
+        reward_info = loose(ep.info.get("reward_info"), "info", "reward_info") or {}
         episodes.append(
             {
                 "task_id": str(ep.task_id),
@@ -218,7 +250,10 @@ def _tau_bench(
                 "reward_info": reward_info if isinstance(reward_info, dict) else {"raw": str(reward_info)},
                 "termination": termination_of(messages),
                 "messages": messages,
-                "gold": {"actions": actions, "outputs": [str(o) for o in _loose(task.get("outputs")) or []]},
+                "gold": {
+                    "actions": actions,
+                    "outputs": [str(o) for o in loose(task.get("outputs"), "info", "task", "outputs") or []],
+                },
                 "instruction": str(task.get("instruction") or ""),
                 "cost": _float(ep.info.get("user_cost")),
             }
@@ -432,6 +467,9 @@ def _bfcl_scores(con: duckdb.DuckDBPyConnection, path: Path, data: bytes, conten
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise EvalImportError(f"{path}: not a UTF-8 text file") from None
+    if "\x00" in text:  # CSV text is UTF-8, so NUL is the one character it can hold that cannot be stored
+        reason, line = _nul_place(text)
+        raise bad_text.error_class(EvalImportError)(str(path), reason, line=line)
     table = list(csv.reader(text.splitlines()))
     if not table or "Model" not in table[0]:
         raise EvalImportError(f"{path}: a BFCL score CSV starts with a header row that has a 'Model' column")
@@ -468,6 +506,17 @@ def _bfcl_scores(con: duckdb.DuckDBPyConnection, path: Path, data: bytes, conten
     if not ids:
         raise EvalImportError(f"{path}: no model rows under the header")
     return ids
+
+
+def _nul_place(text: str) -> tuple[str, int]:
+    """(reason naming the column, line) of the first NUL in CSV ``text``."""
+    line = text.count("\n", 0, text.index("\x00")) + 1
+    lines = text.splitlines()
+    header = next(csv.reader(lines[:1]), [])
+    cells = next(csv.reader([lines[line - 1]]), []) if line <= len(lines) else []
+    column = next((header[i] for i, c in enumerate(cells) if "\x00" in c and i < len(header)), None)
+    where = f" in column {column!r}" if column and "\x00" not in column else ""
+    return f"text holds {bad_text.describe(chr(0))}{where}", line
 
 
 # -- fcstudio's reference tables -----------------------------------------------------------------------

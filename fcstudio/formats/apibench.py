@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from fcstudio.formats import text as bad_text
 from fcstudio.formats.common import assistant_calls, make_tool, make_trajectory
 from fcstudio.formats.errors import FormatError
 from fcstudio.formats.reader import Record, RecordProgress, expect_dict, read_file, require, tracked
@@ -107,6 +108,7 @@ def _tool(
         path,
         rec.line,
         ref,
+        generated=True,
         name=name,
         description=str(api_data.get("description") or api_data.get("functionality") or ""),
         parameters=parameters,
@@ -134,6 +136,8 @@ def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch
         tool = _tool(path, rec, ref, api_data, mapper, cache)
         messages = [Message(role="user", content=instruction_of(code))]
         args = call_arguments(api_call)
+        if args is not None:  # Python escapes in the call's literals ("\\ud800", "\\x00") decode to bad text
+            bad_text.check_literal(path, api_call, args, line=rec.line, record=ref, prefix=("api_call",))
         if args is None:
             messages.append(Message(role="assistant", content=api_call))
         else:

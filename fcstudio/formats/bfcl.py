@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from fcstudio.formats import text as bad_text
 from fcstudio.formats.common import make_messages, make_task, make_tool
 from fcstudio.formats.errors import FormatError
 from fcstudio.formats.reader import Record, RecordProgress, expect_dict, read_file, require, tracked
@@ -86,6 +87,7 @@ class _ToolCache:
             self.path,
             rec.line,
             ref,
+            generated=True,
             name=name,
             description=str(doc.get("description", "")),
             parameters=params,
@@ -233,6 +235,9 @@ def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch
                                 raise FormatError(
                                     str(answer_path), f"gold call {text!r} does not parse: {exc}", line=line, record=ref
                                 ) from None
+                            bad_text.check_literal(
+                                str(answer_path), str(text), args, line=line, record=ref, prefix=("ground_truth", name)
+                            )
                             gold.append(GoldCall(name=name, arguments=args, turn=turn_index, raw=str(text)))
                 else:
                     gold = single_turn_gold(str(answer_path), line, ref, truth)

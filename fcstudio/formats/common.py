@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from fcstudio.formats.errors import FormatError
+from fcstudio.formats.types import known_valid
 from fcstudio.models import Message, Task, ToolSpec, Trajectory
 from fcstudio.validation import first_error
 
@@ -21,13 +22,57 @@ def reason_of(exc: Exception) -> str:
     return str(exc)
 
 
-def make_tool(path: str, line: int | None, record: Any, **fields: Any) -> ToolSpec:
+def make_tool(path: str, line: int | None, record: Any, *, generated: bool = False, **fields: Any) -> ToolSpec:
+    """A ToolSpec, or a FormatError naming the place.
+
+    ``generated``: the schemas came out of ``TypeMapper``; when they are valid by construction
+    (``types.known_valid``) and the other fields have their declared types, the tool is built without
+    re-running the meta-schema check, which is most of an xLAM import's tool cost.
+    """
+    if generated:
+        spec = _trusted_tool(fields)
+        if spec is not None:
+            return spec
     try:
         return ToolSpec(**fields)
     except (ValidationError, ValueError) as exc:
         name = fields.get("name")
         what = f"tool {name!r}" if isinstance(name, str) else "tool"
         raise FormatError(path, f"{what}: {reason_of(exc)}", line=line, record=_ref(record)) from None
+
+
+_TOOL_FIELDS = frozenset(ToolSpec.model_fields)
+
+
+def _trusted_tool(fields: dict[str, Any]) -> ToolSpec | None:
+    """``ToolSpec(**fields)`` without validation, when every check it would make certainly passes; else None."""
+    name = fields.get("name")
+    params = fields.get("parameters", {"type": "object", "properties": {}})
+    returns = fields.get("returns")
+    labels = fields.get("labels", [])
+    source_ref = fields.get("source_ref")
+    if (
+        not set(fields) <= _TOOL_FIELDS
+        or not isinstance(name, str)
+        or not 1 <= len(name) <= 256
+        or not isinstance(fields.get("description", ""), str)
+        or not isinstance(params, dict)
+        or params.get("type", "object") != "object"
+        or not known_valid(params)
+        or not (returns is None or (isinstance(returns, dict) and known_valid(returns)))
+        or not (isinstance(labels, list) and all(isinstance(x, str) for x in labels))
+        or not (source_ref is None or isinstance(source_ref, str))
+    ):
+        return None
+    # every field given: model_construct would otherwise call each default factory through inspect (slow)
+    return ToolSpec.model_construct(
+        name=name,
+        description=fields.get("description", ""),
+        parameters=params,
+        returns=returns,
+        labels=labels,
+        source_ref=source_ref,
+    )
 
 
 def make_trajectory(path: str, line: int | None, record: Any, **fields: Any) -> Trajectory:

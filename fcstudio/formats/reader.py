@@ -2,18 +2,21 @@
 
 Every importer goes through here, so every error can name ``PATH:LINE``: for a JSON array the
 line of each element is tracked while decoding; for JSONL it is the physical line; for Parquet
-the row number.
+the row number. Text that cannot be stored (a lone surrogate or NUL spelled as a ``\\u`` escape, or a NUL
+in a Parquet string) is refused here for every format (see ``text``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fcstudio.formats import text as bad_text
 from fcstudio.formats.errors import FormatError
 
 RecordProgress = Callable[[float], None]
@@ -25,6 +28,7 @@ PARQUET_MAGIC = b"PAR1"
 class Record:
     line: int
     value: Any
+    offset: int = -1  # where the record starts in the file's text (-1: not tracked)
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,7 @@ def _array_records(path: str, text: str, start: int) -> list[Record]:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise FormatError(path, f"invalid JSON: {exc.msg}", line=exc.lineno) from None
-        records.append(Record(line, value))
+        records.append(Record(line, value, pos))
         pos = skip_ws(end)
         if pos >= n:
             raise FormatError(path, "invalid JSON: unterminated array", line=text.count("\n") + 1)
@@ -94,16 +98,59 @@ def _array_records(path: str, text: str, start: int) -> list[Record]:
         raise FormatError(path, "invalid JSON: expected ',' or ']'", line=text.count("\n", 0, pos) + 1)
 
 
+_LINE_BREAK = re.compile(r"(\r\n|\r|\n)")
+
+
+def _physical_lines(text: str) -> Iterator[tuple[int, int, str]]:
+    """(line number, offset, line) split at CR/LF only: a JSON string may hold U+2028 or U+0085 unescaped,
+    which ``str.splitlines`` would wrongly treat as line ends."""
+    if "\r" not in text:
+        offset = 0
+        for number, raw in enumerate(text.split("\n"), start=1):
+            yield number, offset, raw
+            offset += len(raw) + 1
+        return
+    pieces = _LINE_BREAK.split(text)
+    offset = 0
+    for number, i in enumerate(range(0, len(pieces), 2), start=1):
+        raw = pieces[i]
+        yield number, offset, raw
+        offset += len(raw) + (len(pieces[i + 1]) if i + 1 < len(pieces) else 0)
+
+
+def array_lines(text: str) -> list[int]:
+    """The line each element of the JSON array ``text`` starts on."""
+    stripped = text.lstrip()
+    if not stripped.startswith("["):
+        return []
+    return [r.line for r in _array_records("", text, len(text) - len(stripped))]
+
+
 def _jsonl_records(path: str, text: str) -> list[Record]:
     records = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, offset, raw in _physical_lines(text):
         if not raw.strip():
             continue
         try:
-            records.append(Record(number, json.loads(raw)))
+            records.append(Record(number, json.loads(raw), offset))
         except json.JSONDecodeError as exc:
             raise FormatError(path, f"invalid JSON line: {exc.msg} (column {exc.colno})", line=number) from None
     return records
+
+
+def _check_text(path: str, text: str, kind: str, records: list[Record]) -> None:
+    """Refuse a record whose text spells a lone surrogate or NUL (one regex scan when the file is clean)."""
+    if kind == "json-object":
+        bad_text.check_document(path, text, records[0].value)
+        return
+    bad_text.check_records(
+        path,
+        text,
+        [r.offset for r in records],
+        [r.line for r in records],
+        [r.value for r in records],
+        line_of_escape=kind == "json-array",
+    )
 
 
 def _parquet_records(path: str, data: bytes) -> list[Record]:
@@ -116,7 +163,29 @@ def _parquet_records(path: str, data: bytes) -> list[Record]:
         table = pq.read_table(io.BytesIO(data))
     except (pa.ArrowException, OSError, ValueError) as exc:
         raise FormatError(path, f"unreadable Parquet file: {exc}") from None
-    return [Record(i + 1, row) for i, row in enumerate(table.to_pylist())]
+    try:
+        rows = table.to_pylist()
+    except UnicodeDecodeError as exc:
+        raise FormatError(path, f"holds a string that is not UTF-8: {exc.reason}") from None
+    if _parquet_may_hold_nul(table):
+        for i, row in enumerate(rows):
+            bad_text.check_value(path, row, line=i + 1, record=bad_text.record_of(row) or i)
+    return [Record(i + 1, row) for i, row in enumerate(rows)]
+
+
+def _parquet_may_hold_nul(table: Any) -> bool:
+    """True when a string column holds a NUL (nested columns are walked row by row instead)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for column in table.columns:
+        kind = column.type
+        if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            if pc.any(pc.match_substring(column, "\x00")).as_py():
+                return True
+        elif pa.types.is_nested(kind) or pa.types.is_dictionary(kind):
+            return True
+    return False
 
 
 def read_file(path: str | Path, *, parquet: bool = False) -> FileData:
@@ -135,14 +204,20 @@ def read_file(path: str | Path, *, parquet: bool = False) -> FileData:
     stripped = text.lstrip()
     start = len(text) - len(stripped)
     if stripped.startswith("["):
-        return FileData(p, "json-array", _array_records(p, text, start), digest)
-    if stripped.startswith("{"):
+        kind, records = "json-array", _array_records(p, text, start)
+    elif stripped.startswith("{"):
         # One JSON object (pretty-printed or not) or JSON Lines: try the whole text first.
         try:
             value = json.loads(text)
         except json.JSONDecodeError:
-            return FileData(p, "jsonl", _jsonl_records(p, text), digest)
-        return FileData(p, "json-object", [Record(text.count("\n", 0, start) + 1, value)], digest)
+            kind, records = "jsonl", _jsonl_records(p, text)
+        else:
+            kind, records = "json-object", [Record(text.count("\n", 0, start) + 1, value, start)]
+    else:
+        kind, records = "", []
+    if kind:
+        _check_text(p, text, kind, records)
+        return FileData(p, kind, records, digest)
     first_line = text.count("\n", 0, start) + 1
     raise FormatError(p, "is not JSON or JSON Lines (expected '[' or '{')", line=first_line)
 
@@ -176,7 +251,7 @@ def json_field(path: str, rec: Record, obj: dict[str, Any], key: str, record_id:
     value = require(path, rec, obj, key, (str, list, dict), record_id)
     if isinstance(value, str):
         try:
-            return json.loads(value)
+            decoded = json.loads(value)
         except json.JSONDecodeError as exc:
             raise FormatError(
                 path,
@@ -184,7 +259,17 @@ def json_field(path: str, rec: Record, obj: dict[str, Any], key: str, record_id:
                 line=rec.line,
                 record=None if record_id is None else str(record_id),
             ) from None
+        except RecursionError:
+            raise FormatError(
+                path, f"field {key!r}: nesting is too deep to import", line=rec.line, record=_ref(record_id)
+            ) from None
+        bad_text.check_decoded(path, value, decoded, line=rec.line, record=record_id, prefix=(key,))
+        return decoded
     return value
+
+
+def _ref(record_id: Any) -> str | None:
+    return None if record_id is None else str(record_id)
 
 
 def tracked(records: list[Record], progress: RecordProgress | None, every: int = 2000) -> Iterator[tuple[int, Record]]:

@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any
 
+from fcstudio.formats import text as bad_text
 from fcstudio.formats.common import make_task, make_tool
 from fcstudio.formats.errors import FormatError
 from fcstudio.formats.reader import RecordProgress, expect_dict, read_file, require, tracked
@@ -41,6 +42,9 @@ def parse_function(path: str, line: int, api: str, name: str, text: str, mapper:
             ) from None
         if not isinstance(params, dict):
             raise FormatError(path, f"function {name!r}: Parameters must be an object", line=line, record=api)
+        bad_text.check_decoded(
+            path, params_text, params, line=line, record=api, prefix=("Function_Description", name, "Parameters")
+        )
         for pname, ptext in params.items():
             m = PARAM_RE.match(str(ptext))
             if m and m.group(2).strip() and " " not in m.group(2).strip():
@@ -62,6 +66,7 @@ def parse_function(path: str, line: int, api: str, name: str, text: str, mapper:
         path,
         line,
         api,
+        generated=True,
         name=name,
         description=head.strip(),
         parameters=parameters,
@@ -111,6 +116,10 @@ def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch
                     args = json.loads(raw) if isinstance(raw, str) else raw
                     if not isinstance(args, dict):
                         raise ValueError
+                    if isinstance(raw, str):
+                        bad_text.check_decoded(
+                            path, raw, args, line=rec.line, record=ref, prefix=("Golden_Answers", i, "Action_Input")
+                        )
                     gold.append(GoldCall(name=step["Action"], arguments=args, turn=0))
                 except ValueError:
                     unparsed += 1

@@ -74,6 +74,7 @@ def _api_tool(
         path,
         rec.line,
         ref,
+        generated=True,
         name=fname,
         description=description,
         parameters=_params(path, rec, ref, api, mapper, fname),

@@ -133,6 +133,8 @@ class TypeMapper:
             raise ValueError(f"unknown dialect {dialect}")
         self.dialect = dialect
         self.warnings: list[str] = []
+        # python_annotation results by text, for annotations that gave no warning (the warning names the place)
+        self._annotations: dict[str, tuple[dict[str, Any], bool]] = {}
 
     # -- names --------------------------------------------------------------------------------
     def name_to_schema(self, name: str, where: str = "") -> dict[str, Any]:
@@ -154,7 +156,21 @@ class TypeMapper:
         return schema
 
     def python_annotation(self, text: str, where: str = "") -> tuple[dict[str, Any], bool]:
-        """Parse ``List[int]``, ``Optional[str]``, ``str, optional``, ``int | None``; returns (schema, optional)."""
+        """Parse ``List[int]``, ``Optional[str]``, ``str, optional``, ``int | None``; returns (schema, optional).
+
+        Catalogues repeat a few dozen annotations thousands of times, so results are remembered (and copied,
+        since callers add keywords to the schema they get).
+        """
+        known = self._annotations.get(text)
+        if known is not None:
+            return _copy(known[0]), known[1]
+        warned = len(self.warnings)
+        schema, optional = self._annotation(text, where)
+        if len(self.warnings) == warned and len(self._annotations) < 4096:
+            self._annotations[text] = (_copy(schema), optional)
+        return schema, optional
+
+    def _annotation(self, text: str, where: str) -> tuple[dict[str, Any], bool]:
         s = text.strip()
         optional = False
         m = re.search(r",\s*(optional|default\b.*)$", s, flags=re.IGNORECASE)
@@ -306,9 +322,9 @@ class TypeMapper:
                 optional = optional or opt
             else:
                 schema = self.schema({k: v for k, v in spec.items() if k != "required"}, f"{where}.{pname}")
-            for key in PASS_THROUGH:
-                if key in spec and key != "nullable":
-                    schema[key] = spec[key]
+            for key, value in spec.items():  # in the file's order (a set's order changes from run to run)
+                if key in PASS_THROUGH and key != "nullable":
+                    schema[key] = value
             if "description" in schema and not isinstance(schema["description"], str):
                 schema["description"] = str(schema["description"])
             if not isinstance(schema.get("enum", []), list):
@@ -343,6 +359,15 @@ def _sanitise_numbers(schema: dict[str, Any]) -> None:
             schema[f"x-{key}"] = schema.pop(key)
     if "examples" in schema and not isinstance(schema["examples"], list):
         schema["examples"] = [schema["examples"]]
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON-like data (dicts and lists of scalars), faster than ``copy.deepcopy``."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def _truthy(value: Any) -> bool:
@@ -383,3 +408,107 @@ def _literal(text: str) -> Any:
         except ValueError:
             pass
     return {"True": True, "False": False, "None": None}.get(t, t)
+
+
+# -- schemas that are valid by construction --------------------------------------------------------------------
+# The keywords TypeMapper writes, each with the value the JSON Schema 2020-12 meta-schema allows. A schema made
+# only of these (plus ``x-`` annotations) is valid, so importers can skip the meta-schema check (about a
+# millisecond per distinct schema part; xLAM's 3.6k tools have ~1.2k parts). Anything else gets the full check.
+SIMPLE_TYPES = frozenset({"array", "boolean", "integer", "null", "number", "object", "string"})
+_STRING_KEYWORDS = ("description", "title", "format")
+_ANY_KEYWORDS = ("default", "const")
+_LIST_KEYWORDS = ("enum", "examples")
+_SUBSCHEMA_LIST_KEYWORDS = ("anyOf", "oneOf", "allOf", "prefixItems")
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _is_count(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
+def _is_json(v: Any, depth: int = 0) -> bool:
+    """Plain JSON data (what ``json.loads`` gives), so the schema's canonical text exists."""
+    if depth > 64:
+        return False
+    if v is None or isinstance(v, (str, bool, int, float)):
+        return True
+    if isinstance(v, list):
+        return all(_is_json(x, depth + 1) for x in v)
+    if isinstance(v, dict):
+        return all(isinstance(k, str) and _is_json(x, depth + 1) for k, x in v.items())
+    return False
+
+
+def _pattern_ok(v: Any) -> bool:
+    if not isinstance(v, str):
+        return False
+    try:
+        re.compile(v)
+    except (re.error, RecursionError, OverflowError):
+        return False
+    return True
+
+
+def _types_ok(v: Any) -> bool:
+    if isinstance(v, str):
+        return v in SIMPLE_TYPES
+    return (
+        isinstance(v, list)
+        and bool(v)
+        and all(isinstance(t, str) and t in SIMPLE_TYPES for t in v)
+        and len(set(v)) == len(v)
+    )
+
+
+def _subschemas_ok(value: Any, depth: int) -> bool:
+    return isinstance(value, list) and bool(value) and all(known_valid(v, depth) for v in value)
+
+
+def _properties_ok(value: Any, depth: int) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and known_valid(v, depth) for k, v in value.items())
+
+
+def _required_ok(value: Any, depth: int) -> bool:
+    return isinstance(value, list) and all(isinstance(r, str) for r in value) and len(set(value)) == len(value)
+
+
+_SCALARS = (str, int, float, bool, type(None))
+# keyword -> check of its value (given the depth for subschemas)
+_KEYWORD_CHECKS: dict[str, Any] = {
+    "type": lambda v, d: _types_ok(v),
+    "properties": _properties_ok,
+    "required": _required_ok,
+    "items": lambda v, d: known_valid(v, d),
+    "additionalProperties": lambda v, d: known_valid(v, d),
+    "pattern": lambda v, d: _pattern_ok(v),
+    "multipleOf": lambda v, d: _is_number(v) and v > 0,
+    "uniqueItems": lambda v, d: isinstance(v, bool),
+    **dict.fromkeys(_STRING_KEYWORDS, lambda v, d: isinstance(v, str)),
+    **dict.fromkeys(_ANY_KEYWORDS, lambda v, d: isinstance(v, _SCALARS) or _is_json(v)),
+    **dict.fromkeys(_LIST_KEYWORDS, lambda v, d: isinstance(v, list) and _is_json(v)),
+    **dict.fromkeys(_SUBSCHEMA_LIST_KEYWORDS, _subschemas_ok),
+    **dict.fromkeys(NUMERIC_KEYWORDS, lambda v, d: _is_number(v)),
+    **dict.fromkeys(COUNT_KEYWORDS, lambda v, d: _is_count(v)),
+}
+
+
+def known_valid(schema: Any, depth: int = 0) -> bool:
+    """True when ``schema`` uses only keywords whose values are certainly valid JSON Schema (2020-12).
+
+    A sufficient test, not a validator: False means "check it properly", never "invalid".
+    """
+    if schema is True or schema is False:
+        return True
+    if type(schema) is not dict or depth > 32:
+        return False
+    for key, value in schema.items():
+        check = _KEYWORD_CHECKS.get(key)
+        if check is None:
+            if not (isinstance(key, str) and key.startswith("x-") and _is_json(value)):
+                return False
+        elif not check(value, depth + 1):
+            return False
+    return True

@@ -42,9 +42,12 @@ def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch
         tools = [_tool(path, rec.line, ref, t, mapper, cache, fname) for t in tools_raw]
         calls: list[tuple[str, dict[str, Any]]] = []
         for j, ans in enumerate(answers):
-            if not isinstance(ans, dict) or not isinstance(ans.get("name"), str):
+            if not isinstance(ans, dict) or not isinstance(ans.get("name"), str) or not ans["name"]:
                 raise FormatError(
-                    path, f"answers[{j}] must be an object with a string 'name'", line=rec.line, record=str(ref)
+                    path,
+                    f"answers[{j}] must be an object with a non-empty string 'name'",
+                    line=rec.line,
+                    record=str(ref),
                 )
             args = ans.get("arguments", {})
             if not isinstance(args, dict):
@@ -68,8 +71,17 @@ def _tool(
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
         raise FormatError(path, "each tool must be an object with a string 'name'", line=line, record=str(ref))
     key = canonical_json(raw)
-    if key in cache:
-        return cache[key]
+    if key not in cache:
+        cache[key] = convert_tool(path, line, ref, raw, mapper, fname)
+    return cache[key]
+
+
+def convert_tool(
+    path: str, line: int | None, ref: Any, raw: dict[str, Any], mapper: TypeMapper, fname: str
+) -> ToolSpec:
+    """One xLAM tool ``{name, description, parameters}`` as a ToolSpec (JSON Schema parameters)."""
+    if not isinstance(raw.get("name"), str):
+        raise FormatError(path, "each tool must be an object with a string 'name'", line=line, record=str(ref))
     params = raw.get("parameters", {})
     if not isinstance(params, dict):
         raise FormatError(path, f"tool {raw['name']!r}: 'parameters' must be an object", line=line, record=str(ref))
@@ -80,14 +92,13 @@ def _tool(
             schema = mapper.object_from_properties(params, raw["name"])
     except ValueError as exc:
         raise FormatError(path, f"tool {raw['name']!r}: {exc}", line=line, record=str(ref)) from None
-    spec = make_tool(
+    return make_tool(
         path,
         line,
         ref,
+        generated=True,
         name=raw["name"],
         description=str(raw.get("description", "")),
         parameters=schema,
         source_ref=f"{fname}:{ref}",
     )
-    cache[key] = spec
-    return spec
