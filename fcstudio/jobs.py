@@ -152,8 +152,9 @@ def status_text(job: dict[str, Any]) -> str:
     if not failed:
         return status
     total = job.get("items_total")
-    of = f" of {int(total):,}" if total else ""
-    return f"{status}: {failed:,}{of} item{'s' if failed != 1 else ''} failed"
+    if total:
+        return f"{status}: {failed:,} of {int(total):,} item{'s' if int(total) != 1 else ''} failed"
+    return f"{status}: {failed:,} item{'s' if failed != 1 else ''} failed"
 
 
 def get_job(con: duckdb.DuckDBPyConnection, job_id: int) -> dict[str, Any] | None:

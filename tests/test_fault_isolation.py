@@ -14,7 +14,7 @@ from conftest import no_errors, open_page, run_cli, synthesised_workspace
 from fcstudio.evals import eval_store
 from fcstudio.evals.bfcl_run import run_bfcl
 from fcstudio.evals.runner import RunSpec, create_run, default_tasks_file, execute_run
-from fcstudio.jobs import get_job, job_failures
+from fcstudio.jobs import get_job, job_failures, status_text
 from fcstudio.llm import LLMConfig
 from fcstudio.pairs import different_value, make_pairs
 from fcstudio.store import Workspace, one, rows, run, scalar
@@ -93,6 +93,14 @@ def test_pairs_make_records_a_broken_trajectory_and_pairs_the_others(tmp_path: P
     assert summary.reached == len(ids)
     assert job is not None and job["status"] == "partial" and job["items_failed"] == 1
     assert job["items_total"] == len(ids)
+
+
+def test_status_text_says_how_many_failed() -> None:
+    assert status_text({"status": "done", "items_failed": 0, "items_total": 9}) == "done"
+    assert status_text({"status": "partial", "items_failed": 1, "items_total": 3}) == "partial: 1 of 3 items failed"
+    assert status_text({"status": "partial", "items_failed": 1, "items_total": 1}) == "partial: 1 of 1 item failed"
+    assert status_text({"status": "partial", "items_failed": 2, "items_total": None}) == "partial: 2 items failed"
+    assert status_text({"status": "failed", "items_failed": 1}) == "failed: 1 item failed"
 
 
 def test_wrong_argument_values_keep_their_shape() -> None:
