@@ -9,7 +9,7 @@ import streamlit as st
 
 from components.db import cursor
 from components.layout import show_error
-from fcstudio.formats import IMPORTERS
+from fcstudio.formats import FORMATS
 from fcstudio.ingest import import_each
 
 
@@ -23,7 +23,7 @@ def import_panel(key: str = "importer") -> None:
         )
         c1, c2 = st.columns([1, 1])
         fmt = c1.selectbox(
-            "Format", list(IMPORTERS), key=f"{key}_format", format_func=lambda f: f"{f} — {IMPORTERS[f].SUMMARY}"
+            "Format", list(FORMATS), key=f"{key}_format", format_func=lambda f: f"{f} — {FORMATS[f].summary}"
         )
         dataset = c2.text_input("Dataset", value="", placeholder=f"default: {fmt}", key=f"{key}_dataset")
         files = st.file_uploader("Files", accept_multiple_files=True, key=f"{key}_files")

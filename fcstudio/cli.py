@@ -6,43 +6,62 @@ Exit codes: 0 done, 1 bad input (the message names PATH:LINE), 2 usage, 3 worksp
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from fcstudio import store
 from fcstudio.cli_common import err, out, progress_bar
-from fcstudio.cli_env import env_app
-from fcstudio.cli_eval import bfcl_app, eval_app
-from fcstudio.cli_graph import graph_app, paths_app
-from fcstudio.cli_synth import export_cmd, jobs_app, llm_app, pairs_app, synth_cmd, traj_app
 from fcstudio.config import workspace_path
-from fcstudio.formats import IMPORTERS, FormatError
-from fcstudio.ingest import import_each, import_files
-from fcstudio.models import ToolEdit
+from fcstudio.formats import FORMATS
+
+if TYPE_CHECKING:  # the engine is imported by the commands that use it: `formats` and `--help` need none of it
+    from fcstudio import store
 
 app = typer.Typer(
     help="fcstudio: function-calling data studio (workspace, importers, catalogue).", no_args_is_help=True
 )
 tools_app = typer.Typer(help="Browse and edit the tool catalogue.", no_args_is_help=True)
 app.add_typer(tools_app, name="tools")
-app.add_typer(env_app, name="env")
-app.add_typer(graph_app, name="graph")
-app.add_typer(paths_app, name="paths")
-app.add_typer(traj_app, name="traj")
-app.add_typer(pairs_app, name="pairs")
-app.add_typer(llm_app, name="llm")
-app.add_typer(jobs_app, name="jobs")
-app.add_typer(eval_app, name="eval")
-app.add_typer(bfcl_app, name="bfcl")
-app.command("synth")(synth_cmd)
-app.command("export")(export_cmd)
+
+# Command groups and commands defined in other modules: (module, attribute). Each is imported only when the
+# command line names it (or for the full --help), so a command pays the start-up of its own engine modules only.
+GROUPS: dict[str, tuple[str, str]] = {
+    "env": ("fcstudio.cli_env", "env_app"),
+    "graph": ("fcstudio.cli_graph", "graph_app"),
+    "paths": ("fcstudio.cli_graph", "paths_app"),
+    "traj": ("fcstudio.cli_synth", "traj_app"),
+    "pairs": ("fcstudio.cli_synth", "pairs_app"),
+    "llm": ("fcstudio.cli_synth", "llm_app"),
+    "jobs": ("fcstudio.cli_synth", "jobs_app"),
+    "eval": ("fcstudio.cli_eval", "eval_app"),
+    "bfcl": ("fcstudio.cli_eval", "bfcl_app"),
+}
+COMMANDS: dict[str, tuple[str, str]] = {
+    "synth": ("fcstudio.cli_synth", "synth_cmd"),
+    "export": ("fcstudio.cli_synth", "export_cmd"),
+}
+OWN_COMMANDS = ("init", "stats", "formats", "import", "tools")
+
+
+def register(argv: list[str]) -> None:
+    """Add the groups and commands the command line needs: the one it names, or all of them (help, typos)."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    if first in OWN_COMMANDS:
+        return
+    wanted = [first] if first in GROUPS or first in COMMANDS else [*GROUPS, *COMMANDS]
+    for name in wanted:
+        if name in GROUPS:
+            module, attr = GROUPS[name]
+            app.add_typer(getattr(importlib.import_module(module), attr), name=name)
+        else:
+            module, attr = COMMANDS[name]
+            app.command(name)(getattr(importlib.import_module(module), attr))
 
 
 WorkspaceOpt = Annotated[
@@ -53,12 +72,16 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 
 
 def _workspace(path: str | None) -> store.Workspace:
+    from fcstudio import store
+
     return store.Workspace(workspace_path(path))
 
 
 @contextmanager
 def _connect(ws: store.Workspace) -> Iterator[Any]:
     """A connection that waits (saying so) while another process holds the workspace."""
+    from fcstudio import store
+
     warned = []
 
     def on_wait(remaining: float) -> None:
@@ -89,6 +112,7 @@ def init(
     demo: Annotated[bool, typer.Option("--demo", help="Fill it with the demo catalogue from data/demo.")] = False,
 ) -> None:
     """Create (or upgrade) a workspace; with --demo, import the built-in demo data."""
+    from fcstudio import store
     from fcstudio.demo import build_demo
 
     ws = _workspace(workspace)
@@ -105,6 +129,10 @@ def init(
 @app.command()
 def stats(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
     """Counts per table and per dataset."""
+    from rich.table import Table
+
+    from fcstudio import store
+
     with _connect(_workspace(workspace)) as con:
         result = store.stats(con)
     if as_json:
@@ -121,13 +149,13 @@ def stats(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
 @app.command("formats")
 def formats_cmd() -> None:
     """The formats `import` reads."""
-    for name, module in IMPORTERS.items():
-        out.print(f"[bold]{name:14}[/] {module.SUMMARY}")
+    for name, fmt in FORMATS.items():
+        out.print(f"[bold]{name:14}[/] {fmt.summary}")
 
 
 @app.command("import")
 def import_cmd(
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(IMPORTERS)}.")],
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}.")],
     paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files to import (each its own unit).")],
     workspace: WorkspaceOpt = None,
     dataset: Annotated[str | None, typer.Option(help="Dataset name (default: the format name).")] = None,
@@ -138,8 +166,11 @@ def import_cmd(
 ) -> None:
     """Import files. Each file is its own unit: a bad one is reported (and kept on the import job) while the
     others are imported; exit 1 if any failed. Files imported before are skipped and reported."""
-    if fmt not in IMPORTERS:
-        err.print(f"[red]error:[/] unknown format {fmt!r}; known: {', '.join(IMPORTERS)}")
+    from fcstudio.formats import FormatError
+    from fcstudio.ingest import import_each, import_files
+
+    if fmt not in FORMATS:
+        err.print(f"[red]error:[/] unknown format {fmt!r}; known: {', '.join(FORMATS)}")
         raise typer.Exit(2)
     ws = _workspace(workspace)
     files = [str(p) for p in paths]
@@ -206,6 +237,10 @@ def tools_search(
     as_json: JsonOpt = False,
 ) -> None:
     """Search the catalogue, a page at a time."""
+    from rich.table import Table
+
+    from fcstudio import store
+
     with _connect(_workspace(workspace)) as con:
         page, total = store.search_tools(
             con, text, dataset=dataset, label=label, param=param, limit=limit, offset=offset
@@ -222,6 +257,8 @@ def tools_search(
 
 
 def _resolve_tool(con: Any, ref: str) -> dict[str, Any]:
+    from fcstudio import store
+
     tool = store.get_tool(con, ref)
     if tool:
         return tool
@@ -243,6 +280,10 @@ def tools_show(
     as_json: JsonOpt = False,
 ) -> None:
     """A tool's schema, parameters and where it is used."""
+    from rich.table import Table
+
+    from fcstudio import store
+
     with _connect(_workspace(workspace)) as con:
         tool = _resolve_tool(con, ref)
         _, n_traj = store.tool_usage(con, tool["id"], "trajectories", limit=10)
@@ -272,8 +313,12 @@ def tools_edit(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Edit a tool's description and labels, refusing if someone saved a newer version."""
+    from fcstudio import store
+
     with _connect(_workspace(workspace)) as con:
         tool = _resolve_tool(con, ref)
+        from fcstudio.models import ToolEdit
+
         edit = ToolEdit(
             tool_id=tool["id"],
             version=version,
@@ -291,10 +336,13 @@ def tools_edit(
 @tools_app.command("history")
 def tools_history(ref: Annotated[str, typer.Argument(metavar="TOOL")], workspace: WorkspaceOpt = None) -> None:
     """Past edits of a tool, newest first."""
+    from fcstudio import store
+
     with _connect(_workspace(workspace)) as con:
         tool = _resolve_tool(con, ref)
         _print_json(store.tool_history(con, tool["id"]))
 
 
 def main() -> None:
+    register(sys.argv[1:])
     app()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 # soft_wrap: messages naming PATH:LINE must stay on one line for people and scripts that grep them.
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
@@ -15,6 +17,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 def progress_bar() -> Progress:
     """A transient bar on stderr (silent when stderr is not a terminal, e.g. in CI logs)."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),

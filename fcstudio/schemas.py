@@ -15,9 +15,6 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urldefrag, urljoin
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
 
 def canonical_json(value: Any) -> str:
     """Key-sorted, compact JSON: equal values give equal text (used for hashing and caching)."""
@@ -27,6 +24,9 @@ def canonical_json(value: Any) -> str:
 @lru_cache(maxsize=65536)
 def _meta_error(text: str) -> tuple[str, str] | None:
     """(where, message) of the first meta-schema violation of one schema part, or None."""
+    from jsonschema import Draft202012Validator  # imported by the first check: every CLI start-up would pay it
+    from jsonschema.exceptions import SchemaError
+
     try:
         Draft202012Validator.check_schema(json.loads(text))
     except SchemaError as exc:

@@ -15,12 +15,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from fcstudio.config import lock_timeout
-from fcstudio.models import ToolEdit
+
+if TYPE_CHECKING:
+    from fcstudio.models import ToolEdit
 from fcstudio.schemas import SchemaDocument, Unresolvable
 
 # Each migration moves the schema from version N-1 to N. Never edit a shipped one: append.

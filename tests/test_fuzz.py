@@ -12,11 +12,12 @@ from hypothesis import strategies as st
 
 from fcstudio import store
 from fcstudio.demo import build_demo
-from fcstudio.formats import IMPORTERS, FormatError
+from fcstudio.formats import FORMATS as REGISTRY
+from fcstudio.formats import FormatError
 from fcstudio.ingest import import_files
 from fcstudio.store import Workspace
 
-FORMATS = sorted(IMPORTERS)
+FORMATS = sorted(REGISTRY)
 
 json_scalars = (
     st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=20)

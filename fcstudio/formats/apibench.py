@@ -22,9 +22,6 @@ from fcstudio.formats.types import TypeMapper
 from fcstudio.models import ImportBatch, Message, ToolSpec
 from fcstudio.schemas import canonical_json
 
-NAME = "apibench"
-SUMMARY = "Gorilla APIBench rows {code, api_call, provider, api_data} (JSONL)"
-
 
 def tool_name(api_name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", api_name).strip("_")[:64] or "api"

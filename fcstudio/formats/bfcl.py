@@ -23,9 +23,6 @@ from fcstudio.formats.reader import Record, RecordProgress, expect_dict, read_fi
 from fcstudio.formats.types import TypeMapper
 from fcstudio.models import GoldCall, ImportBatch, ToolSpec
 
-NAME = "bfcl"
-SUMMARY = "BFCL v3/v4 question files (+ possible_answer/ and multi_turn_func_doc/ beside them)"
-
 # BFCL's multi-turn API classes and the doc file each one's functions live in.
 CLASS_DOCS = {
     "GorillaFileSystem": "gorilla_file_system.json",

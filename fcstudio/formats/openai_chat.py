@@ -14,9 +14,6 @@ from fcstudio.formats.openai_tools import tool_from_entry
 from fcstudio.formats.reader import RecordProgress, expect_dict, read_file, require, tracked
 from fcstudio.models import ImportBatch
 
-NAME = "openai-chat"
-SUMMARY = "OpenAI chat conversations with tools, one per line (JSONL or JSON array)"
-
 
 def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch, str]:
     data = read_file(path)

@@ -14,9 +14,6 @@ from fcstudio.formats.errors import FormatError
 from fcstudio.formats.reader import Record, RecordProgress, read_file, tracked
 from fcstudio.models import ImportBatch, ToolSpec
 
-NAME = "openai-tools"
-SUMMARY = "OpenAI tools entries or bare function specs (JSON, JSONL)"
-
 
 def records(path: str) -> tuple[list[Record], str]:
     data = read_file(path)

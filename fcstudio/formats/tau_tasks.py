@@ -16,9 +16,6 @@ from fcstudio.formats.errors import FormatError
 from fcstudio.formats.reader import RecordProgress, read_file, tracked
 from fcstudio.models import GoldCall, ImportBatch
 
-NAME = "tau2-tasks"
-SUMMARY = "tau2-bench tasks.json, or tau-bench v1 tasks / trajectory files (user scenario + gold actions)"
-
 
 def _domain_from_path(path: str) -> str:
     parts = [p.lower() for p in Path(path).resolve().parts]

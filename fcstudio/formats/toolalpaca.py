@@ -20,9 +20,6 @@ from fcstudio.formats.reader import RecordProgress, expect_dict, read_file, requ
 from fcstudio.formats.types import TypeMapper
 from fcstudio.models import GoldCall, ImportBatch, Message, ToolSpec
 
-NAME = "toolalpaca"
-SUMMARY = "ToolAlpaca eval sets: APIs with Function_Description, Instructions, Golden_Answers (JSON)"
-
 PARAM_RE = re.compile(r"^\s*(Required\.\s*)?([^.]*?)\.\s*(.*)$", re.DOTALL)
 
 

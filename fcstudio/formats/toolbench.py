@@ -20,9 +20,6 @@ from fcstudio.formats.reader import Record, RecordProgress, expect_dict, read_fi
 from fcstudio.formats.types import TypeMapper
 from fcstudio.models import GoldCall, ImportBatch, Message, ToolSpec
 
-NAME = "toolbench"
-SUMMARY = "ToolBench tool JSON files and G1/G2/G3 query files"
-
 
 def standardize(name: str) -> str:
     """Lower-case identifier: runs of other characters become one underscore; never starts with a digit."""

@@ -484,7 +484,6 @@ _KEYWORD_CHECKS: dict[str, Any] = {
     "items": lambda v, d: known_valid(v, d),
     "additionalProperties": lambda v, d: known_valid(v, d),
     "pattern": lambda v, d: _pattern_ok(v),
-    "multipleOf": lambda v, d: _is_number(v) and v > 0,
     "uniqueItems": lambda v, d: isinstance(v, bool),
     **dict.fromkeys(_STRING_KEYWORDS, lambda v, d: isinstance(v, str)),
     **dict.fromkeys(_ANY_KEYWORDS, lambda v, d: isinstance(v, _SCALARS) or _is_json(v)),
@@ -492,6 +491,7 @@ _KEYWORD_CHECKS: dict[str, Any] = {
     **dict.fromkeys(_SUBSCHEMA_LIST_KEYWORDS, _subschemas_ok),
     **dict.fromkeys(NUMERIC_KEYWORDS, lambda v, d: _is_number(v)),
     **dict.fromkeys(COUNT_KEYWORDS, lambda v, d: _is_count(v)),
+    "multipleOf": lambda v, d: _is_number(v) and v > 0,  # after NUMERIC_KEYWORDS, which holds it too
 }
 
 

@@ -17,9 +17,6 @@ from fcstudio.formats.types import TypeMapper
 from fcstudio.models import ImportBatch, Message, ToolSpec
 from fcstudio.schemas import canonical_json
 
-NAME = "xlam"
-SUMMARY = "xLAM function-calling rows {id, query, tools, answers} (JSON, JSONL, Parquet)"
-
 
 def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch, str]:
     data = read_file(path, parquet=True)
