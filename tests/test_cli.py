@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import ROOT, run_cli
@@ -179,3 +181,20 @@ def test_import_each_names_files_by_their_labels(tmp_path: Path) -> None:
         [failure] = job_failures(con, run.job_id)
         assert failure["item"] == "b.json" and failure["error"].startswith("FormatError: b.json:")
         assert run.summary().startswith(f"imported 2 of 3 files; 1 failed (job {run.job_id}): b.json:")
+
+
+def test_formats_loads_no_heavy_library() -> None:
+    """Start-up is paid by every command: `formats` must not import the engine's heavy dependencies (the
+    benchmark cli_startup.py times it; this keeps an import at module level from creeping back)."""
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "fcstudio", "formats"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0 and "xlam" in proc.stdout
+    loaded = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    heavy = {"sklearn", "scipy", "pyarrow", "numpy", "networkx", "jsonschema", "duckdb", "openai", "pandas"}
+    assert not heavy & loaded, sorted(heavy & loaded)
+    assert not {m for m in loaded if m.startswith("fcstudio.formats.") and m != "fcstudio.formats.errors"}
