@@ -68,15 +68,20 @@ def eval_import(
     """Import results; prints the id of each run, one per line."""
     if kind not in KINDS:
         raise _fail(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}", 2)
+    failures: list[tuple[str, str]] = []
     with _con(workspace) as con:
         bar, step = _bar(f"importing {path.name}")
         try:
             with bar:
-                ids = import_results(con, kind, path, model=model, domain=domain, progress=step)
+                ids = import_results(con, kind, path, model=model, domain=domain, progress=step, failures=failures)
         except EvalImportError as exc:
             raise _fail(str(exc)) from None
     for run_id in ids:
         sys.stdout.write(f"{run_id}\n")
+    for _, why in failures:  # a folder: each file its own unit, the others were imported
+        err.print(f"error: {why}", markup=False, highlight=False)
+    if failures:
+        raise typer.Exit(1)
 
 
 @eval_app.command("report")

@@ -241,3 +241,25 @@ def test_synth_on_an_airline_tool_with_nested_models(ws: Workspace, shared_data:
     passengers = json.loads(booking["function"]["arguments"])["passengers"]
     assert passengers and all({"first_name", "last_name", "dob"} <= set(p) for p in passengers)
     assert json.loads(traj["verdict"])["checks"]["format"]["ok"]  # the arguments satisfy the $ref-ed schema
+
+
+def test_a_folder_of_submissions_imports_the_good_ones_and_records_the_bad(
+    tmp_path: Path, ws: Workspace, shared_data: Path
+) -> None:
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    good = sorted((shared_data / "tau2" / "leaderboard").glob("*.json"))[:2]
+    for f in good:
+        (folder / f.name).write_bytes(f.read_bytes())
+    (folder / "broken.json").write_text('{"model_name": "x", "results": ')
+    proc = run_cli("eval", "import", "tau2-leaderboard", str(folder), workspace=ws.path)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"{folder / 'broken.json'}" in proc.stderr
+    assert len(proc.stdout.split()) >= 2  # the two good submissions' runs
+    with ws.connect() as con:
+        job = rows(con, "SELECT id, status, items, items_total, items_failed FROM jobs WHERE kind = 'eval_import'")[0]
+        [failure] = job_failures(con, job["id"])
+        files = [r[0] for r in run(con, "SELECT origin FROM eval_runs WHERE origin LIKE 'tau2-bench leaderboard:%'")]
+    assert (job["status"], job["items"], job["items_total"], job["items_failed"]) == ("partial", 2, 3, 1)
+    assert failure["item"].endswith("broken.json") and "broken.json" in failure["error"]
+    assert sorted(o.rsplit("(", 1)[1].rstrip(")") for o in files) == [f.name for f in good]

@@ -32,6 +32,7 @@ from fcstudio.evals import eval_store
 from fcstudio.formats import text as bad_text
 from fcstudio.formats.errors import FormatError
 from fcstudio.formats.reader import array_lines
+from fcstudio.jobs import finish_job, record_failure, start_job
 from fcstudio.store import rows, transaction
 from fcstudio.validation import first_error
 
@@ -90,21 +91,19 @@ def import_results(
     model: str | None = None,
     domain: str | None = None,
     progress: Progress | None = None,
+    failures: list[tuple[str, str]] | None = None,
 ) -> list[int]:
-    """Import ``path`` as ``kind``; returns the ids of the runs it holds (created now or before)."""
+    """Import ``path`` as ``kind``; returns the ids of the runs it holds (created now or before).
+
+    A folder of submissions is imported file by file, each its own unit: a bad file is recorded (an
+    ``eval_import`` job's failures) and the others go on. With ``failures`` the bad files are listed there;
+    without it, an EvalImportError after the others were imported says which failed.
+    """
     if kind not in KINDS:
         raise EvalImportError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     path = Path(path)
     if kind == "tau2-leaderboard" and path.is_dir():
-        files = sorted(path.glob("*.json"))
-        if not files:
-            raise EvalImportError(f"{path}: no submission .json files in this folder")
-        ids: list[int] = []
-        for i, f in enumerate(files):
-            if progress:
-                progress(i / len(files), f.name)
-            ids += import_results(con, kind, f)
-        return ids
+        return _import_folder(con, kind, path, progress, failures)
     if not path.is_file():
         raise EvalImportError(f"{path}: no such file")
     data = _read_bytes(path)
@@ -123,6 +122,40 @@ def import_results(
             ids = _bfcl_scores(con, path, data, content_hash)
         else:
             ids = _published(con, path, _json(path, data), content_hash)
+    return ids
+
+
+def _import_folder(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    folder: Path,
+    progress: Progress | None,
+    failures: list[tuple[str, str]] | None,
+) -> list[int]:
+    files = sorted(folder.glob("*.json"))
+    if not files:
+        raise EvalImportError(f"{folder}: no submission .json files in this folder")
+    job_id = start_job(con, "eval_import", kind, None, {"path": str(folder)}, total=len(files))
+    ids: list[int] = []
+    bad: list[tuple[str, str]] = []
+    for i, f in enumerate(files):
+        if progress:
+            progress(i / len(files), f.name)
+        try:
+            ids += import_results(con, kind, f)
+        except Exception as exc:  # one bad submission never stops the others
+            why: BaseException | str = str(exc) if isinstance(exc, EvalImportError) else exc  # names the place
+            with transaction(con):
+                bad.append((str(f), record_failure(con, job_id, str(f), why)))
+    with transaction(con):
+        finish_job(con, job_id, None, items=len(files) - len(bad))
+    if failures is not None:
+        failures.extend(bad)
+    elif bad:
+        raise EvalImportError(
+            f"{len(bad)} of {len(files)} files could not be imported (job {job_id}), the others were: "
+            + "; ".join(why for _, why in bad[:3])
+        )
     return ids
 
 
