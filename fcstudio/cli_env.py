@@ -69,25 +69,35 @@ def replay_cmd(
         Path | None, typer.Option("--tasks", help="tau2 tasks.json or tau-bench v1 tasks; default: the domain's.")
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Write the JSON lines here instead of stdout.")] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when the validator finds problems.")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when the validator finds problems (or a task cannot be read).")
+    ] = False,
 ) -> None:
     """Replay every task's gold actions on a fresh state: one JSON line per task, then the validator's report."""
     env = _open(domain, db)
     task_path = tasks or get_domain(domain).default_file("tasks.json")
+    unreadable: list[tuple[str, str]] = []  # a malformed task is reported; the others are replayed
     try:
-        gold = load_tasks(task_path)
+        gold = load_tasks(task_path, bad=unreadable)
     except TaskFileError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(1) from None
     sink = out.open("w") if out else sys.stdout
-    flagged: list[tuple[str, list[str]]] = []
+    flagged: list[tuple[str, list[str]]] = [
+        (ref.removeprefix("task "), [f"unreadable: {why}"]) for ref, why in unreadable
+    ]
     try:
         with progress_bar() as bar:
             job = bar.add_task(f"replaying {domain}", total=len(gold))
             for task in gold:
-                line = replay_task(env, task)
+                try:
+                    line = replay_task(env, task)
+                    problems = validate(task, line, env)
+                except Exception as exc:  # one task that breaks the replay never stops the others
+                    flagged.append((task.task_id, [f"replay failed: {type(exc).__name__}: {exc}"]))
+                    bar.advance(job)
+                    continue
                 sink.write(to_jsonl(line) + "\n")
-                problems = validate(task, line, env)
                 if problems:
                     flagged.append((task.task_id, problems))
                 bar.advance(job)

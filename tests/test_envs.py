@@ -601,6 +601,11 @@ def test_tasks_naming_unknown_tools_or_bad_arguments_are_reported(tmp_path: Path
     path.write_text(json.dumps([{"nonsense": 1}]))
     with pytest.raises(TaskFileError, match="task 0 is neither"):
         load_tasks(path)
+    # the CLI replays the readable tasks and reports the unreadable one instead of stopping
+    path.write_text(json.dumps([{"nonsense": 1}, tasks[0]]))
+    result = run_cli("env", "replay", "--domain", "travel", "--tasks", str(path))
+    assert result.returncode == 0 and [json.loads(x)["task_id"] for x in result.stdout.splitlines()] == ["a"]
+    assert "task 0: unreadable:" in result.stderr and "flagged 2 task(s)" in result.stderr
 
 
 def test_cli_replay_of_the_travel_domain(tmp_path: Path) -> None:
