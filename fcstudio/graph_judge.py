@@ -72,11 +72,16 @@ def judge_prompt(edge: dict[str, Any]) -> str:
 def parse_verdict(reply: str | None) -> tuple[str, str]:
     """(keep | drop, reason) from the judge's reply; ValueError when it is not the JSON asked for."""
     text = reply or ""
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end < start:
+        raise ValueError(f"unusable judge reply (no complete JSON object; cut short?): {text[:200]!r}")
     try:
-        verdict = json.loads(text[text.index("{") : text.rindex("}") + 1])
+        verdict = json.loads(text[start : end + 1])
         keep = verdict["keep"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ValueError(f"unusable judge reply ({type(exc).__name__}: {exc}): {text[:200]!r}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"unusable judge reply (not JSON: {exc.msg}): {text[:200]!r}") from None
+    except (KeyError, TypeError):
+        raise ValueError(f"unusable judge reply (no 'keep' field): {text[:200]!r}") from None
     if not isinstance(keep, bool):
         raise ValueError(f"unusable judge reply ('keep' is not true or false): {text[:200]!r}")
     return ("keep" if keep else "drop"), str(verdict.get("reason", ""))[:500]
