@@ -18,8 +18,8 @@ from typing import Any
 
 import duckdb
 
-from fcstudio.jobs import finish_job, record_failure, start_job
-from fcstudio.llm import LLMClient, LLMConfig, run_async
+from fcstudio.jobs import record_failure, run_job, start_job
+from fcstudio.llm import LLMClient, LLMConfig, close_job, run_async
 from fcstudio.store import rows, run, transaction
 
 Progress = Callable[[float, str], None]
@@ -137,17 +137,11 @@ def judge_edges(
             if progress:
                 progress(reached / len(todo), f"judged {reached} of {len(todo)} ({len(summary.failed)} failed)")
 
-    crashed: BaseException | None = None
-    try:
-        run_async(main(), client)
-    except BaseException as exc:
-        crashed = exc
-        raise
-    finally:
+    def end(crashed: BaseException | None) -> None:
         with transaction(con):
-            client.flush(con)
-            summary.status = finish_job(
-                con, job_id, client.usage, items=reached, finished=reached == len(todo), crashed=crashed
+            summary.status, summary.usage = close_job(
+                con, job_id, client, items=reached, finished=reached == len(todo), crashed=crashed
             )
-        summary.usage = client.usage.as_dict()
+
+    run_job(lambda: run_async(main(), client), end)
     return summary

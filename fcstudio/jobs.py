@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import traceback
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import duckdb
@@ -143,6 +144,20 @@ def finish_job(
         status = outcome(finished=finished and crashed is None, failed=failed)
     update_job(con, job_id, usage, items=items, status=status)
     return status
+
+
+def run_job(body: Callable[[], Any], end: Callable[[BaseException | None], None]) -> None:
+    """Run a job's loop; however it stops (done, an error outside any item, Ctrl-C), ``end(crashed)`` records
+    how it ended (``crashed`` is what stopped it, or None; ``end`` opens its own transactions), and the error
+    goes on up."""
+    crashed: BaseException | None = None
+    try:
+        body()
+    except BaseException as exc:
+        crashed = exc
+        raise
+    finally:
+        end(crashed)
 
 
 def status_text(job: dict[str, Any]) -> str:

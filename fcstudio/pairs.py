@@ -22,10 +22,11 @@ from typing import Any
 
 import duckdb
 
-from fcstudio.jobs import finish_job, record_failure, start_job
+from fcstudio.jobs import record_failure, run_job, start_job
 from fcstudio.llm import (
     LLMClient,
     LLMConfig,
+    close_job,
     parse_arguments,
     parse_json_reply,
     run_async,
@@ -351,25 +352,14 @@ def make_pairs(
     )
     summary = PairSummary(job_id=job_id)
     client = LLMClient(llm, con, job_id) if llm else None
-    crashed: BaseException | None = None
-    try:
-        run_async(_make(con, strategy, todo, client, annotators, seed, summary, progress), client)
-    except BaseException as exc:
-        crashed = exc
-        raise
-    finally:
+
+    def end(crashed: BaseException | None) -> None:
         with transaction(con):
-            if client is not None:
-                client.flush(con)
-            summary.status = finish_job(
-                con,
-                job_id,
-                client.usage if client else None,
-                items=len(summary.created),
-                finished=summary.reached == len(todo),
-                crashed=crashed,
+            summary.status, summary.usage = close_job(
+                con, job_id, client, items=len(summary.created), finished=summary.reached == len(todo), crashed=crashed
             )
-            summary.usage = client.usage.as_dict() if client else {}
+
+    run_job(lambda: run_async(_make(con, strategy, todo, client, annotators, seed, summary, progress), client), end)
     return summary
 
 

@@ -16,8 +16,8 @@ import duckdb
 
 from fcstudio.envs.base import Environment, to_output
 from fcstudio.envs.registry import DOMAINS, open_env
-from fcstudio.jobs import finish_job, record_failure, start_job
-from fcstudio.llm import LLMClient, LLMConfig, parse_arguments, run_async, save_job_progress
+from fcstudio.jobs import record_failure, run_job, start_job
+from fcstudio.llm import LLMClient, LLMConfig, close_job, parse_arguments, run_async, save_job_progress
 from fcstudio.models import ToolSpec
 from fcstudio.path_store import get_path
 from fcstudio.paths import FSP
@@ -117,26 +117,15 @@ def run_synth(
     job_id = start_job(con, "synth", backend, llm.model if llm else None, params, total=len(todo))
     summary = SynthSummary(job_id=job_id, requested=len(todo) + len(skipped), skipped=skipped)
     client = LLMClient(llm, con, job_id) if llm is not None else None
-    crashed: BaseException | None = None
-    try:
-        run_async(_run(con, todo, backend, client, env, judge, summary, progress), client)
-    except BaseException as exc:
-        crashed = exc
-        raise
-    finally:
+
+    def end(crashed: BaseException | None) -> None:
         with transaction(con):
             finished = len(summary.created) + len(summary.failed) + summary.duplicates == len(todo)
-            if client is not None:
-                client.flush(con)
-            summary.status = finish_job(
-                con,
-                job_id,
-                client.usage if client else None,
-                items=len(summary.created),
-                finished=finished,
-                crashed=crashed,
+            summary.status, summary.usage = close_job(
+                con, job_id, client, items=len(summary.created), finished=finished, crashed=crashed
             )
-            summary.usage = client.usage.as_dict() if client else {}
+
+    run_job(lambda: run_async(_run(con, todo, backend, client, env, judge, summary, progress), client), end)
     return summary
 
 

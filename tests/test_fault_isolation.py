@@ -263,3 +263,27 @@ def test_a_folder_of_submissions_imports_the_good_ones_and_records_the_bad(
     assert (job["status"], job["items"], job["items_total"], job["items_failed"]) == ("partial", 2, 3, 1)
     assert failure["item"].endswith("broken.json") and "broken.json" in failure["error"]
     assert sorted(o.rsplit("(", 1)[1].rstrip(")") for o in files) == [f.name for f in good]
+
+
+@pytest.mark.parametrize(("stop", "status"), [(KeyboardInterrupt, "interrupted"), (RuntimeError, "failed")])
+def test_a_job_stopped_from_outside_its_items_says_so(tmp_path: Path, stop: type[BaseException], status: str) -> None:
+    """Ctrl-C (here: raised by the progress callback after the first path) ends the job 'interrupted'; an error
+    outside any item ends it 'failed' with the error recorded as item (job). Items stored before stay."""
+    ws = synthesised_workspace(tmp_path / "ws.duckdb", seed=5)
+    with ws.connect() as con:
+        run(con, "DELETE FROM trajectory_versions")
+        run(con, "DELETE FROM trajectories WHERE origin = 'synth'")
+
+        def progress(frac: float, label: str) -> None:
+            raise stop("stopped from outside")
+
+        with pytest.raises(stop):
+            run_synth(con, backend="template", progress=progress)
+        job = rows(con, "SELECT id, status, items FROM jobs WHERE kind = 'synth' ORDER BY id DESC LIMIT 1")[0]
+        failures = job_failures(con, job["id"])
+        kept = scalar(con, "SELECT count(*) FROM trajectories WHERE job_id = ?", [job["id"]])
+    assert job["status"] == status and job["items"] == kept == 1
+    if status == "failed":
+        assert [(f["item"], f["error"]) for f in failures] == [("(job)", "RuntimeError: stopped from outside")]
+    else:
+        assert failures == []

@@ -23,8 +23,8 @@ import duckdb
 from fcstudio.evals import bfcl, eval_store
 from fcstudio.evals.bfcl_data import load_cases
 from fcstudio.formats.types import TypeMapper
-from fcstudio.jobs import finish_job, record_failure, start_job
-from fcstudio.llm import LLMClient, LLMConfig, parse_arguments
+from fcstudio.jobs import record_failure, run_job, start_job
+from fcstudio.llm import LLMClient, LLMConfig, close_job, parse_arguments
 from fcstudio.store import transaction
 
 Progress = Callable[[float, str], None]
@@ -165,38 +165,31 @@ def run_bfcl(
         finally:
             await client.aclose()
 
-    crashed: BaseException | None = None
-    try:
-        asyncio.run(main())
-    except BaseException as exc:
-        crashed = exc
-        raise
-    finally:
+    def finish(crashed: BaseException | None) -> None:
         stored = _store_results(con, run_id, job_id, results, failures)
         summary.cases = len(stored)
         with transaction(con):
-            for item, exc in failures:
-                summary.failed[item] = record_failure(con, job_id, item, exc)
-            by_cat: dict[str, list[float]] = {}
-            for r in stored:
-                by_cat.setdefault(r["category"], []).append(r["reward"])
-            for cat, values in by_cat.items():
-                summary.accuracy[cat] = sum(values) / len(values)
-                eval_store.set_score(con, run_id, cat, summary.accuracy[cat])
-            if summary.accuracy:
-                summary.accuracy["overall_acc"] = sum(summary.accuracy.values()) / len(summary.accuracy)
-                eval_store.set_score(con, run_id, "overall_acc", summary.accuracy["overall_acc"])
-            client.flush(con)
-            summary.status = finish_job(
-                con,
-                job_id,
-                client.usage,
-                items=len(stored),
-                finished=len(results) + len(failures) == len(cases),
-                crashed=crashed,
-            )
-            summary.usage = client.usage.as_dict()
-            eval_store.set_status(con, run_id, summary.status)
+            _finish(stored, crashed)
+
+    def _finish(stored: list[dict[str, Any]], crashed: BaseException | None) -> None:
+        for item, exc in failures:
+            summary.failed[item] = record_failure(con, job_id, item, exc)
+        by_cat: dict[str, list[float]] = {}
+        for r in stored:
+            by_cat.setdefault(r["category"], []).append(r["reward"])
+        for cat, values in by_cat.items():
+            summary.accuracy[cat] = sum(values) / len(values)
+            eval_store.set_score(con, run_id, cat, summary.accuracy[cat])
+        if summary.accuracy:
+            summary.accuracy["overall_acc"] = sum(summary.accuracy.values()) / len(summary.accuracy)
+            eval_store.set_score(con, run_id, "overall_acc", summary.accuracy["overall_acc"])
+        finished = len(results) + len(failures) == len(cases)
+        summary.status, summary.usage = close_job(
+            con, job_id, client, items=len(stored), finished=finished, crashed=crashed
+        )
+        eval_store.set_status(con, run_id, summary.status)
+
+    run_job(lambda: asyncio.run(main()), finish)
     summary.seconds = time.perf_counter() - started
     return summary
 

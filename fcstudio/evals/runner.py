@@ -28,7 +28,7 @@ from fcstudio.envs.tasks import load_tasks
 from fcstudio.evals import eval_store
 from fcstudio.evals.review import build_review, executable_env
 from fcstudio.evals.rewards import EvalTask, db_check, evaluate, replay
-from fcstudio.jobs import finish_job, job_failures, record_failure, set_total, start_job
+from fcstudio.jobs import finish_job, job_failures, record_failure, run_job, set_total, start_job
 from fcstudio.llm import LLMClient, LLMConfig, Reply, Usage, parse_arguments, parse_json_reply
 from fcstudio.store import run, transaction
 
@@ -473,20 +473,14 @@ def execute_run(con: duckdb.DuckDBPyConnection, run_id: int, progress: Progress 
             for client in clients:
                 await client.aclose()
 
-    crashed: BaseException | None = None
-    try:
-        asyncio.run(main())
-    except BaseException as exc:
-        crashed = exc
-        raise
-    finally:
+    def end(crashed: BaseException | None) -> None:
         writer.close()
         summary.episodes = writer.written
         with transaction(con):
             for client in clients:
                 client.flush(con)
             usage = _usage(agent, user_client, judge)
-            status = finish_job(
+            summary.status = finish_job(
                 con,
                 job_id,
                 usage,
@@ -495,11 +489,12 @@ def execute_run(con: duckdb.DuckDBPyConnection, run_id: int, progress: Progress 
                 crashed=crashed,
             )
             summary.report = eval_store.recompute_scores(con, run_id)
-            eval_store.set_status(con, run_id, status)
-        summary.status = status
+            eval_store.set_status(con, run_id, summary.status)
         summary.failed = {item: why for item, why in _failures(con, job_id)}
         summary.usage = usage.as_dict()
         summary.seconds = time.perf_counter() - started
+
+    run_job(lambda: asyncio.run(main()), end)
     return summary
 
 
