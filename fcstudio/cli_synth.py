@@ -377,13 +377,7 @@ def jobs_show(
     _dump(job)
 
 
-@llm_app.command("jobs")
-def llm_jobs(workspace: WorkspaceOpt = None, limit: int = 20) -> None:
-    """Recent jobs with their calls, cache hits, failures, tokens and cost."""
-    from fcstudio.jobs import list_jobs
-
-    with _con(workspace) as con:
-        _dump(list_jobs(con, limit))
+llm_app.command("jobs")(jobs_list)  # the same list, where the call log's users look for it
 
 
 @llm_app.command("calls")
