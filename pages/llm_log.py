@@ -36,11 +36,9 @@ m[2].metric("Model calls", f"{int(frame['calls'].sum()):,}")
 m[3].metric("Cache hits", f"{int(frame['cached'].sum()):,}")
 m[4].metric("Tokens", f"{int(frame['prompt_tokens'].sum() + frame['completion_tokens'].sum()):,}")
 m[5].metric("Cost (USD)", f"{frame['cost'].sum():.4f}")
-COLUMNS = ["id", "kind", "status_text", "items", "items_total", "items_failed", "model", "calls", "cached"]
+COLUMNS = ["id", "kind", "status", "items", "items_total", "items_failed", "model", "calls", "cached"]
 COLUMNS += ["failed_calls", "prompt_tokens", "completion_tokens", "cost", "started_at", "finished_at"]
-shown = frame[COLUMNS].rename(
-    columns={"status_text": "status", "items": "done", "items_total": "of", "items_failed": "failed items"}
-)
+shown = frame[COLUMNS].rename(columns={"items": "done", "items_total": "of", "items_failed": "failed items"})
 st.dataframe(shown, hide_index=True, height=min(38 + 35 * len(frame), 280))
 
 job = st.selectbox(
