@@ -227,3 +227,46 @@ def test_llm_judge_keeps_or_drops_edges_with_reasons(tmp_path: Path) -> None:
         d.get("kind") == "dependency" and g.nodes[v].get("name") == "delete_calendar_event"
         for _, v, d in g.edges(data=True)
     )
+
+
+def test_a_judge_call_that_fails_leaves_its_edge_for_the_next_run(tmp_path: Path) -> None:
+    """An endpoint refusing one edge's request (HTTP 500) fails that edge alone: recorded with the error, left
+    unjudged, and asked again by the next run, which then judges it."""
+    from openai_stub import Status, StubServer
+
+    from fcstudio.graph_judge import judge_edges
+    from fcstudio.jobs import job_failures
+    from fcstudio.llm import LLMConfig
+
+    down = {"on": True}
+
+    def respond(body: dict) -> object:
+        if down["on"] and "Tool B: send_email" in body["messages"][-1]["content"]:
+            return Status(500)
+        return '{"keep": true, "reason": "fits"}'
+
+    ws = Workspace(tmp_path / "w.duckdb")
+    with ws.connect() as con:
+        build_demo(con)
+        build_graph(con, TfidfEmbedder(), threshold=0.4, top_k=5)
+        to_send = len(
+            rows(
+                con,
+                """SELECT 1 FROM graph_edges e JOIN graph_nodes d ON d.tool_id = e.dst
+                   WHERE kind = 'dependency' AND d.name = 'send_email'""",
+            )
+        )
+    assert to_send >= 1
+    with StubServer(respond=respond) as server, ws.connect() as con:
+        llm = LLMConfig(model="stub-judge", base_url=server.base_url, max_retries=0)
+        first = judge_edges(con, llm)
+        failures = job_failures(con, first.job_id)
+        down["on"] = False
+        second = judge_edges(con, llm)
+        unjudged = rows(con, "SELECT count(*) AS n FROM graph_edges WHERE kind = 'dependency' AND judge IS NULL")
+    assert first.status == "partial" and len(failures) == to_send
+    assert all(
+        "send_email" in f["item"] and "judge call failed" in f["error"] and "HTTP 500" in f["error"] for f in failures
+    )
+    assert second.status == "done" and second.total == to_send and second.counts["keep"] == to_send
+    assert unjudged == [{"n": 0}]
