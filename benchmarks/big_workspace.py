@@ -32,14 +32,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from graph_build import make_catalogue
 from import_speed import generate as generate_xlam
 
+from fcstudio.catalog.ingest import import_files
 from fcstudio.demo import build_demo
-from fcstudio.embed import TfidfEmbedder
-from fcstudio.graph import build_graph
-from fcstudio.ingest import import_files
-from fcstudio.pairs import make_pairs
-from fcstudio.path_store import sample_paths
+from fcstudio.graph.build import build_graph
+from fcstudio.graph.embed import TfidfEmbedder
+from fcstudio.paths.store import sample_paths
+from fcstudio.prefs.pairs import make_pairs
 from fcstudio.store import Workspace, run, scalar, transaction
-from fcstudio.synth_job import run_synth
+from fcstudio.synth.job import run_synth
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 

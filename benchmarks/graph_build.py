@@ -24,9 +24,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fcstudio.embed import TfidfEmbedder
-from fcstudio.graph import build_graph, load_tools, tool_fields
-from fcstudio.ingest import import_files
+from fcstudio.catalog.ingest import import_files
+from fcstudio.graph.build import build_graph, load_tools, tool_fields
+from fcstudio.graph.embed import TfidfEmbedder
 from fcstudio.store import Workspace
 
 CATEGORIES = {

@@ -37,8 +37,8 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from fcstudio.formats import xlam_fast
-from fcstudio.ingest import import_files, tool_id
+from fcstudio.catalog.formats import xlam_fast
+from fcstudio.catalog.ingest import import_files, tool_id
 from fcstudio.store import Workspace, stats
 
 FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "xlam" / "xlam_sample.jsonl"

@@ -38,13 +38,15 @@ import networkx as nx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.graph_build import make_catalogue
-from fcstudio.embed import TfidfEmbedder
-from fcstudio.graph import build_graph, load_graph
-from fcstudio.ingest import import_files
-from fcstudio.path_store import required_params, sample_fsps, sample_paths
-from fcstudio.paths import FSP, ArgSource, Call, PathError, Turn, _checked, _renumber, merge, split
+from fcstudio.catalog.ingest import import_files
+from fcstudio.graph.build import build_graph
+from fcstudio.graph.embed import TfidfEmbedder
+from fcstudio.graph.read import load_graph
+from fcstudio.paths.fsp import FSP, ArgSource, Call, PathError, Turn, _checked
+from fcstudio.paths.index import WalkIndex, load_walk_index
+from fcstudio.paths.operations import _renumber, merge, split
+from fcstudio.paths.store import required_params, sample_fsps, sample_paths
 from fcstudio.store import Workspace
-from fcstudio.walk_index import WalkIndex, load_walk_index
 
 OPS = ["merge", "insert", "split"]
 STEPS = 3

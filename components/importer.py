@@ -9,8 +9,8 @@ import streamlit as st
 
 from components.db import cursor
 from components.layout import show_error
-from fcstudio.formats import FORMATS
-from fcstudio.ingest import import_each
+from fcstudio.catalog.formats import FORMATS
+from fcstudio.catalog.ingest import import_each
 
 
 def import_panel(key: str = "importer") -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from components.entry import ensure_entrypoint
-from fcstudio.formats.errors import FormatError
+from fcstudio.catalog.formats.errors import FormatError
 from fcstudio.store import EditConflict, WorkspaceBusy
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import duckdb
 
+from fcstudio.catalog.ingest import Progress, import_files
 from fcstudio.config import DATA_DIR
 from fcstudio.evals.importers import ensure_published, import_results
-from fcstudio.ingest import Progress, import_files
 from fcstudio.models import ImportResult
 
 DEMO_DATASET = "demo"

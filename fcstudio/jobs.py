@@ -30,6 +30,17 @@ class UsageLike(Protocol):
     completion_tokens: int
     cost: float
 
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+class CallLog(Protocol):
+    """What a job needs from the model client it used: its buffered call log and its usage (``llm.LLMClient``)."""
+
+    @property
+    def usage(self) -> UsageLike: ...
+
+    def flush(self, con: duckdb.DuckDBPyConnection) -> None: ...
+
 
 def start_job(
     con: duckdb.DuckDBPyConnection,
@@ -202,3 +213,31 @@ def job_failures(con: duckdb.DuckDBPyConnection, job_id: int, *, limit: int = 10
         "SELECT item, error, detail, created_at FROM job_failures WHERE job_id = ? ORDER BY id LIMIT ?",
         [job_id, limit],
     )
+
+
+def save_job_progress(
+    con: duckdb.DuckDBPyConnection, job_id: int, client: CallLog | None, *, items: int, status: str | None = None
+) -> dict[str, Any]:
+    """Write the client's buffered call log and the job's totals (in the caller's transaction); the usage."""
+    if client is None:
+        update_job(con, job_id, None, items=items, status=status)
+        return {}
+    client.flush(con)
+    update_job(con, job_id, client.usage, items=items, status=status)
+    return client.usage.as_dict()
+
+
+def close_job(
+    con: duckdb.DuckDBPyConnection,
+    job_id: int,
+    client: CallLog | None,
+    *,
+    items: int,
+    finished: bool,
+    crashed: BaseException | None,
+) -> tuple[str, dict[str, Any]]:
+    """End a job that used ``client``: its last call log rows, its status (``finish_job``) and usage."""
+    if client is not None:
+        client.flush(con)
+    status = finish_job(con, job_id, client.usage if client else None, items=items, finished=finished, crashed=crashed)
+    return status, client.usage.as_dict() if client is not None else {}

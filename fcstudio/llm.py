@@ -27,9 +27,8 @@ import duckdb
 from jsonschema import Draft202012Validator
 from pydantic import BaseModel, Field
 
-from fcstudio.jobs import finish_job, update_job
+from fcstudio.catalog.schemas import canonical_json
 from fcstudio.models import ToolSpec
-from fcstudio.schemas import canonical_json
 from fcstudio.store import rows, scalar, transaction
 
 RETRYABLE_STATUS = {408, 409, 429, 500, 502, 503, 504}
@@ -462,33 +461,6 @@ def run_async(coro: Coroutine[Any, Any, T], client: LLMClient | None) -> T:
                 await client.aclose()
 
     return asyncio.run(main())
-
-
-def save_job_progress(
-    con: duckdb.DuckDBPyConnection, job_id: int, client: LLMClient | None, *, items: int, status: str | None = None
-) -> dict[str, Any]:
-    """Write the client's buffered call log and the job's totals (in the caller's transaction); the usage."""
-    if client is not None:
-        client.flush(con)
-    usage = client.usage if client is not None else Usage()
-    update_job(con, job_id, usage, items=items, status=status)
-    return usage.as_dict() if client is not None else {}
-
-
-def close_job(
-    con: duckdb.DuckDBPyConnection,
-    job_id: int,
-    client: LLMClient | None,
-    *,
-    items: int,
-    finished: bool,
-    crashed: BaseException | None,
-) -> tuple[str, dict[str, Any]]:
-    """End a job that used ``client``: its last call log rows, its status (``jobs.finish_job``) and usage."""
-    if client is not None:
-        client.flush(con)
-    status = finish_job(con, job_id, client.usage if client else None, items=items, finished=finished, crashed=crashed)
-    return status, client.usage.as_dict() if client is not None else {}
 
 
 def list_calls(con: duckdb.DuckDBPyConnection, *, job_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from fcstudio.schemas import check_json_schema, property_schemas
+from fcstudio.catalog.schemas import check_json_schema, property_schemas
 
 
 class FunctionCall(BaseModel):

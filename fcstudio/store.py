@@ -23,7 +23,7 @@ from fcstudio.config import lock_timeout
 
 if TYPE_CHECKING:
     from fcstudio.models import ToolEdit
-from fcstudio.schemas import SchemaDocument, Unresolvable
+from fcstudio.catalog.schemas import SchemaDocument, Unresolvable
 
 # Each migration moves the schema from version N-1 to N. Never edit a shipped one: append.
 # A step is SQL, or a function of the connection for what SQL cannot do (it runs in the same transaction).
@@ -401,8 +401,8 @@ def _repair_environment_tool_schemas(con: duckdb.DuckDBPyConnection) -> None:
     """Environment tools stored before their schemas kept ``$defs`` (tau2 airline's ``book_reservation`` and two
     more) hold ``$ref``s that point nowhere; each gets the schema its environment derives now. Its id stays, so
     the tasks and trajectories that offer it keep pointing at it."""
+    from fcstudio.catalog.schemas import dangling_refs
     from fcstudio.envs.registry import DOMAINS
-    from fcstudio.schemas import dangling_refs
 
     for tool_id, name, params, labels in run(con, "SELECT id, name, parameters, labels FROM tools"):
         if "$ref" not in params or not dangling_refs(json.loads(params)):

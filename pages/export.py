@@ -11,7 +11,7 @@ import streamlit as st
 
 from components.db import current_workspace_path, cursor
 from components.layout import page_header, show_error
-from fcstudio.export import FORMATS, KINDS, export, export_counts
+from fcstudio.prefs.export import FORMATS, KINDS, export, export_counts
 
 page_header(
     "Export",

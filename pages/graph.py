@@ -14,8 +14,9 @@ from pyvis.network import Network
 from components.db import cursor
 from components.layout import empty_state, page_header, show_error
 from fcstudio import store
-from fcstudio.embed import TfidfEmbedder
-from fcstudio.graph import EDGE_KINDS, build_graph, graph_stats, neighbourhood, overview
+from fcstudio.graph.build import build_graph
+from fcstudio.graph.embed import TfidfEmbedder
+from fcstudio.graph.read import EDGE_KINDS, graph_stats, neighbourhood, overview
 
 LEGEND_LABELS = 12
 EDGE_COLOURS = {"dependency": "#e4572e", "param": "#2e86ab", "label": "#a0a0a0"}

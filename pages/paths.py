@@ -9,22 +9,11 @@ import streamlit as st
 
 from components.db import current_workspace_path, cursor
 from components.layout import empty_state, page_header, show_error
-from fcstudio.graph import GraphKey, graph_cache_key
-from fcstudio.path_store import OPS, get_path, list_paths, path_history, sample_paths, save_edit
-from fcstudio.paths import (
-    ArgSource,
-    PathError,
-    add_call,
-    insert,
-    long_context,
-    merge,
-    move_turn,
-    remove_call,
-    set_source,
-    split,
-    validate,
-)
-from fcstudio.walk_index import WalkIndex, load_walk_index
+from fcstudio.graph.read import GraphKey, graph_cache_key
+from fcstudio.paths.fsp import ArgSource, PathError, validate
+from fcstudio.paths.index import WalkIndex, load_walk_index
+from fcstudio.paths.operations import add_call, insert, long_context, merge, move_turn, remove_call, set_source, split
+from fcstudio.paths.store import OPS, get_path, list_paths, path_history, sample_paths, save_edit
 
 PAGE_SIZE = 20
 

@@ -10,8 +10,17 @@ from components.chat import render_messages
 from components.db import cursor
 from components.layout import empty_state, page_header, show_error
 from components.llm_form import llm_settings
-from fcstudio.labels import REASONS, LabelRefused, agreement, label_pair, left_is_chosen, next_pair, progress, skip_pair
-from fcstudio.pairs import STRATEGIES, get_pair, list_pairs, make_pairs
+from fcstudio.prefs.labels import (
+    REASONS,
+    LabelRefused,
+    agreement,
+    label_pair,
+    left_is_chosen,
+    next_pair,
+    progress,
+    skip_pair,
+)
+from fcstudio.prefs.pairs import STRATEGIES, get_pair, list_pairs, make_pairs
 
 page_header(
     "Preferences",

@@ -12,9 +12,9 @@ from components.chat import render_messages
 from components.db import cursor
 from components.layout import empty_state, page_header, show_error
 from components.llm_form import llm_settings
-from fcstudio.synth_job import pending_paths, run_synth
-from fcstudio.trajectory_edit import apply_edit
-from fcstudio.trajectory_store import (
+from fcstudio.synth.edits import apply_edit
+from fcstudio.synth.job import pending_paths, run_synth
+from fcstudio.synth.trajectories import (
     STATUSES,
     diff_versions,
     get_trajectory,
@@ -25,7 +25,7 @@ from fcstudio.trajectory_store import (
     trajectory_history,
     trajectory_version,
 )
-from fcstudio.verify import CHECKS
+from fcstudio.synth.verify import CHECKS
 
 PAGE_SIZE = 25
 

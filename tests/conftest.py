@@ -1,4 +1,8 @@
-"""Shared fixtures: temporary workspaces, the CLI as a subprocess, and the public data in ../shared."""
+"""Shared fixtures: temporary workspaces, the CLI, and the public data in ../shared.
+
+In CI (``FCSTUDIO_CI=1``, set by ``.ci/run``) a test that cannot run for want of data or Chromium fails
+instead of skipping, and the session fails if anything was skipped; every run prints its skip count.
+"""
 
 from __future__ import annotations
 
@@ -23,11 +27,40 @@ def ws(tmp_path: Path) -> Workspace:
     return Workspace(tmp_path / "ws.duckdb")
 
 
+IN_CI = os.environ.get("FCSTUDIO_CI") == "1"
+
+
+def need(ok: bool, what: str) -> None:
+    """Skip the test (saying why) when ``ok`` is false; in CI fail it instead: CI never skips silently."""
+    if ok:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} (FCSTUDIO_CI=1: CI runs every test)", pytrace=False)
+    pytest.skip(what)
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared/data that the test needs (see ``need``)."""
+    path = SHARED_DATA.joinpath(*parts)
+    need(path.exists(), f"public data not found at {path}")
+    return path
+
+
 @pytest.fixture
 def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"public data not found at {SHARED_DATA}")
-    return SHARED_DATA
+    return shared_path()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
+    """Always say how many tests skipped; in CI any skip fails the run."""
+    skipped = len(terminalreporter.stats.get("skipped", []))
+    terminalreporter.write_line(f"skipped: {skipped}" + (" (must be 0 in CI)" if IN_CI and skipped else ""))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if IN_CI and reporter is not None and reporter.stats.get("skipped") and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def run_cli(
@@ -54,10 +87,10 @@ def write_jsonl(path: Path, rows: list) -> Path:
 def synthesised_workspace(path: Path, seed: int) -> Workspace:
     """The demo workspace with its tool graph, 8 sampled paths (merge, insert, split) and their template trajectories."""
     from fcstudio.demo import build_demo
-    from fcstudio.embed import TfidfEmbedder
-    from fcstudio.graph import build_graph
-    from fcstudio.path_store import sample_paths
-    from fcstudio.synth_job import run_synth
+    from fcstudio.graph.build import build_graph
+    from fcstudio.graph.embed import TfidfEmbedder
+    from fcstudio.paths.store import sample_paths
+    from fcstudio.synth.job import run_synth
 
     ws = Workspace(path)
     with ws.connect() as con:

@@ -166,8 +166,8 @@ def test_xlam_bad_text_inside_json_strings_and_parquet(tmp_path: Path, ws: Works
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from fcstudio.formats.errors import FormatError
-    from fcstudio.ingest import import_files
+    from fcstudio.catalog.formats.errors import FormatError
+    from fcstudio.catalog.ingest import import_files
 
     tools = json.dumps([{"name": "add", "description": "x\ud800", "parameters": {"a": {"type": "int"}}}])
     jsonl = write_jsonl(tmp_path / "strings.jsonl", [GOOD_XLAM, {**GOOD_XLAM, "id": 2, "tools": tools}])
@@ -264,11 +264,11 @@ def test_eval_import_refuses_bad_text_with_the_place(tmp_path: Path, ws: Workspa
 
 def test_task_state_and_check_files_refuse_bad_text(tmp_path: Path) -> None:
     """Task files (env replay), domain databases and BFCL check files name the place too."""
+    from fcstudio.catalog.formats.errors import FormatError
     from fcstudio.envs.loading import StateError, load_state
     from fcstudio.envs.retail import RECORD_MODELS
     from fcstudio.envs.tasks import TaskFileError, load_tasks
     from fcstudio.evals.bfcl_data import BfclDataError, read_check_file
-    from fcstudio.formats.errors import FormatError
 
     tasks = tmp_path / "tasks.json"
     tasks.write_text(

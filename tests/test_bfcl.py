@@ -13,7 +13,7 @@ import pytest
 from bfcl_cases import perturbations, sound
 from openai_stub import StubServer
 
-from conftest import run_cli, write_jsonl
+from conftest import run_cli, shared_path, write_jsonl
 from fcstudio.evals import eval_store
 from fcstudio.evals.bfcl import check
 from fcstudio.evals.bfcl_data import SINGLE_TURN, gold_output, load_cases
@@ -24,10 +24,7 @@ from fcstudio.store import Workspace
 
 @pytest.fixture(scope="module")
 def cases() -> list[dict]:
-    root = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "bfcl_v4"
-    if not root.is_dir():
-        pytest.skip("BFCL v4 data not found in ../shared/data")
-    return load_cases(root)
+    return load_cases(shared_path("bfcl_v4"))
 
 
 def test_every_single_turn_category_is_loaded(cases: list[dict]) -> None:
@@ -220,7 +217,7 @@ def test_check_cli(tmp_path: Path, cases: list[dict]) -> None:
 
 
 def test_bfcl_runner_scores_a_model(tmp_path: Path, cases: list[dict], monkeypatch: pytest.MonkeyPatch) -> None:
-    root = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "bfcl_v4"
+    root = shared_path("bfcl_v4")
     wanted = {c["id"]: c for c in load_cases(root, ["simple_python", "parallel", "irrelevance"], limit=4)}
 
     def respond(body: dict) -> object:

@@ -169,7 +169,7 @@ def test_a_single_file_import_is_a_job_only_when_it_lands(tmp_path: Path) -> Non
 
 def test_import_each_names_files_by_their_labels(tmp_path: Path) -> None:
     """The Catalog page's uploads: errors and the job's failures name the uploaded file, not its temporary path."""
-    from fcstudio.ingest import import_each
+    from fcstudio.catalog.ingest import import_each
     from fcstudio.jobs import job_failures
     from fcstudio.store import Workspace
 
@@ -197,4 +197,6 @@ def test_formats_loads_no_heavy_library() -> None:
     loaded = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
     heavy = {"sklearn", "scipy", "pyarrow", "numpy", "networkx", "jsonschema", "duckdb", "openai", "pandas"}
     assert not heavy & loaded, sorted(heavy & loaded)
-    assert not {m for m in loaded if m.startswith("fcstudio.formats.") and m != "fcstudio.formats.errors"}
+    assert not {
+        m for m in loaded if m.startswith("fcstudio.catalog.formats.") and m != "fcstudio.catalog.formats.errors"
+    }

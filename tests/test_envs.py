@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, ROOT, run_cli
+from conftest import FIXTURES, ROOT, run_cli, shared_path
+from fcstudio.catalog.schemas import check_json_schema
 from fcstudio.envs.airline import AirlineEnv, load_airline
 from fcstudio.envs.base import ToolResult, state_hash
 from fcstudio.envs.diff import apply_diff, db_diff, diff
@@ -24,24 +25,19 @@ from fcstudio.envs.retail import RECORD_MODELS as RETAIL_MODELS
 from fcstudio.envs.retail import RetailEnv, load_retail
 from fcstudio.envs.tasks import GoldTask, TaskFileError, load_tasks
 from fcstudio.envs.travel import TravelEnv, load_travel
-from fcstudio.schemas import check_json_schema
 
 REFERENCE = json.loads((FIXTURES / "tau2_reference_outputs.json").read_text())
 
 
 @pytest.fixture(scope="module")
 def retail(request: pytest.FixtureRequest) -> RetailEnv:
-    path = ROOT.parent / "shared" / "data" / "tau2" / "retail" / "db.json"
-    if not path.exists():
-        pytest.skip("tau2 retail data not found")
+    path = shared_path("tau2", "retail", "db.json")
     return RetailEnv(load_retail(str(path)), policy=(path.parent / "policy.md").read_text())
 
 
 @pytest.fixture(scope="module")
 def airline() -> AirlineEnv:
-    path = ROOT.parent / "shared" / "data" / "tau2" / "airline" / "db.json"
-    if not path.exists():
-        pytest.skip("tau2 airline data not found")
+    path = shared_path("tau2", "airline", "db.json")
     return AirlineEnv(load_airline(str(path)))
 
 
@@ -101,7 +97,7 @@ def test_initial_hash_equals_tau2_db_hash(retail: RetailEnv) -> None:
 @pytest.mark.parametrize("domain", ["retail", "airline"])
 def test_replay_of_all_tau2_tasks_has_no_unexpected_errors(domain: str, request: pytest.FixtureRequest) -> None:
     env = request.getfixturevalue(domain)
-    tasks = load_tasks(ROOT.parent / "shared" / "data" / "tau2" / domain / "tasks.json")
+    tasks = load_tasks(shared_path("tau2", domain, "tasks.json"))
     expected_errors = {
         (tid, i)
         for tid, seq in REFERENCE["domains"][domain]["gold"].items()
@@ -505,7 +501,7 @@ def test_incremental_hash_equals_full_hash_after_random_write_sequences(
     domain: str, request: pytest.FixtureRequest
 ) -> None:
     env = request.getfixturevalue(domain)
-    tasks = load_tasks(ROOT.parent / "shared" / "data" / "tau2" / domain / "tasks.json")
+    tasks = load_tasks(shared_path("tau2", domain, "tasks.json"))
     gold = [a for t in tasks for a in t.actions if env.tool_kind(a["name"]) == "write"]
     initial = state_hash(env.initial)
     rng = random.Random(f"hash-{domain}")
@@ -623,9 +619,7 @@ def test_cli_replay_of_the_travel_domain(tmp_path: Path) -> None:
 
 
 def test_tau_bench_v1_tasks_from_trajectories_replay_on_tau2_airline(airline: AirlineEnv) -> None:
-    tasks = load_tasks(
-        ROOT.parent / "shared" / "data" / "tau_bench_v1" / "historical_trajectories" / "gpt-4o-airline.json"
-    )
+    tasks = load_tasks(shared_path("tau_bench_v1", "historical_trajectories", "gpt-4o-airline.json"))
     assert len(tasks) == 50 and all(t.instruction for t in tasks)
     errors = 0
     for task in tasks:

@@ -24,10 +24,10 @@ from fcstudio.evals.metrics import pass_at_k, pass_hat_k, report
 from fcstudio.evals.rewards import EvalTask, action_matches, evaluate
 from fcstudio.evals.runner import RunSpec, create_run, default_tasks_file, execute_run
 from fcstudio.evals.tau2_export import to_tau2_results
-from fcstudio.export import dpo_rows
-from fcstudio.labels import label_pair
 from fcstudio.llm import LLMConfig
-from fcstudio.pairs import get_pair, list_pairs
+from fcstudio.prefs.export import dpo_rows
+from fcstudio.prefs.labels import label_pair
+from fcstudio.prefs.pairs import get_pair, list_pairs
 from fcstudio.store import Workspace, rows, run, scalar
 
 GPT4O = Path("tau_bench_v1") / "historical_trajectories" / "gpt-4o-airline.json"
@@ -396,6 +396,10 @@ def test_runner_killed_mid_run_resumes_from_the_cli(tmp_path: Path) -> None:
 
 
 def test_runner_refuses_bad_requests(ws: Workspace) -> None:
+    keyless = {"OPENAI_API_KEY": ""}
+    proc = run_cli("eval", "run", "--domain", "travel", "--agent-model", "a", workspace=ws.path, env=keyless)
+    assert proc.returncode == 2 and "no API key" in proc.stderr  # said before anything starts
+    key = {"OPENAI_API_KEY": "sk-test"}
     proc = run_cli(
         "eval",
         "run",
@@ -408,9 +412,10 @@ def test_runner_refuses_bad_requests(ws: Workspace) -> None:
         "--user-model",
         "u",
         workspace=ws.path,
+        env=key,
     )
     assert proc.returncode == 1 and "no task(s) nope" in proc.stderr
-    proc = run_cli("eval", "run", "--domain", "travel", "--agent-model", "a", workspace=ws.path)
+    proc = run_cli("eval", "run", "--domain", "travel", "--agent-model", "a", workspace=ws.path, env=key)
     assert proc.returncode == 1 and "user_turns" in proc.stderr  # a scripted user needs scripted turns
     with ws.connect() as con:
         assert scalar(con, "SELECT count(*) FROM eval_runs") == 0

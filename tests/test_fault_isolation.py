@@ -16,9 +16,9 @@ from fcstudio.evals.bfcl_run import run_bfcl
 from fcstudio.evals.runner import RunSpec, create_run, default_tasks_file, execute_run
 from fcstudio.jobs import get_job, job_failures, status_text
 from fcstudio.llm import LLMConfig
-from fcstudio.pairs import different_value, make_pairs
+from fcstudio.prefs.pairs import different_value, make_pairs
 from fcstudio.store import Workspace, one, rows, run, scalar
-from fcstudio.synth_job import run_synth
+from fcstudio.synth.job import run_synth
 
 
 def _break_two_paths(ws: Workspace) -> tuple[int, int]:
@@ -220,9 +220,9 @@ def test_the_llm_log_page_shows_a_partial_job_and_why(tmp_path: Path, monkeypatc
 def test_synth_on_an_airline_tool_with_nested_models(ws: Workspace, shared_data: Path) -> None:
     """The job that died at real size: book_reservation's schema has $defs (passengers, payment methods); its calls
     are now generated from the referenced shapes, executed in the airline domain and checked with jsonschema."""
-    from fcstudio.ingest import import_files
-    from fcstudio.path_store import save_path
-    from fcstudio.paths import FSP, ArgSource, Call, Turn
+    from fcstudio.catalog.ingest import import_files
+    from fcstudio.paths.fsp import FSP, ArgSource, Call, Turn
+    from fcstudio.paths.store import save_path
 
     with ws.connect() as con:
         import_files(con, "tau2-tasks", [shared_data / "tau2" / "airline" / "tasks.json"])

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from fcstudio import store
+from fcstudio.catalog.formats import FORMATS as REGISTRY
+from fcstudio.catalog.formats import FormatError
+from fcstudio.catalog.ingest import import_files
 from fcstudio.demo import build_demo
-from fcstudio.formats import FORMATS as REGISTRY
-from fcstudio.formats import FormatError
-from fcstudio.ingest import import_files
 from fcstudio.store import Workspace
 
 FORMATS = sorted(REGISTRY)
@@ -261,7 +261,7 @@ def test_bad_text_anywhere_names_the_place_and_changes_nothing(
 ) -> None:
     """A lone surrogate (anywhere in U+D800..U+DFFF) or NUL, in a key or a value at any depth of any record,
     ends the import with PATH:LINE naming the field; nothing is written."""
-    from fcstudio.formats.text import describe, field_path
+    from fcstudio.catalog.formats.text import describe, field_path
 
     name, layout, records = _base(fmt)
     records = json.loads(json.dumps(records))

@@ -11,8 +11,9 @@ from scipy import sparse
 
 from conftest import run_cli
 from fcstudio.demo import build_demo
-from fcstudio.embed import TfidfEmbedder, make_embedder, split_identifier
-from fcstudio.graph import build_graph, graph_stats, load_graph, similar_pairs, tool_edges, tool_fields
+from fcstudio.graph.build import build_graph, similar_pairs, tool_fields
+from fcstudio.graph.embed import TfidfEmbedder, make_embedder, split_identifier
+from fcstudio.graph.read import graph_stats, load_graph, tool_edges
 from fcstudio.store import Workspace, rows
 
 
@@ -175,7 +176,7 @@ def rows_of(con) -> list[tuple[str, str | None]]:  # type: ignore[no-untyped-def
 def test_llm_judge_keeps_or_drops_edges_with_reasons(tmp_path: Path) -> None:
     from openai_stub import StubServer
 
-    from fcstudio.graph_judge import judge_edges
+    from fcstudio.graph.judge import judge_edges
     from fcstudio.jobs import get_job, job_failures
     from fcstudio.llm import LLMConfig
 
@@ -234,7 +235,7 @@ def test_a_judge_call_that_fails_leaves_its_edge_for_the_next_run(tmp_path: Path
     unjudged, and asked again by the next run, which then judges it."""
     from openai_stub import Status, StubServer
 
-    from fcstudio.graph_judge import judge_edges
+    from fcstudio.graph.judge import judge_edges
     from fcstudio.jobs import job_failures
     from fcstudio.llm import LLMConfig
 

@@ -13,8 +13,8 @@ from jsonschema import Draft202012Validator
 
 from conftest import FIXTURES, workspace_counts
 from fcstudio import store
-from fcstudio.formats import bfcl as bfcl_format
-from fcstudio.ingest import import_files
+from fcstudio.catalog.formats import bfcl as bfcl_format
+from fcstudio.catalog.ingest import import_files
 from fcstudio.store import Workspace
 
 
@@ -398,7 +398,7 @@ def _workspace_rows(con) -> dict:
 
 def _both_ways(tmp_path: Path, path: Path) -> tuple[dict, dict]:
     """The workspace rows after importing ``path`` with the fast path and with the exact reader."""
-    from fcstudio import ingest
+    from fcstudio.catalog import ingest
 
     out = []
     for fast in (True, False):
@@ -415,8 +415,8 @@ def _both_ways(tmp_path: Path, path: Path) -> tuple[dict, dict]:
 def test_xlam_fast_path_writes_the_exact_readers_rows(tmp_path: Path, layout: str) -> None:
     """Same tool ids and tools, same source refs / tool ids / called / warnings / row order, and messages and
     meta that parse to the same values (the fast path's JSON text is DuckDB's compact layout)."""
-    from fcstudio.formats import xlam_fast
-    from fcstudio.ingest import tool_id
+    from fcstudio.catalog.formats import xlam_fast
+    from fcstudio.catalog.ingest import tool_id
 
     for rows in (
         [json.loads(line) for line in (FIXTURES / "xlam" / "xlam_sample.jsonl").read_text().splitlines()],
@@ -474,9 +474,9 @@ def test_xlam_fast_path_keeps_the_content_hash_dedupe(tmp_path: Path, ws: Worksp
 def test_xlam_fast_path_falls_back_to_the_exact_reader(tmp_path: Path, ws: Workspace, name: str, row: str) -> None:
     """Whatever DuckDB would read differently from Python, or the exact reader refuses, takes the exact way:
     the outcome (rows or the PATH:LINE error) is the exact reader's."""
-    from fcstudio.formats import xlam, xlam_fast
-    from fcstudio.formats.errors import FormatError
-    from fcstudio.ingest import tool_id
+    from fcstudio.catalog.formats import xlam, xlam_fast
+    from fcstudio.catalog.formats.errors import FormatError
+    from fcstudio.catalog.ingest import tool_id
 
     good = json.dumps({"id": 0, "query": "ok", "tools": "[]", "answers": "[]"})
     path = tmp_path / "rows.jsonl"
@@ -504,7 +504,7 @@ def test_generated_schemas_the_check_skips_are_valid() -> None:
     from hypothesis import example, given, settings
     from hypothesis import strategies as st
 
-    from fcstudio.formats.types import known_valid
+    from fcstudio.catalog.formats.types import known_valid
 
     values = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5)
     keywords = st.sampled_from(

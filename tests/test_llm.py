@@ -122,8 +122,8 @@ def test_concurrency_limit_is_respected(ws) -> None:
 
 
 def test_request_text_with_cached_tools_equals_the_canonical_json() -> None:
+    from fcstudio.catalog.schemas import canonical_json
     from fcstudio.llm import _BodyText, request_key
-    from fcstudio.schemas import canonical_json
 
     tools = [{"type": "function", "function": {"name": "f", "description": "é", "parameters": {"type": "object"}}}]
     text = _BodyText()

@@ -167,8 +167,8 @@ def test_paths_page_samples_reshapes_and_saves(demo_path: Path) -> None:
     no_errors(at)
     assert any("there is none yet" in i.value for i in at.info)
     with Workspace(demo_path).connect() as con:
-        from fcstudio.embed import TfidfEmbedder
-        from fcstudio.graph import build_graph
+        from fcstudio.graph.build import build_graph
+        from fcstudio.graph.embed import TfidfEmbedder
 
         build_graph(con, TfidfEmbedder(), threshold=0.4, top_k=5)
     at.run()

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import copy_workspace, no_errors, open_page, synthesised_workspace
-from fcstudio.pairs import make_pairs
+from fcstudio.prefs.pairs import make_pairs
 from fcstudio.store import Workspace, rows, scalar
 
 

@@ -11,12 +11,12 @@ import duckdb
 import pytest
 
 from conftest import synthesised_workspace
-from fcstudio.export import export
-from fcstudio.labels import LabelRefused, agreement, cohen_kappa, label_pair, next_pair, pair_labels
-from fcstudio.pairs import ERROR_TYPES, make_pairs, rule_judge, store_pair
+from fcstudio.prefs.export import export
+from fcstudio.prefs.labels import LabelRefused, agreement, cohen_kappa, label_pair, next_pair, pair_labels
+from fcstudio.prefs.mdpo import mdpo_loss
+from fcstudio.prefs.pairs import ERROR_TYPES, make_pairs, rule_judge, store_pair
 from fcstudio.store import Workspace, rows, run, scalar
-from fcstudio.synth import PlannedCall, TurnPlan
-from fcstudio.train.mdpo import mdpo_loss
+from fcstudio.synth.plan import PlannedCall, TurnPlan
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +209,8 @@ def test_cohen_kappa_matches_a_hand_computation(tmp_path: Path) -> None:
 
 
 def test_export_loads_with_datasets(paired: Workspace, tmp_path: Path) -> None:
-    datasets = pytest.importorskip("datasets")
+    import datasets
+
     with paired.connect() as con:
         assert export(con, "sft", tmp_path / "none.jsonl")["rows"] == 0  # nothing accepted yet
         tid = scalar(con, "SELECT min(id) FROM trajectories WHERE verified")

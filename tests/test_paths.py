@@ -15,15 +15,12 @@ from hypothesis import strategies as st
 
 from conftest import FIXTURES, ROOT, run_cli
 from fcstudio.demo import build_demo
-from fcstudio.embed import TfidfEmbedder
-from fcstudio.graph import build_graph, current_build_id, graph_cache_key, load_graph
-from fcstudio.path_store import SAVE_BATCH, get_path, required_params, sample_fsps, sample_paths, save_edit
-from fcstudio.paths import (
-    FSP,
-    ArgSource,
-    Call,
-    PathError,
-    Turn,
+from fcstudio.graph.build import build_graph
+from fcstudio.graph.embed import TfidfEmbedder
+from fcstudio.graph.read import current_build_id, graph_cache_key, load_graph
+from fcstudio.paths.fsp import FSP, ArgSource, Call, PathError, Turn, validate
+from fcstudio.paths.index import WalkIndex, load_walk_index
+from fcstudio.paths.operations import (
     _FeedOptions,
     _SortedWithout,
     add_call,
@@ -31,14 +28,13 @@ from fcstudio.paths import (
     long_context,
     merge,
     move_turn,
-    random_walk_path,
     remove_call,
     set_source,
     split,
-    validate,
 )
+from fcstudio.paths.sampling import random_walk_path
+from fcstudio.paths.store import SAVE_BATCH, get_path, required_params, sample_fsps, sample_paths, save_edit
 from fcstudio.store import EditConflict, Workspace, rows, run
-from fcstudio.walk_index import WalkIndex, load_walk_index
 
 
 @pytest.fixture(scope="module")
@@ -447,7 +443,7 @@ def test_paths_page_reads_the_index_again_after_a_judge_drop(tmp_path: Path, mon
     from streamlit.testing.v1 import AppTest
 
     from conftest import no_errors
-    from fcstudio.path_store import save_path
+    from fcstudio.paths.store import save_path
 
     ws = Workspace(tmp_path / "ws.duckdb")
     with ws.connect() as con:

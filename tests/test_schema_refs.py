@@ -17,16 +17,16 @@ from referencing.jsonschema import DRAFT202012
 
 from conftest import FIXTURES, workspace_counts
 from fcstudio import store
+from fcstudio.catalog.formats import FormatError
+from fcstudio.catalog.ingest import import_files
+from fcstudio.catalog.schemas import dangling_refs, inline_schema, property_schemas, subschemas
 from fcstudio.demo import build_demo
 from fcstudio.envs.base import Environment, tool
 from fcstudio.envs.registry import DOMAINS, open_env
-from fcstudio.formats import FormatError
-from fcstudio.ingest import import_files
 from fcstudio.llm import schema_problem
 from fcstudio.models import ToolSpec
-from fcstudio.schemas import dangling_refs, inline_schema, property_schemas, subschemas
 from fcstudio.store import Workspace
-from fcstudio.values import ValueBank, simulate_output
+from fcstudio.synth.values import ValueBank, simulate_output
 
 BASE = "urn:fcstudio:schema"
 

@@ -78,8 +78,8 @@ def test_labels_and_jobs_written_before_migrations_7_and_8_survive_them(tmp_path
 
 
 def test_environment_tools_stored_with_dangling_refs_are_repaired_on_upgrade(tmp_path: Path) -> None:
+    from fcstudio.catalog.schemas import dangling_refs
     from fcstudio.envs.registry import DOMAINS
-    from fcstudio.schemas import dangling_refs
 
     spec = next(t for t in DOMAINS["airline"].env.tool_specs() if t.name == "book_reservation")
     broken = {k: v for k, v in spec.parameters.items() if k != "$defs"}  # what fcstudio stored before

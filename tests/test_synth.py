@@ -18,12 +18,12 @@ from scripted import teacher
 from conftest import ROOT, synthesised_workspace
 from fcstudio.demo import build_demo
 from fcstudio.llm import LLMConfig
-from fcstudio.path_store import save_path
-from fcstudio.paths import FSP, ArgSource, Call, Turn
+from fcstudio.paths.fsp import FSP, ArgSource, Call, Turn
+from fcstudio.paths.store import save_path
 from fcstudio.store import Workspace, rows, scalar, transaction
-from fcstudio.synth_job import run_synth
-from fcstudio.trajectory_edit import apply_edit
-from fcstudio.trajectory_store import get_trajectory
+from fcstudio.synth.edits import apply_edit
+from fcstudio.synth.job import run_synth
+from fcstudio.synth.trajectories import get_trajectory
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fcstudio.formats.types import TypeMapper
-from fcstudio.schemas import check_json_schema
+from fcstudio.catalog.formats.types import TypeMapper
+from fcstudio.catalog.schemas import check_json_schema
 
 
 @pytest.mark.parametrize(

@@ -29,9 +29,9 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fcstudio.demo import build_demo
-from fcstudio.embed import TfidfEmbedder
-from fcstudio.graph import build_graph
-from fcstudio.path_store import get_path, sample_paths
+from fcstudio.graph.build import build_graph
+from fcstudio.graph.embed import TfidfEmbedder
+from fcstudio.paths.store import get_path, sample_paths
 from fcstudio.store import Workspace, run, transaction
 
 FIXTURE = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "paths_expected.json"

@@ -1,0 +1,1 @@
+"""Executable environments: typed read/write tools over a domain database (retail, airline, travel), gold replay."""

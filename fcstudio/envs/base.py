@@ -24,9 +24,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import ConfigDict, Field, ValidationError, create_model
 
+from fcstudio.catalog.schemas import map_subschemas
 from fcstudio.envs.hashing import hash_base
 from fcstudio.models import ToolSpec
-from fcstudio.schemas import map_subschemas
 from fcstudio.validation import first_error
 
 ToolKind = Literal["read", "write", "generic"]

@@ -19,7 +19,7 @@ class StateError(ValueError):
 def read_json(path: str | Path, error: type[ValueError]) -> Any:
     """A JSON file's content, or ``error`` saying why it cannot be read (missing, not text, not JSON, or text
     that cannot be stored: a lone surrogate or NUL, refused as ``PATH:LINE (record ID): reason``)."""
-    from fcstudio.formats import text as bad_text  # here: fcstudio.formats imports the domains, which import this
+    from fcstudio.catalog.formats import text as bad_text
 
     try:
         text = Path(path).read_text(encoding="utf-8")

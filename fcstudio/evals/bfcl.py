@@ -25,8 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from fcstudio.catalog.formats.bfcl import language_of
 from fcstudio.evals.bfcl_types import COLLECTION_TYPES, JAVA_TYPES, JS_TYPES, UnsupportedType, java_value, js_value
-from fcstudio.formats.bfcl import language_of
 
 PYTHON_TYPES: dict[str, type] = {
     "string": str,

@@ -17,8 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from fcstudio.formats import text as bad_text
-from fcstudio.formats.bfcl import language_of
+from fcstudio.catalog.formats import text as bad_text
+from fcstudio.catalog.formats.bfcl import language_of
 from fcstudio.validation import first_error
 
 SINGLE_TURN = (

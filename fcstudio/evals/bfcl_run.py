@@ -20,11 +20,11 @@ from typing import Any
 
 import duckdb
 
+from fcstudio.catalog.formats.types import TypeMapper
 from fcstudio.evals import bfcl, eval_store
 from fcstudio.evals.bfcl_data import load_cases
-from fcstudio.formats.types import TypeMapper
-from fcstudio.jobs import record_failure, run_job, start_job
-from fcstudio.llm import LLMClient, LLMConfig, close_job, parse_arguments
+from fcstudio.jobs import close_job, record_failure, run_job, start_job
+from fcstudio.llm import LLMClient, LLMConfig, parse_arguments
 from fcstudio.store import transaction
 
 Progress = Callable[[float, str], None]

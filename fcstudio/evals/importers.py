@@ -26,12 +26,12 @@ from typing import Any
 import duckdb
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from fcstudio.catalog.formats import text as bad_text
+from fcstudio.catalog.formats.errors import FormatError
+from fcstudio.catalog.formats.reader import array_lines
 from fcstudio.config import DATA_DIR
 from fcstudio.envs.tasks import scenario_text
 from fcstudio.evals import eval_store
-from fcstudio.formats import text as bad_text
-from fcstudio.formats.errors import FormatError
-from fcstudio.formats.reader import array_lines
 from fcstudio.jobs import finish_job, record_failure, start_job
 from fcstudio.store import rows, transaction
 from fcstudio.validation import first_error

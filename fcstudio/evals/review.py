@@ -19,14 +19,14 @@ from typing import Any
 
 import duckdb
 
+from fcstudio.catalog.schemas import canonical_json
 from fcstudio.envs.base import Environment, State
 from fcstudio.envs.diff import diff
 from fcstudio.envs.registry import DOMAINS, get_domain
 from fcstudio.evals import eval_store
 from fcstudio.evals.rewards import action_matches, agent_calls, replay
 from fcstudio.llm import parse_arguments
-from fcstudio.pairs import store_pair
-from fcstudio.schemas import canonical_json
+from fcstudio.prefs.pairs import store_pair
 
 REVIEW_VERSION = 2
 

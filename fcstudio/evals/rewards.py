@@ -15,11 +15,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from fcstudio.catalog.schemas import canonical_json
 from fcstudio.envs.base import Environment, State
 from fcstudio.envs.diff import diff
 from fcstudio.envs.tasks import GoldTask
 from fcstudio.llm import parse_arguments
-from fcstudio.schemas import canonical_json
 
 NORMAL_ENDS = frozenset({"user_stop", "agent_stop", "transfer"})
 DEFAULT_BASIS = ("DB", "COMMUNICATE")

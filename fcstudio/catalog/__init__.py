@@ -1,0 +1,1 @@
+"""Stage 1, the catalogue: outside tool and trajectory formats (``formats/``), imports as jobs (``ingest``), JSON Schema checks."""

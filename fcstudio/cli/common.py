@@ -1,0 +1,167 @@
+"""What every CLI module shares: the consoles, progress bars, options, the workspace connection, JSON output,
+the model settings and how a job's failures are reported.
+
+Exit codes: 0 done, 1 bad input (the message names PATH:LINE), 2 usage, 3 workspace busy, 4 edit conflict,
+5 a job finished but some of its items failed (listed; ``jobs show JOB`` has them all).
+
+Kept light: it is imported by every command, so the engine's modules are imported by the functions that use
+them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from fcstudio.config import workspace_path
+
+if TYPE_CHECKING:
+    import duckdb
+    from rich.progress import Progress
+
+    from fcstudio.llm import LLMConfig
+    from fcstudio.store import Workspace
+
+# soft_wrap: messages naming PATH:LINE must stay on one line for people and scripts that grep them.
+out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, soft_wrap=True)
+
+PARTIAL_EXIT = 5
+
+WorkspaceOpt = Annotated[
+    str | None,
+    typer.Option("--workspace", "-w", help="Workspace file (default: $FCSTUDIO_WORKSPACE or ~/.fcstudio/demo.duckdb)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ModelOpt = Annotated[str | None, typer.Option(help="Model name at the OpenAI-compatible endpoint.")]
+BaseUrlOpt = Annotated[str | None, typer.Option(help="Endpoint, e.g. http://localhost:8000/v1 (else OpenAI's).")]
+KeyEnvOpt = Annotated[str, typer.Option(help="Environment variable holding the API key.")]
+ConcurrencyOpt = Annotated[int, typer.Option(help="Requests in flight at once.")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ask the model again even for a cached request.")]
+
+
+def progress_bar() -> Progress:
+    """A transient bar on stderr (silent when stderr is not a terminal, e.g. in CI logs)."""
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
+def bar_and_step(description: str) -> tuple[Progress, Callable[[float, str], None]]:
+    """A progress bar with one task, and the ``progress(fraction, label)`` callback the engine's jobs take."""
+    bar = progress_bar()
+    task = bar.add_task(description, total=1.0)
+    return bar, lambda frac, label: bar.update(task, completed=frac, description=label)
+
+
+def dump(value: Any) -> None:
+    """JSON on stdout (what scripts read)."""
+    sys.stdout.write(json.dumps(value, indent=2, default=str, ensure_ascii=False) + "\n")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Say why on stderr; the exit to raise."""
+    err.print(f"error: {message}", markup=False)
+    return typer.Exit(code)
+
+
+def workspace_of(path: str | None) -> Workspace:
+    from fcstudio.store import Workspace
+
+    return Workspace(workspace_path(path))
+
+
+@contextmanager
+def connect(workspace: str | Workspace | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A workspace connection that waits (saying so) while another process holds the file; exit 3 if it stays busy."""
+    from fcstudio.store import WorkspaceBusy
+
+    ws = workspace_of(workspace) if workspace is None or isinstance(workspace, str) else workspace
+    warned = []
+
+    def on_wait(remaining: float) -> None:
+        if not warned:
+            err.print(
+                f"[yellow]workspace {ws.path} is busy (another process holds it); retrying for up to {remaining:.0f}s[/]"
+            )
+            warned.append(True)
+
+    try:
+        con = ws.open(on_wait=on_wait)
+    except WorkspaceBusy as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(3) from None
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def llm_config(
+    model: str, base_url: str | None, key_env: str, concurrency: int, no_cache: bool, **extra: Any
+) -> LLMConfig:
+    """The settings of a model endpoint; a bad value or a missing key ends with exit 2 naming it."""
+    from pydantic import ValidationError
+
+    from fcstudio.llm import LLMConfig
+    from fcstudio.validation import first_error
+
+    try:
+        config = LLMConfig(
+            model=model,
+            base_url=base_url,
+            api_key_env=key_env,
+            concurrency=concurrency,
+            use_cache=not no_cache,
+            **extra,
+        )
+        config.api_key()
+    except ValidationError as exc:
+        raise fail("{}: {}".format(*first_error(exc)), 2) from None
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
+    return config
+
+
+def parse_ids(text: str | None) -> list[int] | None:
+    """``1,2, 5`` as ids; None when not given."""
+    if text is None:
+        return None
+    try:
+        return [int(x) for x in text.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise fail(f"ids must be comma-separated integers, not {text!r}", 2) from None
+
+
+def report_failures(job_id: int, status: str, failed: dict[Any, str], total: int, what: str = "items") -> int:
+    """Say on stderr how a job ended when some of its items failed (the first few with why); the exit code."""
+    if not failed and status == "done":
+        return 0
+    if failed:
+        err.print(
+            f"job {job_id} {status}: {len(failed):,} of {total:,} {what} failed "
+            f"(all of them: python -m fcstudio jobs show {job_id})",
+            markup=False,
+            highlight=False,
+        )
+        for item, why in list(failed.items())[:5]:
+            err.print(f"  {item}: {why}", markup=False, highlight=False)
+        if len(failed) > 5:
+            err.print(f"  … and {len(failed) - 5:,} more", markup=False, highlight=False)
+    else:
+        err.print(f"job {job_id} {status}", markup=False, highlight=False)
+    return PARTIAL_EXIT if status == "partial" else 1

@@ -1,0 +1,116 @@
+"""``python -m fcstudio env ...``: executable domains from the terminal (tools, single calls, gold replay)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fcstudio.cli.common import err, progress_bar
+from fcstudio.envs.loading import StateError
+from fcstudio.envs.registry import DOMAINS, get_domain, open_env
+from fcstudio.envs.replay import replay_task, to_jsonl, validate
+from fcstudio.envs.tasks import TaskFileError, load_tasks
+
+env_app = typer.Typer(help="Executable domains: list tools, call one, replay gold actions.", no_args_is_help=True)
+
+DomainOpt = Annotated[str, typer.Option("--domain", "-d", help=f"One of: {', '.join(DOMAINS)}.")]
+DbOpt = Annotated[
+    Path | None, typer.Option("--db", help="Domain database (tau2 db.json layout); default: the domain's own.")
+]
+
+
+def _open(domain: str, db: Path | None):
+    try:
+        return open_env(domain, db)
+    except (KeyError, FileNotFoundError, StateError) as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from None
+
+
+@env_app.command("tools")
+def tools_cmd(domain: DomainOpt, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The domain's tools (OpenAI function specs derived from the code), with read/write kind."""
+    dom = get_domain(domain)
+    specs = dom.env.tool_specs()
+    if as_json:
+        sys.stdout.write(json.dumps([s.openai() | {"kind": dom.env.tool_kind(s.name)} for s in specs], indent=2) + "\n")
+        return
+    for s in specs:
+        sys.stdout.write(f"{s.name:34} {dom.env.tool_kind(s.name):8} {s.description[:90]}\n")
+
+
+@env_app.command("call")
+def call_cmd(
+    domain: DomainOpt,
+    name: Annotated[str, typer.Argument(help="Tool name.")],
+    args: Annotated[str, typer.Option("--args", help="Arguments as a JSON object.")] = "{}",
+    db: DbOpt = None,
+) -> None:
+    """Run one tool call on a fresh state and print what the agent would see."""
+    try:
+        arguments = json.loads(args)
+    except json.JSONDecodeError as exc:
+        err.print(f"error: --args is not JSON: {exc}", markup=False)
+        raise typer.Exit(2) from None
+    result = _open(domain, db).execute(name, arguments)
+    sys.stdout.write(result.output + "\n")
+    raise typer.Exit(1 if result.error else 0)
+
+
+@env_app.command("replay")
+def replay_cmd(
+    domain: DomainOpt,
+    db: DbOpt = None,
+    tasks: Annotated[
+        Path | None, typer.Option("--tasks", help="tau2 tasks.json or tau-bench v1 tasks; default: the domain's.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the JSON lines here instead of stdout.")] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Exit 1 when the validator finds problems (or a task cannot be read).")
+    ] = False,
+) -> None:
+    """Replay every task's gold actions on a fresh state: one JSON line per task, then the validator's report."""
+    env = _open(domain, db)
+    task_path = tasks or get_domain(domain).default_file("tasks.json")
+    unreadable: list[tuple[str, str]] = []  # a malformed task is reported; the others are replayed
+    try:
+        gold = load_tasks(task_path, bad=unreadable)
+    except TaskFileError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    sink = out.open("w") if out else sys.stdout
+    flagged: list[tuple[str, list[str]]] = [
+        (ref.removeprefix("task "), [f"unreadable: {why}"]) for ref, why in unreadable
+    ]
+    try:
+        with progress_bar() as bar:
+            job = bar.add_task(f"replaying {domain}", total=len(gold))
+            for task in gold:
+                try:
+                    line = replay_task(env, task)
+                    problems = validate(task, line, env)
+                except Exception as exc:  # one task that breaks the replay never stops the others
+                    flagged.append((task.task_id, [f"replay failed: {type(exc).__name__}: {exc}"]))
+                    bar.advance(job)
+                    continue
+                sink.write(to_jsonl(line) + "\n")
+                if problems:
+                    flagged.append((task.task_id, problems))
+                bar.advance(job)
+    finally:
+        if out:
+            sink.close()
+    n_actions = sum(len(t.actions) for t in gold)
+    err.print(
+        f"replayed {len(gold)} tasks ({n_actions} gold actions) on {domain}; validator flagged {len(flagged)} task(s)",
+        markup=False,
+    )
+    for task_id, problems in flagged:
+        for p in problems:
+            err.print(f"  task {task_id}: {p}", markup=False)
+    if strict and flagged:
+        raise typer.Exit(1)

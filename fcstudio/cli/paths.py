@@ -1,0 +1,57 @@
+"""``python -m fcstudio paths ...``: sample function signature paths from the graph and show one (fcstudio.paths)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from fcstudio.cli.common import WorkspaceOpt, connect, err
+from fcstudio.paths.store import OPS, get_path, sample_paths
+
+paths_app = typer.Typer(
+    help="Function signature paths (FSP): sample on the graph, reshape with MAGNET's operations.", no_args_is_help=True
+)
+
+
+@paths_app.command("sample")
+def sample_cmd(
+    workspace: WorkspaceOpt = None,
+    n: Annotated[int, typer.Option("--n", help="How many paths to sample.")] = 10,
+    steps: Annotated[int, typer.Option("--steps", help="Random-walk steps (turns - 1).")] = 3,
+    ops: Annotated[str, typer.Option("--ops", help=f"Comma-separated, from: {', '.join(OPS)}.")] = "merge,insert,split",
+    merge_p: Annotated[float, typer.Option("--merge-p", help="Probability of joining two consecutive turns.")] = 0.3,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    start: Annotated[str | None, typer.Option("--start", help="Start tool id (default: random).")] = None,
+    label: Annotated[str | None, typer.Option("--label", help="Only start from tools with this label.")] = None,
+) -> None:
+    """Sample paths and store them; prints the new path ids (split copies follow their parent)."""
+    with connect(workspace) as con:
+        try:
+            ids = sample_paths(
+                con,
+                n=n,
+                steps=steps,
+                ops=[o.strip() for o in ops.split(",") if o.strip()],
+                merge_p=merge_p,
+                seed=seed,
+                start=start,
+                label=label,
+            )
+        except ValueError as exc:
+            err.print(f"error: {exc}", markup=False)
+            raise typer.Exit(1) from None
+    sys.stdout.write(json.dumps({"paths": ids}) + "\n")
+
+
+@paths_app.command("show")
+def show_cmd(path_id: Annotated[int, typer.Argument(metavar="PATH_ID")], workspace: WorkspaceOpt = None) -> None:
+    """One path as JSON (turns, calls, argument sources, provenance)."""
+    with connect(workspace) as con:
+        found = get_path(con, path_id)
+    if found is None:
+        err.print(f"error: no path {path_id}", markup=False)
+        raise typer.Exit(1)
+    sys.stdout.write(json.dumps({**found, "fsp": found["fsp"].model_dump()}, indent=2, default=str) + "\n")

@@ -1,0 +1,1 @@
+"""Stage 5, preferences: chosen/rejected pairs, human labels, training-set export and the mDPO loss."""
