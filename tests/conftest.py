@@ -6,10 +6,17 @@ instead of skipping, and the session fails if anything was skipped; every run pr
 
 from __future__ import annotations
 
+import atexit
+import io
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,7 +25,7 @@ from streamlit.testing.v1 import AppTest
 from fcstudio.store import Workspace, stats
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_DATA = ROOT.parent / "shared" / "data"
+SHARED_DATA = Path(os.environ.get("FCSTUDIO_SHARED_DATA") or ROOT.parent / "shared" / "data")
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
@@ -63,15 +70,53 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
+@dataclass
+class CliResult:
+    """What a CLI run gave: the same three fields as ``subprocess.CompletedProcess``."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+_APP = None
+
+
 def run_cli(
-    *args: str, workspace: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    """``python -m fcstudio ARGS`` from the repo root, as a user would run it."""
-    cmd = [sys.executable, "-m", "fcstudio", *args]
-    if workspace is not None:
-        cmd += ["--workspace", str(workspace)]
-    full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
-    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=full_env)
+    *args: str,
+    workspace: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    process: bool = False,
+) -> CliResult:
+    """``python -m fcstudio ARGS``: in this process through Click's runner (the same commands, options and exit
+    codes, without a start-up per call), or with ``process=True`` as a user's own subprocess, for what only a real
+    process proves (the entry point, start-up imports, signals, two processes on one file)."""
+    argv = [*args, *(["--workspace", str(workspace)] if workspace is not None else [])]
+    if process:
+        done = subprocess.run(
+            [sys.executable, "-m", "fcstudio", *argv],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env={**os.environ, "COLUMNS": "200", **(env or {})},
+        )
+        return CliResult(done.returncode, done.stdout, done.stderr)
+    from typer.testing import CliRunner
+
+    from fcstudio.cli.app import full_app
+
+    global _APP
+    if _APP is None:
+        _APP = full_app()
+    got = CliRunner().invoke(_APP, argv, env={"COLUMNS": "200", **(env or {})}, catch_exceptions=True)
+    stderr = got.stderr
+    if got.exc_info is not None and not isinstance(got.exception, SystemExit):
+        buf = io.StringIO()
+        traceback.print_exception(*got.exc_info, file=buf)
+        stderr += buf.getvalue()  # as the interpreter would have printed it
+    return CliResult(got.exit_code, got.stdout, stderr)
 
 
 def workspace_counts(ws: Workspace) -> dict:
@@ -84,21 +129,63 @@ def write_jsonl(path: Path, rows: list) -> Path:
     return path
 
 
-def synthesised_workspace(path: Path, seed: int) -> Workspace:
-    """The demo workspace with its tool graph, 8 sampled paths (merge, insert, split) and their template trajectories."""
-    from fcstudio.demo import build_demo
-    from fcstudio.graph.build import build_graph
-    from fcstudio.graph.embed import TfidfEmbedder
-    from fcstudio.paths.store import sample_paths
-    from fcstudio.synth.job import run_synth
+# -- workspaces built once per session and copied per test ------------------------------------------------
+_TEMPLATE_DIR = Path(tempfile.mkdtemp(prefix="fcstudio-templates-"))
+atexit.register(shutil.rmtree, _TEMPLATE_DIR, True)
+_TEMPLATES: dict[str, Path] = {}
 
-    ws = Workspace(path)
+
+def template(key: str, build: Callable[[Workspace], object]) -> Path:
+    """A workspace file built by ``build`` once per test session (per xdist worker), to be copied, never opened."""
+    if key not in _TEMPLATES:
+        path = _TEMPLATE_DIR / f"{key}.duckdb"
+        build(Workspace(path))
+        _TEMPLATES[key] = path
+    return _TEMPLATES[key]
+
+
+def copy_of(template_path: Path, path: Path) -> Workspace:
+    """A test's own workspace: a byte copy of a template, so no test sees what another wrote."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template_path, path)
+    return Workspace(path)
+
+
+def _build_demo(ws: Workspace) -> None:
+    from fcstudio.demo import build_demo
+
     with ws.connect() as con:
         build_demo(con)
-        build_graph(con, TfidfEmbedder())
-        sample_paths(con, n=8, steps=3, ops=["merge", "insert", "split"], seed=seed)
-        run_synth(con, backend="template")
-    return ws
+
+
+def demo_workspace(path: Path) -> Workspace:
+    """The built-in demo workspace (``fcstudio.demo.build_demo``), built once per session and copied to ``path``."""
+    return copy_of(template("demo", _build_demo), path)
+
+
+def synthesised_workspace(path: Path, seed: int) -> Workspace:
+    """The demo workspace with its tool graph, 8 sampled paths (merge, insert, split) and their template
+    trajectories; built once per seed per session, copied to ``path``."""
+
+    def build(ws: Workspace) -> None:
+        from fcstudio.graph.build import build_graph
+        from fcstudio.graph.embed import TfidfEmbedder
+        from fcstudio.paths.store import sample_paths
+        from fcstudio.synth.job import run_synth
+
+        copy_of(template("demo", _build_demo), ws.path)
+        with ws.connect() as con:
+            build_graph(con, TfidfEmbedder())
+            sample_paths(con, n=8, steps=3, ops=["merge", "insert", "split"], seed=seed)
+            run_synth(con, backend="template")
+
+    return copy_of(template(f"synth-{seed}", build), path)
+
+
+@pytest.fixture
+def demo_ws(tmp_path: Path) -> Workspace:
+    """This test's own copy of the demo workspace."""
+    return demo_workspace(tmp_path / "demo.duckdb")
 
 
 # -- AppTest helpers shared by the page tests ----------------------------------------------------------

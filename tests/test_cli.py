@@ -13,7 +13,7 @@ from fcstudio.config import workspace_path
 
 
 def test_help_works_from_the_repo_root_without_installing() -> None:
-    result = run_cli("--help")
+    result = run_cli("--help", process=True)
     assert result.returncode == 0
     for command in ("init", "stats", "import", "tools"):
         assert command in result.stdout
@@ -21,7 +21,7 @@ def test_help_works_from_the_repo_root_without_installing() -> None:
 
 def test_init_demo_and_stats_json(tmp_path: Path) -> None:
     ws = tmp_path / "demo.duckdb"
-    first = run_cli("init", "--demo", workspace=ws)
+    first = run_cli("init", "--demo", workspace=ws, process=True)  # the entry point, end to end
     assert first.returncode == 0, first.stderr
     assert "added 30 tools" in first.stdout
     stats = run_cli("stats", "--json", workspace=ws)
@@ -115,7 +115,7 @@ def _job_rows(ws: Path) -> tuple[list, list]:
 def test_a_bad_file_among_many_is_recorded_and_the_others_import(tmp_path: Path) -> None:
     ws = tmp_path / "ws.duckdb"
     paths = _toolbench_folder(tmp_path / "tools" / "Weather", 6, broken=3)
-    result = run_cli("import", "toolbench", *map(str, paths), workspace=ws)
+    result = run_cli("import", "toolbench", *map(str, paths), workspace=ws, process=True)  # exit code, no traceback
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     for i, p in enumerate(paths):

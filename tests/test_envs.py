@@ -30,15 +30,28 @@ REFERENCE = json.loads((FIXTURES / "tau2_reference_outputs.json").read_text())
 
 
 @pytest.fixture(scope="module")
-def retail(request: pytest.FixtureRequest) -> RetailEnv:
+def loaded_retail() -> RetailEnv:
     path = shared_path("tau2", "retail", "db.json")
     return RetailEnv(load_retail(str(path)), policy=(path.parent / "policy.md").read_text())
 
 
 @pytest.fixture(scope="module")
-def airline() -> AirlineEnv:
+def loaded_airline() -> AirlineEnv:
     path = shared_path("tau2", "airline", "db.json")
     return AirlineEnv(load_airline(str(path)))
+
+
+@pytest.fixture
+def retail(loaded_retail: RetailEnv) -> RetailEnv:
+    """The retail database loaded once per module, back at its initial state for each test."""
+    loaded_retail.reset()
+    return loaded_retail
+
+
+@pytest.fixture
+def airline(loaded_airline: AirlineEnv) -> AirlineEnv:
+    loaded_airline.reset()
+    return loaded_airline
 
 
 @pytest.fixture

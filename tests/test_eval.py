@@ -17,7 +17,7 @@ from openai_stub import StubServer
 from scripted_eval import reason_for_call, script
 from scripted_eval import travel_tasks as _travel
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, demo_workspace, run_cli
 from fcstudio.evals import eval_store, review
 from fcstudio.evals.importers import EvalImportError, ensure_published, import_results
 from fcstudio.evals.metrics import pass_at_k, pass_hat_k, report
@@ -503,11 +503,10 @@ def test_bad_results_files_are_named_and_leave_nothing(
 
 
 def test_demo_workspace_has_a_run_to_review(tmp_path: Path) -> None:
-    from fcstudio.demo import build_demo
 
     ws = Workspace(tmp_path / "demo.duckdb")
+    demo_workspace(ws.path)
     with ws.connect() as con:
-        build_demo(con)
         demo = next(r for r in eval_store.list_runs(con) if r["episodes"])
         assert demo["domain"] == "travel" and demo["episodes"] == 88 and demo["failed"] > 0
         data = to_tau2_results(con, demo["id"])

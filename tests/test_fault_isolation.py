@@ -56,7 +56,7 @@ def test_synth_records_a_broken_path_and_makes_the_others(tmp_path: Path) -> Non
     assert failures[f"path {garbled}"]["detail"]  # where in the code it was raised
 
     # a rerun tries only the two failed paths again (the others have their trajectory) and says so on the CLI
-    proc = run_cli("synth", workspace=tmp_path / "ws.duckdb")
+    proc = run_cli("synth", workspace=tmp_path / "ws.duckdb", process=True)  # exit code 5 from a real process
     assert proc.returncode == 5, proc.stderr
     out = json.loads(proc.stdout)
     assert out["status"] == "partial" and out["created"] == 0 and out["skipped_existing"] == n_paths - 2

@@ -10,11 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import copy_of, demo_workspace, template
 from fcstudio import store
 from fcstudio.catalog.formats import FORMATS as REGISTRY
 from fcstudio.catalog.formats import FormatError
 from fcstudio.catalog.ingest import import_files
-from fcstudio.demo import build_demo
 from fcstudio.store import Workspace
 
 FORMATS = sorted(REGISTRY)
@@ -55,12 +55,11 @@ def shaped_records(fmt: str) -> st.SearchStrategy:
     return st.lists(st.dictionaries(keys, json_values, max_size=6), min_size=1, max_size=4)
 
 
-@pytest.fixture(scope="module")
-def fuzz_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    ws = Workspace(tmp_path_factory.mktemp("fuzz") / "fuzz.duckdb")
-    with ws.connect() as con:
-        build_demo(con)
-    return ws
+@pytest.fixture
+def fuzz_ws(tmp_path: Path) -> Workspace:
+    """This test's own copy of the demo workspace (shared by its hypothesis examples, each of which compares
+    before and after)."""
+    return demo_workspace(tmp_path / "fuzz.duckdb")
 
 
 def _attempt(ws: Workspace, fmt: str, data: bytes, suffix: str) -> None:
@@ -243,12 +242,14 @@ def _all_rows(ws: Workspace) -> dict[str, int]:
         return {n: int(store.scalar(con, f'SELECT count(*) FROM "{n}"')) for n in names}
 
 
-@pytest.fixture(scope="module")
-def text_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    ws = Workspace(tmp_path_factory.mktemp("badtext") / "ws.duckdb")
+def _make_text_ws(ws: Workspace) -> None:
     with ws.connect() as con:
         import_files(con, "xlam", [FIXTURES / "xlam" / "xlam_sample.jsonl"])
-    return ws
+
+
+@pytest.fixture
+def text_ws(tmp_path: Path) -> Workspace:
+    return copy_of(template("xlam-sample", _make_text_ws), tmp_path / "ws.duckdb")
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -9,21 +9,23 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from conftest import run_cli
-from fcstudio.demo import build_demo
+from conftest import copy_of, demo_workspace, run_cli, template
 from fcstudio.graph.build import build_graph, similar_pairs, tool_fields
 from fcstudio.graph.embed import TfidfEmbedder, make_embedder, split_identifier
 from fcstudio.graph.read import graph_stats, load_graph, tool_edges
 from fcstudio.store import Workspace, rows
 
 
-@pytest.fixture(scope="module")
-def demo_graph(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    ws = Workspace(tmp_path_factory.mktemp("graph") / "ws.duckdb")
+def _make_demo_graph(ws: Workspace) -> None:
+    demo_workspace(ws.path)
     with ws.connect() as con:
-        build_demo(con)
         build_graph(con, TfidfEmbedder(), threshold=0.4, top_k=5)
-    return ws
+
+
+@pytest.fixture
+def demo_graph(tmp_path: Path) -> Workspace:
+    """This test's own copy of the demo workspace with its TF-IDF graph (threshold 0.4, top 5)."""
+    return copy_of(template("demo-graph", _make_demo_graph), tmp_path / "ws.duckdb")
 
 
 def _ids(ws: Workspace) -> dict[str, str]:
@@ -147,8 +149,7 @@ def test_openai_compatible_embeddings_endpoint(tmp_path: Path) -> None:
     from openai_stub import StubServer
 
     ws = Workspace(tmp_path / "w.duckdb")
-    with ws.connect() as con:
-        build_demo(con)
+    demo_workspace(ws.path)
     with StubServer() as server:
         embedder = make_embedder("openai:stub-embed", base_url=server.base_url)
         with ws.connect() as con:
@@ -188,8 +189,8 @@ def test_llm_judge_keeps_or_drops_edges_with_reasons(tmp_path: Path) -> None:
         return '{"keep": true, "reason": "the output feeds the input"}'
 
     ws = Workspace(tmp_path / "w.duckdb")
+    demo_workspace(ws.path)
     with ws.connect() as con:
-        build_demo(con)
         build_graph(con, TfidfEmbedder(), threshold=0.4, top_k=5)
         n_dep = len(rows(con, "SELECT 1 FROM graph_edges WHERE kind = 'dependency'"))
         n_reminder = len(
@@ -247,8 +248,8 @@ def test_a_judge_call_that_fails_leaves_its_edge_for_the_next_run(tmp_path: Path
         return '{"keep": true, "reason": "fits"}'
 
     ws = Workspace(tmp_path / "w.duckdb")
+    demo_workspace(ws.path)
     with ws.connect() as con:
-        build_demo(con)
         build_graph(con, TfidfEmbedder(), threshold=0.4, top_k=5)
         to_send = len(
             rows(

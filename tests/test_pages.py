@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, no_errors
+from conftest import ROOT, demo_workspace, no_errors
 from fcstudio import store
 from fcstudio.models import ToolEdit
 from fcstudio.store import Workspace
@@ -16,8 +16,16 @@ TIMEOUT = 60
 
 
 @pytest.fixture
-def demo_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def first_run_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "demo.duckdb"  # does not exist: the app's first run builds the demo here
+    monkeypatch.setenv("FCSTUDIO_WORKSPACE", str(path))
+    return path
+
+
+@pytest.fixture
+def demo_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """This test's own copy of the demo workspace, as the app's first run would have built it."""
+    path = demo_workspace(tmp_path / "demo.duckdb").path
     monkeypatch.setenv("FCSTUDIO_WORKSPACE", str(path))
     return path
 
@@ -34,10 +42,10 @@ def _app() -> AppTest:
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
 
 
-def test_first_run_builds_the_demo_and_home_shows_it(demo_path: Path) -> None:
+def test_first_run_builds_the_demo_and_home_shows_it(first_run_path: Path) -> None:
     at = _app().run()
     no_errors(at)
-    assert demo_path.exists()
+    assert first_run_path.exists()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {
         "Tools": "30",

@@ -8,17 +8,21 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import copy_workspace, no_errors, open_page, synthesised_workspace
+from conftest import copy_workspace, no_errors, open_page, synthesised_workspace, template
 from fcstudio.prefs.pairs import make_pairs
 from fcstudio.store import Workspace, rows, scalar
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    ws = synthesised_workspace(tmp_path_factory.mktemp("pages") / "built.duckdb", seed=7)
+def _make_built(ws: Workspace) -> None:
+    synthesised_workspace(ws.path, seed=7)
     with ws.connect() as con:
         make_pairs(con, "perturb", annotators=2, seed=3)
-    return ws.path
+
+
+@pytest.fixture
+def built() -> Path:
+    """The synthesised demo (seed 7) with perturb pairs for 2 annotators: a template, copied by ``workspace``."""
+    return template("pages-built", _make_built)
 
 
 @pytest.fixture

@@ -9,17 +9,13 @@ from openai_stub import StubServer
 from scripted_eval import script
 from streamlit.testing.v1 import AppTest
 
-from conftest import copy_workspace, no_errors, open_page
-from fcstudio.demo import build_demo
+from conftest import copy_workspace, demo_workspace, no_errors, open_page
 from fcstudio.store import Workspace, scalar
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    ws = Workspace(tmp_path_factory.mktemp("evalpages") / "demo.duckdb")
-    with ws.connect() as con:
-        build_demo(con)
-    return ws.path
+@pytest.fixture
+def built(tmp_path: Path) -> Path:
+    return demo_workspace(tmp_path / "built" / "demo.duckdb").path
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import synthesised_workspace
+from conftest import copy_of, synthesised_workspace, template
 from fcstudio.prefs.export import export
 from fcstudio.prefs.labels import LabelRefused, agreement, cohen_kappa, label_pair, next_pair, pair_labels
 from fcstudio.prefs.mdpo import mdpo_loss
@@ -19,13 +19,17 @@ from fcstudio.store import Workspace, rows, run, scalar
 from fcstudio.synth.plan import PlannedCall, TurnPlan
 
 
-@pytest.fixture(scope="module")
-def paired(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    ws = synthesised_workspace(tmp_path_factory.mktemp("pairs") / "pairs.duckdb", seed=11)
+def _make_paired(ws: Workspace) -> None:
+    synthesised_workspace(ws.path, seed=11)
     with ws.connect() as con:
         make_pairs(con, "perturb", annotators=2, seed=1)
         make_pairs(con, "misleading_hint", annotators=1, seed=1)
-    return ws
+
+
+@pytest.fixture
+def paired(tmp_path: Path) -> Workspace:
+    """This test's own copy of a workspace with perturb (2 annotators) and misleading-hint pairs, no labels."""
+    return copy_of(template("paired", _make_paired), tmp_path / "pairs.duckdb")
 
 
 def test_pairs_share_a_prefix_and_differ(paired: Workspace) -> None:

@@ -13,8 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import FIXTURES, ROOT, run_cli
-from fcstudio.demo import build_demo
+from conftest import FIXTURES, ROOT, copy_of, demo_workspace, run_cli, template
 from fcstudio.graph.build import build_graph
 from fcstudio.graph.embed import TfidfEmbedder
 from fcstudio.graph.read import current_build_id, graph_cache_key, load_graph
@@ -37,13 +36,24 @@ from fcstudio.paths.store import SAVE_BATCH, get_path, required_params, sample_f
 from fcstudio.store import EditConflict, Workspace, rows, run
 
 
-@pytest.fixture(scope="module")
-def graph_env(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    ws = Workspace(tmp_path_factory.mktemp("paths") / "ws.duckdb")
+def _make_graph_ws(ws: Workspace) -> None:
+    demo_workspace(ws.path)
     with ws.connect() as con:
-        build_demo(con)
         build_graph(con, TfidfEmbedder(), threshold=0.4, top_k=5)
+
+
+@pytest.fixture(scope="module")
+def graph_env():  # type: ignore[no-untyped-def]
+    """The demo graph's template workspace (never written: tests that write use ``graph_ws``), graph and index."""
+    ws = Workspace(template("paths-graph", _make_graph_ws))
+    with ws.connect() as con:
         return ws, load_graph(con), load_walk_index(con)
+
+
+@pytest.fixture
+def graph_ws(tmp_path: Path) -> Workspace:
+    """This test's own copy of the demo workspace with its graph."""
+    return copy_of(template("paths-graph", _make_graph_ws), tmp_path / "ws.duckdb")
 
 
 def _sample(graph_env, seed: int, steps: int = 3) -> FSP:  # type: ignore[no-untyped-def]
@@ -165,8 +175,8 @@ def test_sorted_pool_without_some_items_indexes_like_the_filtered_list(items: se
         view[len(expected)]
 
 
-def test_sampling_into_the_workspace_and_versioned_edits(graph_env) -> None:  # type: ignore[no-untyped-def]
-    ws, _, _ = graph_env
+def test_sampling_into_the_workspace_and_versioned_edits(graph_ws: Workspace) -> None:
+    ws = graph_ws
     with ws.connect() as con:
         ids = sample_paths(con, n=4, steps=2, ops=["merge", "insert", "split"], seed=5)
         again = sample_paths(con, n=4, steps=2, ops=["merge", "insert", "split"], seed=5)
@@ -374,8 +384,8 @@ def _judge(con, drop_target: str, limit: int | None = None) -> int:  # type: ign
 
 def test_cache_key_changes_after_a_rebuild_and_after_a_judge_drop(tmp_path: Path) -> None:
     ws = Workspace(tmp_path / "ws.duckdb")
+    demo_workspace(ws.path)
     with ws.connect() as con:
-        build_demo(con)
         empty = graph_cache_key(con)
         assert current_build_id(con) is None and empty.build_id is None and empty.nodes == 0
         build_graph(con, TfidfEmbedder())
@@ -419,9 +429,10 @@ def test_cache_key_changes_after_a_rebuild_and_after_a_judge_drop(tmp_path: Path
     assert swapped.dropped == judged.dropped and swapped != judged
 
 
-def test_sampling_loop_is_the_stored_one(graph_env) -> None:  # type: ignore[no-untyped-def]
+def test_sampling_loop_is_the_stored_one(graph_env, graph_ws: Workspace) -> None:  # type: ignore[no-untyped-def]
     """sample_fsps (what the benchmark times) yields what sample_paths stores, across its write batches."""
-    ws, _, index = graph_env
+    _, _, index = graph_env
+    ws = graph_ws
     ops = ["merge", "insert", "split", "long_context"]
     n = SAVE_BATCH // 2 + 50  # with split copies, more than one batch
     loop = list(sample_fsps(index, n=n, steps=3, ops=ops, seed=4, distractors=3))
@@ -446,8 +457,8 @@ def test_paths_page_reads_the_index_again_after_a_judge_drop(tmp_path: Path, mon
     from fcstudio.paths.store import save_path
 
     ws = Workspace(tmp_path / "ws.duckdb")
+    demo_workspace(ws.path)
     with ws.connect() as con:
-        build_demo(con)
         build_graph(con, TfidfEmbedder())
         index = load_walk_index(con)
         start = next(n for n in index.nodes if index.name(n) == "check_calendar")

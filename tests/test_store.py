@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from conftest import demo_workspace
 from fcstudio import store
-from fcstudio.demo import build_demo
 from fcstudio.models import ToolEdit
 from fcstudio.store import LATEST_VERSION, EditConflict, SharedConnection, Workspace, WorkspaceBusy
 
@@ -111,8 +111,8 @@ def test_workspace_from_a_newer_fcstudio_is_refused(tmp_path: Path) -> None:
 
 
 def test_edit_with_a_stale_version_is_refused_and_nothing_is_overwritten(ws: Workspace) -> None:
+    demo_workspace(ws.path)
     with ws.connect() as con:
-        build_demo(con)
         tool_id = store.search_tools(con, "get_weather")[0][0]["id"]
         # two editors load version 1
         assert (
@@ -127,8 +127,8 @@ def test_edit_with_a_stale_version_is_refused_and_nothing_is_overwritten(ws: Wor
 
 
 def test_search_filters_and_paging(ws: Workspace) -> None:
+    demo_workspace(ws.path)
     with ws.connect() as con:
-        build_demo(con)
         everything, total = store.search_tools(con, limit=1000)
         assert total == len(everything) == 30
         page1, _ = store.search_tools(con, limit=10, offset=0)
@@ -142,8 +142,8 @@ def test_search_filters_and_paging(ws: Workspace) -> None:
 
 
 def test_usage_lists_trajectories_and_tasks_offering_a_tool(ws: Workspace) -> None:
+    demo_workspace(ws.path)
     with ws.connect() as con:
-        build_demo(con)
         tool_id = store.search_tools(con, "get_weather")[0][0]["id"]
         trajs, n_traj = store.tool_usage(con, tool_id, "trajectories")
         _, n_task = store.tool_usage(con, tool_id, "tasks")

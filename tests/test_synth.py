@@ -15,8 +15,7 @@ import pytest
 from openai_stub import Status, StubServer
 from scripted import teacher
 
-from conftest import ROOT, synthesised_workspace
-from fcstudio.demo import build_demo
+from conftest import ROOT, demo_workspace, synthesised_workspace
 from fcstudio.llm import LLMConfig
 from fcstudio.paths.fsp import FSP, ArgSource, Call, Turn
 from fcstudio.paths.store import save_path
@@ -26,9 +25,10 @@ from fcstudio.synth.job import run_synth
 from fcstudio.synth.trajectories import get_trajectory
 
 
-@pytest.fixture(scope="module")
-def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    return synthesised_workspace(tmp_path_factory.mktemp("synth") / "demo.duckdb", seed=5)
+@pytest.fixture
+def demo_ws(tmp_path: Path) -> Workspace:
+    """This test's own copy of the synthesised demo workspace (seed 5)."""
+    return synthesised_workspace(tmp_path / "demo.duckdb", seed=5)
 
 
 def test_template_run_gives_verified_trajectories(demo_ws: Workspace) -> None:
@@ -117,8 +117,8 @@ def test_openai_backend_end_to_end_with_retry_cache_and_broken_json(tmp_path: Pa
         state["n"] += 1
         return Status(429) if state["n"] == 1 else script(body)
 
+    demo_workspace(ws.path)
     with ws.connect() as con:
-        build_demo(con)
         good = _path(con, [("get_weather", {"location": "user"})])
         broken = _path(con, [("navigate", {"location": "user"})])
         with StubServer(respond=respond) as server:
@@ -147,8 +147,8 @@ def test_openai_backend_end_to_end_with_retry_cache_and_broken_json(tmp_path: Pa
 
 def test_interrupted_job_resumes_without_duplicates(tmp_path: Path) -> None:
     ws = Workspace(tmp_path / "resume.duckdb")
+    demo_workspace(ws.path)
     with ws.connect() as con:
-        build_demo(con)
         for city_tool in ("get_weather", "navigate", "get_local_time", "find_hotels"):
             required = json.loads(scalar(con, "SELECT parameters FROM tools WHERE name = ?", [city_tool]))["required"]
             _path(con, [(city_tool, dict.fromkeys(required, "user"))])

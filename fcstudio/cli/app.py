@@ -12,14 +12,21 @@ import sys
 
 import typer
 
-app = typer.Typer(
-    help="fcstudio: function-calling data studio (workspace, importers, catalogue).", no_args_is_help=True
-)
+HELP = "fcstudio: function-calling data studio (workspace, importers, catalogue)."
 
 
-@app.callback()
 def root() -> None:
     """A group even when the command line needs only one of its commands (typer runs a lone command as the app)."""
+
+
+def new_app() -> typer.Typer:
+    """An empty root command; ``register`` adds what a command line needs."""
+    fresh = typer.Typer(help=HELP, no_args_is_help=True)
+    fresh.callback()(root)
+    return fresh
+
+
+app = new_app()
 
 
 # command groups and single commands: name -> (module, attribute)
@@ -45,17 +52,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def register(argv: list[str]) -> None:
+def register(argv: list[str], into: typer.Typer = app) -> typer.Typer:
     """Add what the command line needs: the group or command it names, or all of them (help, typos)."""
     first = next((a for a in argv if not a.startswith("-")), None)
     wanted = [first] if first in GROUPS or first in COMMANDS else [*COMMANDS, *GROUPS]
     for name in wanted:
         if name in GROUPS:
             module, attr = GROUPS[name]
-            app.add_typer(getattr(importlib.import_module(module), attr), name=name)
+            into.add_typer(getattr(importlib.import_module(module), attr), name=name)
         else:
             module, attr = COMMANDS[name]
-            app.command(name)(getattr(importlib.import_module(module), attr))
+            into.command(name)(getattr(importlib.import_module(module), attr))
+    return into
+
+
+def full_app() -> typer.Typer:
+    """Every command registered on a fresh root: for running the CLI inside another program (the tests)."""
+    return register([], into=new_app())
 
 
 def main() -> None:
