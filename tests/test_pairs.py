@@ -162,8 +162,10 @@ def test_two_annotators_saving_at_once_collide_and_the_loser_retries(tmp_path: P
 
 
 def test_many_annotators_at_once_fill_each_pair_exactly(tmp_path: Path) -> None:
-    """Four threads label the same 30 pairs of 2 labels each: every pair ends with exactly 2 labels, every
-    success is stored once, and every thread stored some."""
+    """Four threads label the same 30 pairs of 2 labels each, starting at different pairs, with their first
+    transactions provably open at the same moment (a barrier inside each first commit that only opens when all
+    four are waiting). Every pair ends with exactly 2 labels, every success is stored once, every thread stored
+    some (a run where one thread did all the work cannot pass)."""
     ws, first = _fresh_pair(tmp_path, required=2)
     with ws.connect() as con:
         template = rows(con, "SELECT prefix, chosen FROM pairs WHERE id = ?", [first])[0]
@@ -176,25 +178,35 @@ def test_many_annotators_at_once_fill_each_pair_exactly(tmp_path: Path) -> None:
                 [template["prefix"], template["chosen"], json.dumps([{"role": "assistant", "content": f"v{i}"}])],
             )
         targets = [r[0] for r in run(con, "SELECT id FROM pairs ORDER BY id")]
-        results: dict[str, list[tuple[int, int]]] = {n: [] for n in ("dan", "eve", "fay", "gus")}
+        names = ("dan", "eve", "fay", "gus")
+        results: dict[str, list[tuple[int, int]]] = {n: [] for n in names}
+        all_open = threading.Barrier(len(names), timeout=30)
+        retries: list[str] = []
 
-        def work(name: str) -> None:
+        def work(name: str, start: int) -> None:
             cur = con.cursor()
-            for pid in targets:
+            hold = lambda slot: all_open.wait()  # noqa: E731 - first commit only
+            for pid in targets[start:] + targets[:start]:
                 try:
-                    results[name].append((pid, label_pair(cur, pid, name, "chosen")))
+                    slot = label_pair(
+                        cur, pid, name, "chosen", before_commit=hold, on_retry=lambda n, w: retries.append(w)
+                    )
+                    results[name].append((pid, slot))
                 except LabelRefused:
                     pass
+                hold = None
             cur.close()
 
-        threads = [threading.Thread(target=work, args=(n,)) for n in results]
+        threads = [threading.Thread(target=work, args=(n, i * len(targets) // len(names))) for i, n in enumerate(names)]
         for t in threads:
             t.start()
         for t in threads:
-            t.join()
+            t.join(60)
+        assert not all_open.broken  # all four first transactions were open together
         stored = rows(con, "SELECT pair_id, count(*) AS n, max(slot) AS top FROM pair_labels GROUP BY 1")
     assert {r["pair_id"] for r in stored} == set(targets) and all(r["n"] == r["top"] == 2 for r in stored)
     assert sum(len(v) for v in results.values()) == 2 * len(targets)  # every success is stored, exactly once
+    assert all(results[n] for n in names), {n: len(v) for n, v in results.items()}  # every thread stored some
 
 
 def test_cohen_kappa_matches_a_hand_computation(tmp_path: Path) -> None:
