@@ -6,6 +6,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,7 +15,7 @@ from conftest import copy_of, demo_workspace, template
 from fcstudio import store
 from fcstudio.catalog.formats import FORMATS as REGISTRY
 from fcstudio.catalog.formats import FormatError
-from fcstudio.catalog.ingest import import_files
+from fcstudio.catalog.ingest import import_each, import_files
 from fcstudio.store import Workspace
 
 FORMATS = sorted(REGISTRY)
@@ -332,3 +333,200 @@ def test_valid_surrogate_pairs_still_import(
     with Workspace(folder / "ws.duckdb").connect() as con:
         [result] = import_files(con, fmt, [path])
     assert result.tools_added + result.trajectories_added + result.tasks_added > 0
+
+
+# -- the success path: what a valid file holds is what the workspace stores ----------------------------------
+names = st.from_regex(r"[a-z][a-z0-9_]{0,14}", fullmatch=True)
+prose = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\x00"), min_size=1, max_size=30
+).filter(lambda s: s.strip() == s and s != "")
+TYPES = {
+    "string": prose,
+    "integer": st.integers(-(10**6), 10**6),
+    "boolean": st.booleans(),
+    "number": st.floats(-1e6, 1e6),
+}
+
+
+@st.composite
+def tool_specs(draw: st.DrawFn) -> dict:
+    props = draw(st.dictionaries(names, st.sampled_from(sorted(TYPES)), max_size=4))
+    parameters: dict = {
+        "type": "object",
+        "properties": {p: {"type": t, "description": draw(prose)} for p, t in props.items()},
+    }
+    required = draw(st.lists(st.sampled_from(sorted(props)), unique=True)) if props else []
+    if required:
+        parameters["required"] = required
+    return {"name": draw(names), "description": draw(prose), "parameters": parameters}
+
+
+@st.composite
+def conversations(draw: st.DrawFn, index: int) -> dict:
+    tools = draw(st.lists(tool_specs(), min_size=1, max_size=3, unique_by=lambda t: t["name"]))
+    messages: list[dict] = [{"role": "user", "content": draw(prose)}]
+    for turn in range(draw(st.integers(0, 2))):
+        calls = []
+        for k, tool in enumerate(draw(st.lists(st.sampled_from(tools), min_size=1, max_size=2))):
+            props = tool["parameters"]["properties"]
+            args = {p: draw(TYPES[s["type"]]) for p, s in props.items() if p in tool["parameters"].get("required", [])}
+            fn = {"name": tool["name"], "arguments": json.dumps(args)}
+            calls.append({"id": f"call_{turn}_{k}", "type": "function", "function": fn})
+        messages.append({"role": "assistant", "content": None, "tool_calls": calls})
+        messages += [{"role": "tool", "tool_call_id": c["id"], "content": draw(prose)} for c in calls]
+    messages.append({"role": "assistant", "content": draw(prose)})
+    return {"id": f"c{index}", "messages": messages, "tools": [{"type": "function", "function": t} for t in tools]}
+
+
+def _stored_tools(con: object) -> set[tuple[str, str, str]]:
+    return {
+        (r["name"], r["description"], json.dumps(json.loads(r["parameters"]), sort_keys=True))
+        for r in store.rows(con, "SELECT name, description, parameters FROM tools")  # type: ignore[arg-type]
+    }
+
+
+def _file_tools(functions: list[dict]) -> set[tuple[str, str, str]]:
+    return {(f["name"], f["description"], json.dumps(f["parameters"], sort_keys=True)) for f in functions}
+
+
+@settings(max_examples=40, deadline=None)
+@given(functions=st.lists(tool_specs(), min_size=1, max_size=6))
+def test_a_tools_file_that_imports_stores_exactly_its_tools(functions: list[dict]) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "tools.json"
+        path.write_text(json.dumps([{"type": "function", "function": f} for f in functions]))
+        with Workspace(Path(tmp) / "ws.duckdb").connect() as con:
+            [result] = import_files(con, "openai-tools", [path])
+            stored = _stored_tools(con)
+            assert store.scalar(con, "SELECT count(*) FROM trajectories") == 0
+    assert stored == _file_tools(functions)  # identical functions are one tool: stored once
+    assert result.tools_added == len(stored)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), n=st.integers(1, 4))
+def test_a_chat_file_that_imports_stores_exactly_its_conversations(data: st.DataObject, n: int) -> None:
+    convs = [data.draw(conversations(i)) for i in range(n)]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "chat.jsonl"
+        path.write_text("".join(json.dumps(c) + "\n" for c in convs))
+        with Workspace(Path(tmp) / "ws.duckdb").connect() as con:
+            import_files(con, "openai-chat", [path])
+            names_by_id = dict(con.execute("SELECT id, name FROM tools").fetchall())
+            stored = [
+                {**r, "offered": sorted(names_by_id[i] for i in r["tool_ids"])}
+                for r in store.rows(con, "SELECT source_ref, messages, tool_ids FROM trajectories ORDER BY id")
+            ]
+            tools = _stored_tools(con)
+    assert [r["source_ref"] for r in stored] == [f"chat.jsonl:{c['id']}" for c in convs]
+    assert [json.loads(r["messages"]) for r in stored] == [c["messages"] for c in convs]
+    assert [r["offered"] for r in stored] == [sorted(t["function"]["name"] for t in c["tools"]) for c in convs]
+    assert tools == _file_tools([t["function"] for c in convs for t in c["tools"]])
+
+
+# -- a failure injected while an import writes leaves the workspace as it was ---------------------------------
+class FaultyConnection:
+    """A DuckDB connection (DuckDB is outside the project) whose ``fail_at``-th call fails, as a full disk or a
+    lost file would. A failing commit rolls back first, as DuckDB's own failed commit does."""
+
+    CALLS = ("execute", "executemany", "sql", "register", "unregister", "commit")
+
+    def __init__(self, con: object, fail_at: int | None = None) -> None:
+        self._con, self.fail_at, self.calls = con, fail_at, 0
+
+    def __getattr__(self, name: str) -> object:
+        attr = getattr(self._con, name)
+        if name not in self.CALLS:
+            return attr
+
+        def call(*args: object, **kwargs: object) -> object:
+            self.calls += 1
+            if self.calls == self.fail_at:
+                if name == "commit":
+                    self._con.rollback()  # type: ignore[attr-defined]
+                raise duckdb.IOException(f"injected fault at call {self.calls} ({name})")
+            return attr(*args, **kwargs)  # type: ignore[operator]
+
+        return call
+
+
+def _snapshot(ws: Workspace) -> dict[str, list[str]]:
+    """Every row of every table, as text: the whole workspace, not only counts."""
+    with ws.connect() as con:
+        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        return {t: sorted(map(repr, con.execute(f'SELECT * FROM "{t}"').fetchall())) for t in tables}
+
+
+def _valid_file(fmt: str, folder: Path) -> Path:
+    name, layout, records = _base(fmt)
+    path = folder / name
+    path.write_text(_serialise(layout, records))
+    return path
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_failure_at_any_write_leaves_the_workspace_unchanged(
+    fuzz_ws: Workspace, fmt: str, data: st.DataObject
+) -> None:
+    """Whichever call of an import fails (each format's valid file, atomic and one-file-per-transaction),
+    the error reaches the caller and every table holds exactly what it held before."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _valid_file(fmt, Path(tmp))
+        scratch = copy_of(fuzz_ws.path, Path(tmp) / "count.duckdb")
+        with scratch.connect() as con:  # how many calls a clean import makes
+            counting = FaultyConnection(con)
+            import_files(counting, fmt, [path])  # type: ignore[arg-type]
+        fail_at = data.draw(st.integers(1, counting.calls), label="failing call")
+        target = copy_of(fuzz_ws.path, Path(tmp) / "ws.duckdb")  # each example starts from the same workspace
+        before = _snapshot(target)
+        with target.connect() as con:
+            faulty = FaultyConnection(con, fail_at)
+            with pytest.raises(duckdb.IOException, match="injected fault"):
+                if data.draw(st.booleans(), label="atomic"):
+                    import_files(faulty, fmt, [path])  # type: ignore[arg-type]
+                else:
+                    import_each(faulty, fmt, [path])  # type: ignore[arg-type]
+        assert _snapshot(target) == before
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_a_failure_while_one_of_many_files_writes_stores_the_others_whole(
+    fuzz_ws: Workspace, data: st.DataObject
+) -> None:
+    """Three files, one transaction each; a call fails somewhere: each file's tools are all stored or none are,
+    the files that landed are exactly what they held, and the failure is on the job or reaches the caller."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for i in range(3):
+            path = Path(tmp) / f"tools{i}.json"
+            fns = [
+                {"name": f"f{i}_{k}", "description": f"Tool {k} of file {i}.", "parameters": {"type": "object"}}
+                for k in range(3)
+            ]
+            path.write_text(json.dumps(fns))
+            paths.append((path, fns))
+        scratch = copy_of(fuzz_ws.path, Path(tmp) / "count.duckdb")
+        with scratch.connect() as con:
+            counting = FaultyConnection(con)
+            import_each(counting, "openai-tools", [p for p, _ in paths])  # type: ignore[arg-type]
+        fail_at = data.draw(st.integers(1, counting.calls), label="failing call")
+        target = copy_of(fuzz_ws.path, Path(tmp) / "ws.duckdb")  # each example starts from the same workspace
+        with target.connect() as con:
+            names_before = {name for name, *_ in _stored_tools(con)}
+            outcome = None
+            try:
+                outcome = import_each(FaultyConnection(con, fail_at), "openai-tools", [p for p, _ in paths])  # type: ignore[arg-type]
+            except duckdb.IOException as exc:
+                assert "injected fault" in str(exc)  # a job-bookkeeping write failed: the caller hears it
+            new = {name for name, *_ in _stored_tools(con)} - names_before
+        landed = 0
+        for _, fns in paths:
+            got = {f["name"] for f in fns} & new
+            assert got in (set(), {f["name"] for f in fns})  # a file is stored whole or not at all
+            landed += bool(got)
+        if outcome is not None:  # the fault hit one file's write: that file is the job's one failure
+            assert outcome.status == "partial" and len(outcome.failures) == 1 and landed == 2
+            assert "injected fault" in outcome.failures[0].error
