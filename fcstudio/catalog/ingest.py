@@ -39,7 +39,7 @@ from fcstudio.catalog.schemas import canonical_json
 from fcstudio.models import ImportBatch, ImportResult, ToolSpec
 from fcstudio.store import find_import, run, scalar, transaction
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # whatever it returns is ignored (a page's lambda returns its progress bar)
 
 
 class ImportFailure(BaseModel):

@@ -38,7 +38,7 @@ from fcstudio.validation import first_error
 
 KINDS = ("tau2-results", "tau-bench", "tau2-leaderboard", "bfcl-scores", "published")
 PUBLISHED_DIR = DATA_DIR / "published"
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # whatever it returns is ignored (a page's lambda returns its progress bar)
 
 
 class EvalImportError(ValueError):

@@ -35,7 +35,7 @@ from fcstudio.store import run, transaction
 GREETING = "Hi! How can I help you today?"
 TAU2_DOMAINS = ("airline", "retail")  # runs on these sit on the τ²-bench leaderboard beside published rows
 STOP, TRANSFER, OUT_OF_SCOPE = "###STOP###", "###TRANSFER###", "###OUT-OF-SCOPE###"
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # whatever it returns is ignored (a page's lambda returns its progress bar)
 
 AGENT_PROMPT = """<instructions>
 You are a customer service agent. Help the user within the rules of the policy below.

@@ -50,7 +50,7 @@ ERROR_TYPES = (
     "wrong_summary",
     "missed_function_or_parameters",
 )
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # whatever it returns is ignored (a page's lambda returns its progress bar)
 
 
 @dataclass
