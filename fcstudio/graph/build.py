@@ -101,7 +101,7 @@ def similar_pairs(
     before the per-row top-k, so the sort sees only the few pairs that can become edges.
     """
     is_sparse = sparse.issparse(a)
-    bt = b.T.tocsc() if is_sparse else b.T
+    bt = sparse.csc_matrix(b.T) if is_sparse else b.T
     for start in range(0, a.shape[0], block):
         stop = min(start + block, a.shape[0])
         sims = a[start:stop] @ bt
