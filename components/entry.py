@@ -12,13 +12,24 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Literal, TypedDict
 
 import streamlit as st
 
 from components.db import ensure_workspace
 
 _state = threading.local()
-PAGE_CONFIG = {"page_title": "fcstudio", "page_icon": ":material/construction:", "layout": "wide"}
+
+
+class PageConfig(TypedDict):
+    """``st.set_page_config``'s keyword arguments, as app.py and a page run on its own both pass them."""
+
+    page_title: str
+    page_icon: str
+    layout: Literal["centered", "wide"]
+
+
+PAGE_CONFIG: PageConfig = {"page_title": "fcstudio", "page_icon": ":material/construction:", "layout": "wide"}
 
 
 @contextmanager

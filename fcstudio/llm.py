@@ -163,8 +163,14 @@ class LLMClient:
         text = await asyncio.get_running_loop().run_in_executor(self._io, self._lookup, key)
         return json.loads(text) if text else None
 
+    def _cache_cursor(self) -> duckdb.DuckDBPyConnection:
+        """The cache thread's own cursor (that thread runs only for a client bound to a workspace)."""
+        if self._cursor is None:
+            raise RuntimeError("this client has no workspace, so no cache")
+        return self._cursor
+
     def _lookup(self, key: str) -> str | None:
-        return scalar(self._cursor, "SELECT response FROM llm_cache WHERE key = ?", [key])  # type: ignore[arg-type]
+        return scalar(self._cache_cursor(), "SELECT response FROM llm_cache WHERE key = ?", [key])
 
     async def chat(
         self,
@@ -293,8 +299,9 @@ class LLMClient:
             self._write_scheduled = False
         if not batch:
             return
-        with transaction(self._cursor):  # type: ignore[arg-type]
-            self._cursor.executemany(  # type: ignore[union-attr]
+        cur = self._cache_cursor()
+        with transaction(cur):
+            cur.executemany(
                 """INSERT INTO llm_cache (key, model, response, prompt_tokens, completion_tokens)
                    VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""",
                 [
@@ -338,7 +345,8 @@ class LLMClient:
         self.drain()
         if self._io is not None:
             self._io.shutdown()
-            self._cursor.close()  # type: ignore[union-attr]
+            if self._cursor is not None:  # made together with the cache thread
+                self._cursor.close()
             self._io = None
 
 

@@ -116,7 +116,7 @@ with tab_schema:
 with tab_used:
     for kind in ("trajectories", "tasks"):
         with cursor() as con:
-            _, n_used = store.tool_usage(con, tool_id, kind, limit=0)
+            n_used = store.tool_usage(con, tool_id, kind, limit=0)[1]
         n_pages = max(1, -(-n_used // PAGE_SIZE))
         left, right = st.columns([1, 5])
         used_page = int(left.number_input(f"Page (of {n_pages})", 1, n_pages, 1, key=f"used_{kind}_{tool_id}"))

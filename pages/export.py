@@ -50,20 +50,20 @@ if go:
     except Exception as exc:
         show_error(exc, "export")
 
-result = st.session_state.get("last_export")
-if result:
-    st.success(f"Wrote {result['rows']} rows to `{result['path']}`.")
-    stats = {k: v for k, v in result.items() if k not in ("path", "kind", "format")}
+last = st.session_state.get("last_export")
+if last:
+    st.success(f"Wrote {last['rows']} rows to `{last['path']}`.")
+    stats = {k: v for k, v in last.items() if k not in ("path", "kind", "format")}
     charts = {k: v for k, v in stats.items() if isinstance(v, dict) and v}
     cols = st.columns(max(1, len(charts)))
     for col, (name, values) in zip(cols, charts.items(), strict=False):
         frame = pd.DataFrame({"value": list(values), "rows": list(values.values())})
         col.plotly_chart(px.bar(frame, x="value", y="rows", title=name.replace("_", " "), height=280))
     st.json({k: v for k, v in stats.items() if not isinstance(v, dict)})
-    path = Path(result["path"])
+    path = Path(last["path"])
     if path.is_file():
         data = path.read_bytes()
         st.download_button("Download", data, file_name=path.name, key="export_download")
-        if result["format"] == "jsonl" and data:
+        if last["format"] == "jsonl" and data:
             st.markdown("First row")
             st.json(json.loads(data.split(b"\n", 1)[0]), expanded=False)

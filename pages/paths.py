@@ -69,7 +69,7 @@ with st.expander("Sample new paths", expanded=False), st.form("sample_form"):
             show_error(exc, "sample paths")
 
 with cursor() as con:
-    _, total = list_paths(con, limit=0)
+    total = list_paths(con, limit=0)[1]
 if total == 0:
     empty_state("No path yet.", ["Open **Sample new paths** above, or run `python -m fcstudio paths sample --n 10`."])
     st.stop()
@@ -78,7 +78,7 @@ top = st.columns([2, 6])
 page = int(top[0].number_input(f"Page (of {pages})", 1, pages, 1, key="paths_page"))
 top[1].markdown(f"**{total:,}** paths")
 with cursor() as con:
-    page_rows, _ = list_paths(con, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    page_rows = list_paths(con, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)[0]
 frame = pd.DataFrame(page_rows)
 frame["ops"] = frame["ops"].map(lambda xs: " → ".join(xs))
 st.dataframe(frame, hide_index=True, height=min(38 + 35 * len(frame), 320))

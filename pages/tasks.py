@@ -50,7 +50,7 @@ text = f2.text_input("Search", key="tasks_text", placeholder="words from the sce
 group = groups[choice]
 
 with cursor() as con:
-    _, total = store.list_tasks(con, benchmark=group["benchmark"], domain=group["domain"], text=text, limit=0)
+    total = store.list_tasks(con, benchmark=group["benchmark"], domain=group["domain"], text=text, limit=0)[1]
 pages = max(1, -(-total // PAGE_SIZE))
 top = st.columns([2, 6])
 page = int(top[0].number_input(f"Page (of {pages})", min_value=1, max_value=pages, value=1, key="tasks_page"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TypedDict
 
 import pandas as pd
 import plotly.express as px
@@ -29,6 +30,18 @@ from fcstudio.synth.verify import CHECKS
 
 PAGE_SIZE = 25
 
+
+class TrajectoryFilters(TypedDict):
+    """``list_trajectories``' filter arguments, as the controls below set them."""
+
+    origin: str | None
+    status: str | None
+    verified: bool | None
+    tool: str | None
+    tag: str | None
+    text: str
+
+
 page_header(
     "Trajectories",
     "Multi-turn function-calling conversations: imported ones, and ones synthesised from paths (back-translation "
@@ -37,7 +50,7 @@ page_header(
 )
 
 with cursor() as con:
-    todo, _ = pending_paths(con)
+    todo = pending_paths(con)[0]
 with st.expander(f"Synthesise from paths ({len(todo)} without a trajectory)", expanded=False):
     with st.form("synth_form"):
         c = st.columns(3)
@@ -104,7 +117,7 @@ verdict = f[2].selectbox("Verification", ["any", "passed", "failed"], key="traj_
 tool = f[3].selectbox("Calls", ["any", *facets["tools"]], key="traj_tool")
 tag = f[4].selectbox("Operation", ["any", *facets["tags"]], key="traj_tag")
 text = f[5].text_input("Search", key="traj_text", placeholder="words in the conversation")
-filters = {
+filters: TrajectoryFilters = {
     "origin": None if origin == "any" else origin,
     "status": None if status == "any" else status,
     "verified": {"any": None, "passed": True, "failed": False}[verdict],
@@ -113,7 +126,7 @@ filters = {
     "text": text,
 }
 with cursor() as con:
-    _, total = list_trajectories(con, **filters, limit=0)
+    total = list_trajectories(con, **filters, limit=0)[1]
 if total == 0:
     st.info("No trajectory matches these filters.")
     st.stop()
@@ -122,10 +135,10 @@ top = st.columns([2, 6])
 page = int(top[0].number_input(f"Page (of {pages})", 1, pages, 1, key="traj_page"))
 top[1].markdown(f"**{total:,}** matching")
 with cursor() as con:
-    page_rows, _ = list_trajectories(con, **filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    page_rows = list_trajectories(con, **filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)[0]
 frame = pd.DataFrame(page_rows)
-for col in ("tags", "called"):
-    frame[col] = frame[col].map(lambda xs: ", ".join(xs))
+for column in ("tags", "called"):
+    frame[column] = frame[column].map(lambda xs: ", ".join(xs))
 st.dataframe(frame, hide_index=True, height=min(38 + 35 * len(frame), 320))
 
 tid = st.selectbox("Open a trajectory", [r["id"] for r in page_rows], format_func=lambda i: f"#{i}", key="traj_open")

@@ -39,7 +39,7 @@ from fcstudio.catalog.schemas import canonical_json
 from fcstudio.models import ImportBatch, ImportResult, ToolSpec
 from fcstudio.store import find_import, run, scalar, transaction
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # whatever it returns is ignored (a page's lambda returns its progress bar)
 
 
 class ImportFailure(BaseModel):
@@ -115,15 +115,15 @@ def _read(fmt: str, dataset: str, path: str, progress: Callable[[float], None] |
     ``fast=False`` skips the DuckDB fast path (the tests compare both ways of reading a file).
     """
     if fmt == "xlam" and fast:
-        fast = xlam_fast.read(path, lambda tool: tool_id(dataset, tool), progress)
-        if fast is not None:
+        quick = xlam_fast.read(path, lambda tool: tool_id(dataset, tool), progress)
+        if quick is not None:
             return _Rows(
-                digest=fast.digest,
-                tools=fast.tools,
-                trajectories=fast.trajectories,
-                n_trajectories=fast.trajectories.num_rows,
-                rows=fast.trajectories.num_rows,
-                warnings=fast.warnings,
+                digest=quick.digest,
+                tools=quick.tools,
+                trajectories=quick.trajectories,
+                n_trajectories=quick.trajectories.num_rows,
+                rows=quick.trajectories.num_rows,
+                warnings=quick.warnings,
             )
     try:
         batch, digest = get_reader(fmt)(path, progress=progress)

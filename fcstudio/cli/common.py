@@ -91,7 +91,7 @@ def connect(workspace: str | Workspace | None) -> Iterator[duckdb.DuckDBPyConnec
     from fcstudio.store import WorkspaceBusy
 
     ws = workspace_of(workspace) if workspace is None or isinstance(workspace, str) else workspace
-    warned = []
+    warned: list[bool] = []  # one entry once the wait has been announced
 
     def on_wait(remaining: float) -> None:
         if not warned:

@@ -158,7 +158,7 @@ class Reservation(Record):
     status: Literal["cancelled"] | None = None
 
 
-RECORD_MODELS = {"flights": Flight, "users": User, "reservations": Reservation}
+RECORD_MODELS: dict[str, type[Record]] = {"flights": Flight, "users": User, "reservations": Reservation}
 
 
 def load_airline(path: str) -> State:

@@ -47,8 +47,8 @@ def tool(
     kind: ToolKind, *, side: Literal["assistant", "user"] = "assistant"
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
-        fn.__tool_kind__ = kind  # type: ignore[attr-defined]
-        fn.__tool_side__ = side  # type: ignore[attr-defined]
+        # function attributes, read back with getattr by Environment._tools
+        fn.__dict__.update(__tool_kind__=kind, __tool_side__=side)
         return fn
 
     return mark

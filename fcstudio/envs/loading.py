@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,12 @@ def read_json(path: str | Path, error: type[ValueError]) -> Any:
     return value
 
 
-def load_state(path: str | Path, models: dict[str, type[BaseModel]]) -> State:
+def load_state(path: str | Path, models: Mapping[str, type[BaseModel]]) -> State:
     """``{table: {id: record}}`` with every record validated by its model and dumped in field order."""
     return normalise_state(read_json(path, StateError), models, str(path))
 
 
-def normalise_state(raw: Any, models: dict[str, type[BaseModel]], where: str = "state") -> State:
+def normalise_state(raw: Any, models: Mapping[str, type[BaseModel]], where: str = "state") -> State:
     if not isinstance(raw, dict):
         raise StateError(f"{where}: the database must be a JSON object of tables")
     unknown = sorted(set(raw) - set(models))

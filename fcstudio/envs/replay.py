@@ -14,7 +14,7 @@ from fcstudio.envs.tasks import GoldTask
 def replay_task(
     env: Environment,
     task: GoldTask,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], object] | None = None,
     *,
     full_hash: bool = False,
 ) -> dict[str, Any]:

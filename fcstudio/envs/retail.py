@@ -93,7 +93,7 @@ class Order(Record):
     return_payment_method_id: str | None = None
 
 
-RECORD_MODELS = {"products": Product, "users": User, "orders": Order}
+RECORD_MODELS: dict[str, type[Record]] = {"products": Product, "users": User, "orders": Order}
 
 
 def load_retail(path: str) -> State:

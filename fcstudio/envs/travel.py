@@ -87,7 +87,7 @@ class Route(Record):
     eta: str
 
 
-RECORD_MODELS = {
+RECORD_MODELS: dict[str, type[Record]] = {
     "airports": Airport,
     "places": Place,
     "weather": Forecast,

@@ -182,23 +182,24 @@ def _argument(param: str, value: Any, spec: dict[str, Any], allowed: list[Any], 
     type_name = spec.get("type")
     item_type = None
     if language == "python":
-        expected = PYTHON_TYPES.get(type_name)  # type: ignore[arg-type]
-        if expected is None:
+        if not isinstance(type_name, str) or type_name not in PYTHON_TYPES:
             raise UnsupportedType(f"BFCL has no Python type {type_name!r} (parameter {param!r})")
+        expected = PYTHON_TYPES[type_name]
         if type_name in PYTHON_COLLECTIONS:
-            item_type = PYTHON_TYPES.get((spec.get("items") or {}).get("type"))
+            item_name = _declared_type(spec.get("items"))
+            item_type = PYTHON_TYPES.get(item_name) if item_name is not None else None
     else:
         table = JAVA_TYPES if language == "java" else JS_TYPES
-        expected = table.get(type_name)  # type: ignore[arg-type]
-        if expected is None:
+        if not isinstance(type_name, str) or type_name not in table:
             raise UnsupportedType(f"BFCL has no {language} type {type_name!r} (parameter {param!r})")
+        expected = table[type_name]
         if type(value) is not str:
             code = "type_error:java" if language == "java" else "type_error:js"
             return fail(code, f"parameter {param!r} must be given as source text, got {type(value).__name__}")
         convert = java_value if language == "java" else js_value
         if type_name in COLLECTION_TYPES:
-            item_name = (spec.get("items") or {}).get("type")
-            item_type = table.get(item_name)
+            item_name = _declared_type(spec.get("items"))
+            item_type = table.get(item_name) if item_name is not None else None
             value = convert(value, type_name, item_name)
         else:
             value = convert(value, type_name)
@@ -221,6 +222,12 @@ def _argument(param: str, value: Any, spec: dict[str, Any], allowed: list[Any], 
     return VALID
 
 
+def _declared_type(schema: Any) -> str | None:
+    """The type name a parameter's ``items`` declares; a missing or non-text ``type`` declares none."""
+    declared = (schema or {}).get("type")
+    return declared if isinstance(declared, str) else None
+
+
 def _answer_type(allowed: list[Any]) -> type | None:
     for answer in allowed:
         if answer != "":
@@ -229,7 +236,7 @@ def _answer_type(allowed: list[Any]) -> type | None:
 
 
 def _type_check(
-    param: str, value: Any, allowed: Any, type_name: Any, expected: type, item_type: type | None
+    param: str, value: Any, allowed: Any, type_name: Any, expected: type[Any], item_type: type | None
 ) -> tuple[Verdict, bool]:
     """(verdict, is_variable). A value of the gold answers' type, where that differs from the declared
     type, is a variable reference and passes; list items are checked one level deep."""

@@ -27,7 +27,7 @@ from fcstudio.jobs import close_job, record_failure, run_job, start_job
 from fcstudio.llm import LLMClient, LLMConfig, parse_arguments
 from fcstudio.store import transaction
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # whatever it returns is ignored (a page's lambda returns its progress bar)
 SYSTEM = (
     "You are an expert in composing functions. Call the functions needed to answer the request; if none fits, say so."
 )

@@ -129,7 +129,8 @@ def set_score(
 
 
 def episode_report(con: duckdb.DuckDBPyConnection, run_id: int, domain: str | None = None) -> dict[str, Any]:
-    clauses, params = ["run_id = ?"], [run_id]
+    clauses = ["run_id = ?"]
+    params: list[int | str] = [run_id]
     if domain:
         clauses.append("domain = ?")
         params.append(domain)

@@ -38,7 +38,7 @@ from fcstudio.validation import first_error
 
 KINDS = ("tau2-results", "tau-bench", "tau2-leaderboard", "bfcl-scores", "published")
 PUBLISHED_DIR = DATA_DIR / "published"
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # whatever it returns is ignored (a page's lambda returns its progress bar)
 
 
 class EvalImportError(ValueError):
@@ -342,7 +342,7 @@ def tau2_messages(messages: list[Any], where: str) -> list[dict[str, Any]]:
             )
             continue
         msg: dict[str, Any] = {"role": role, "content": m.get("content")}
-        calls = []
+        calls: list[dict[str, Any]] = []
         for j, tc in enumerate(m.get("tool_calls") or []):
             if not isinstance(tc, dict) or not isinstance(tc.get("name"), str):
                 raise EvalImportError(f"{where}: message {i} tool call {j} has no name")
@@ -366,6 +366,11 @@ def tau2_messages(messages: list[Any], where: str) -> list[dict[str, Any]]:
     return out
 
 
+def _object(value: Any) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (an optional section of an imported file)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _tau2_results(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -377,7 +382,7 @@ def _tau2_results(
     raw = _json(path, data)
     if not isinstance(raw, dict) or not isinstance(raw.get("simulations"), list):
         raise EvalImportError(f"{path}: a tau2 results file is an object with a 'simulations' list")
-    info = raw.get("info") if isinstance(raw.get("info"), dict) else {}
+    info = _object(raw.get("info"))
     agent = info.get("agent_info") or {}
     user = info.get("user_info") or {}
     domain = str((info.get("environment_info") or {}).get("domain_name") or "")
@@ -428,7 +433,7 @@ def _tau2_results(
                 "duration": _float(sim.get("duration")),
             }
         )
-    source = info.get("source") if isinstance(info.get("source"), dict) else {}
+    source = _object(info.get("source"))
     run_id = eval_store.create_run(
         con,
         benchmark=str(source.get("benchmark") or "tau2"),
@@ -452,7 +457,7 @@ def _tau2_submission(con: duckdb.DuckDBPyConnection, path: Path, raw: Any, conte
         or not isinstance(raw.get("results"), dict)
     ):
         raise EvalImportError(f"{path}: a tau2 leaderboard submission has 'model_name' and a 'results' object")
-    methodology = raw.get("methodology") if isinstance(raw.get("methodology"), dict) else {}
+    methodology = _object(raw.get("methodology"))
     refs = [r for r in raw.get("references") or [] if isinstance(r, dict)]
     citation = "; ".join(f"{r.get('title', '')} {r.get('url', '')}".strip() for r in refs) or None
     submitter = raw.get("submitting_organization") or raw.get("model_organization") or ""

@@ -65,7 +65,8 @@ def align(gold: list[dict[str, Any]], calls: list[dict[str, Any]]) -> list[dict[
     for i in range(n - 1, -1, -1):
         for j in range(m - 1, -1, -1):
             best[i][j] = max(best[i + 1][j], best[i][j + 1], score(i, j) + best[i + 1][j + 1])
-    out, i, j = [], 0, 0
+    out: list[dict[str, Any]] = []
+    i, j = 0, 0
     while i < n or j < m:
         if i < n and j < m and best[i][j] == score(i, j) + best[i + 1][j + 1] and score(i, j) > 0:
             out.append({"status": "match" if score(i, j) == 3 else "mismatch", "gold": i, "call": j})

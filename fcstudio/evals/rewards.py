@@ -41,14 +41,18 @@ class EvalTask:
     @classmethod
     def from_gold(cls, gold: GoldTask, domain: str = "") -> EvalTask:
         raw = gold.raw or {}
-        criteria = raw.get("evaluation_criteria") if isinstance(raw.get("evaluation_criteria"), dict) else {}
+        criteria = raw.get("evaluation_criteria")
+        if not isinstance(criteria, dict):
+            criteria = {}
         raw_actions = criteria.get("actions") or []
         actions = []
         for i, a in enumerate(gold.actions):
             extra = raw_actions[i] if i < len(raw_actions) and isinstance(raw_actions[i], dict) else {}
             actions.append({**a, "compare_args": extra.get("compare_args")})
         basis = criteria.get("reward_basis") or DEFAULT_BASIS
-        turns = raw.get("user_turns") if isinstance(raw.get("user_turns"), list) else []
+        turns = raw.get("user_turns")
+        if not isinstance(turns, list):
+            turns = []
         return cls(
             task_id=gold.task_id,
             domain=domain or gold.domain,

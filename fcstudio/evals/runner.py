@@ -35,7 +35,7 @@ from fcstudio.store import run, transaction
 GREETING = "Hi! How can I help you today?"
 TAU2_DOMAINS = ("airline", "retail")  # runs on these sit on the τ²-bench leaderboard beside published rows
 STOP, TRANSFER, OUT_OF_SCOPE = "###STOP###", "###TRANSFER###", "###OUT-OF-SCOPE###"
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # whatever it returns is ignored (a page's lambda returns its progress bar)
 
 AGENT_PROMPT = """<instructions>
 You are a customer service agent. Help the user within the rules of the policy below.
@@ -388,7 +388,10 @@ def execute_run(con: duckdb.DuckDBPyConnection, run_id: int, progress: Progress 
     others go on, and a resume tries the failed ones again.
     """
     spec = spec_of(con, run_id)
-    job_id = int(eval_store.get_run(con, run_id)["job_id"])  # type: ignore[index]
+    found = eval_store.get_run(con, run_id)
+    if found is None:  # spec_of has just read it: only a concurrent delete gets here
+        raise RunError(f"no run {run_id}")
+    job_id = int(found["job_id"])
     bad: list[tuple[str, str]] = []
     tasks = load_eval_tasks(spec, bad=bad)
     env0 = executable_env(spec.domain)

@@ -47,7 +47,8 @@ def to_tau2_results(con: duckdb.DuckDBPyConnection, run_id: int) -> dict[str, An
     if meta is None:
         raise KeyError(f"no run {run_id}")
     ids = [i for (i,) in run(con, "SELECT id FROM episodes WHERE run_id = ? ORDER BY task_id, trial", [run_id])]
-    simulations, tasks = [], {}
+    simulations: list[dict[str, Any]] = []
+    tasks: dict[str, dict[str, Any]] = {}
     for eid in ids:
         ep = eval_store.get_episode(con, eid)
         assert ep is not None

@@ -25,7 +25,7 @@ from fcstudio.graph.embed import Embedder, Matrix
 from fcstudio.graph.read import EDGE_KINDS
 from fcstudio.store import rows, run, scalar, transaction
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # whatever it returns is ignored (a page's lambda returns its progress bar)
 # Cosine thresholds: ToolFlow's 0.82 is for sentence embeddings; TF-IDF scores run lower, and 0.4 is
 # where the demo catalogue's known links (location ~ destination, check_calendar -> navigate) appear.
 DEFAULT_THRESHOLD = {"tfidf": 0.4, "openai": 0.82}
@@ -101,7 +101,7 @@ def similar_pairs(
     before the per-row top-k, so the sort sees only the few pairs that can become edges.
     """
     is_sparse = sparse.issparse(a)
-    bt = b.T.tocsc() if is_sparse else b.T
+    bt = sparse.csc_matrix(b.T) if is_sparse else b.T
     for start in range(0, a.shape[0], block):
         stop = min(start + block, a.shape[0])
         sims = a[start:stop] @ bt

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 import numpy as np
 from scipy import sparse
 
-Matrix = np.ndarray | sparse.csr_matrix
+Matrix: TypeAlias = np.ndarray | sparse.csr_matrix
 
 
 def split_identifier(text: str) -> str:

@@ -22,7 +22,7 @@ from fcstudio.jobs import close_job, record_failure, run_job, start_job
 from fcstudio.llm import LLMClient, LLMConfig, run_async
 from fcstudio.store import rows, run, transaction
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # whatever it returns is ignored (a page's lambda returns its progress bar)
 
 JUDGE_PROMPT = """You check edges of a tool graph used to synthesise multi-step tool-use dialogues.
 Tool A: {src_name}: {src_desc}

@@ -16,18 +16,26 @@ import copy
 import random
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, overload
 
 from fcstudio.paths.fsp import FSP, ArgSource, Call, PathError, Turn, _checked
 from fcstudio.paths.index import Link, WalkIndex
 from fcstudio.paths.sampling import _call
 
 
+def _producer(src: ArgSource) -> tuple[int, int] | None:
+    """The (turn, call) an output argument comes from; None for any other source or an incomplete reference."""
+    if src.kind != "output" or src.turn is None or src.call is None:
+        return None
+    return src.turn, src.call
+
+
 def _renumber(fsp: FSP, mapping: dict[tuple[int, int], tuple[int, int]]) -> None:
     for _, _, call in fsp.calls():
         for src in call.args.values():
-            if src.kind == "output" and (src.turn, src.call) in mapping:
-                src.turn, src.call = mapping[(src.turn, src.call)]
+            producer = _producer(src)
+            if producer is not None and producer in mapping:
+                src.turn, src.call = mapping[producer]
 
 
 def merge(fsp: FSP, rng: random.Random, p: float = 0.3) -> FSP:
@@ -57,7 +65,7 @@ def merge(fsp: FSP, rng: random.Random, p: float = 0.3) -> FSP:
     return _checked(out, {"op": "merge", "p": p, "joined_turns": joined})
 
 
-class _FeedOptions(Sequence[tuple[int, int, str, Link]]):
+class _FeedOptions:
     """insert's choices, in order: per call (turn, call), its producers by id whose parameter the user still gives.
 
     Counted and indexed without being listed, since a hub tool has thousands of producers: a call's count is
@@ -84,7 +92,7 @@ class _FeedOptions(Sequence[tuple[int, int, str, Link]]):
     def __len__(self) -> int:
         return self.ends[-1] if self.ends else 0
 
-    def __getitem__(self, k: int) -> tuple[int, int, str, Link]:  # type: ignore[override]
+    def __getitem__(self, k: int) -> tuple[int, int, str, Link]:
         if not 0 <= k < len(self):
             raise IndexError(k)
         part = bisect_right(self.ends, k)
@@ -165,14 +173,14 @@ def split(fsp: FSP, rng: random.Random, *, kind: Literal["miss_param", "miss_fun
     def used_before(t: int, call: Call) -> bool:  # a function already called cannot be "not offered" later
         return any(other.tool_id == call.tool_id for tt, _, other in out.calls() if tt < t)
 
-    options = [
+    calls = [
         (t, c)
         for t, c, call in out.calls()
         if out.turns[t].kind == "normal" and self_contained(t, call) and not used_before(t, call)
     ]
-    if not options:
+    if not calls:
         return _checked(out, {"op": "split", "kind": kind, "at": None, "reason": "no call"})
-    t, c = rng.choice(options)
+    t, c = rng.choice(calls)
     missing = copy.deepcopy(out.turns[t].calls[c])
     mapping = {(tt, k): (tt + 1, k) for tt in range(t, len(out.turns)) for k in range(len(out.turns[tt].calls))}
     _renumber(out, mapping)
@@ -198,7 +206,15 @@ class _SortedWithout(Sequence[str]):
     def __len__(self) -> int:
         return len(self.items) - len(self.gaps)
 
-    def __getitem__(self, j: int) -> str:  # type: ignore[override]
+    @overload
+    def __getitem__(self, j: int) -> str: ...
+
+    @overload
+    def __getitem__(self, j: slice) -> list[str]: ...
+
+    def __getitem__(self, j: int | slice) -> str | list[str]:
+        if isinstance(j, slice):
+            return [self[i] for i in range(*j.indices(len(self)))]
         if not 0 <= j < len(self):
             raise IndexError(j)
         for gap in self.gaps:  # the j-th kept item: step over every left-out position at or before it
@@ -235,7 +251,10 @@ def _positions(fsp: FSP) -> list[tuple[int, int]]:
 
 
 def _rebuild(
-    out: FSP, order: list[list[tuple[int, int] | None]], calls: dict[tuple[int, int], Call], kinds: list[Turn]
+    out: FSP,
+    order: Sequence[Sequence[tuple[int, int] | None]],
+    calls: dict[tuple[int, int], Call],
+    kinds: list[Turn],
 ) -> FSP:
     """Lay calls out as ``order`` (old positions per new turn) and renumber every output reference."""
     mapping: dict[tuple[int, int], tuple[int, int]] = {}
@@ -256,7 +275,8 @@ def _rebuild(
     for _, _, call in out.calls():
         for src in call.args.values():
             if src.kind == "output":
-                target = mapping.get((src.turn, src.call))  # type: ignore[arg-type]
+                producer = _producer(src)
+                target = mapping.get(producer) if producer is not None else None
                 if target is None:  # its producer was removed: the user gives the value instead
                     src.kind, src.turn, src.call, src.field = "user", None, None, None
                 else:

@@ -129,7 +129,7 @@ def sample_paths(
     start: str | None = None,
     label: str | None = None,
     distractors: int = 50,
-    progress: Callable[[float, str], None] | None = None,
+    progress: Callable[[float, str], object] | None = None,
     index: WalkIndex | None = None,
 ) -> list[int]:
     """Sample ``n`` paths from the stored graph, apply ``ops``, save them (split copies as children).

@@ -156,16 +156,18 @@ def agreement(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     labels: dict[str, dict[int, str]] = {}
     for pair_id, annotator, choice in run(con, "SELECT pair_id, annotator, choice FROM pair_labels"):
         labels.setdefault(annotator, {})[pair_id] = choice
-    pairs = []
+    pairs: list[dict[str, Any]] = []
+    scored: list[tuple[float, int]] = []  # (kappa, items) of the pairs whose kappa is defined
     for x, y in itertools.combinations(sorted(labels), 2):
         common = sorted(set(labels[x]) & set(labels[y]))
         if not common:
             continue
         kappa = cohen_kappa([labels[x][i] for i in common], [labels[y][i] for i in common])
         pairs.append({"a": x, "b": y, "items": len(common), "kappa": kappa})
-    scored = [p for p in pairs if p["kappa"] is not None]
-    weight = sum(p["items"] for p in scored)
-    mean = sum(p["kappa"] * p["items"] for p in scored) / weight if weight else None
+        if kappa is not None:
+            scored.append((kappa, len(common)))
+    weight = sum(n for _, n in scored)
+    mean = sum(k * n for k, n in scored) / weight if weight else None
     return {"pairs": pairs, "mean_kappa": mean, "annotators": sorted(labels)}
 
 

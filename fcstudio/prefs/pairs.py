@@ -31,7 +31,7 @@ from fcstudio.synth.execution import run_turn
 from fcstudio.synth.job import EnvPool, tool_results
 from fcstudio.synth.plan import Episode, TurnPlan, plans_from_meta, resolve
 from fcstudio.synth.trajectories import get_trajectory, tool_specs
-from fcstudio.synth.translation import LLMTranslator, TemplateTranslator
+from fcstudio.synth.translation import LLMTranslator, TemplateTranslator, Translator
 
 STRATEGIES = ("no_hint", "misleading_hint", "perturb")
 PERTURBATIONS = (
@@ -50,7 +50,7 @@ ERROR_TYPES = (
     "wrong_summary",
     "missed_function_or_parameters",
 )
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # whatever it returns is ignored (a page's lambda returns its progress bar)
 
 
 @dataclass
@@ -402,7 +402,7 @@ async def _pair_for(
 ) -> dict[str, Any] | str:
     plans = plans_from_meta(traj["meta"])
     entries = traj["meta"]["plan"]
-    options = []
+    options: list[tuple[TurnPlan, dict[str, Any], str | None]] = []
     for plan, entry in zip(plans, entries, strict=True):
         chosen = traj["messages"][entry["start"] + 1 : entry["end"]]
         if strategy == "perturb":
@@ -420,8 +420,11 @@ async def _pair_for(
         rejected = copy.deepcopy(chosen)
         rejected[-1]["content"] = wrong_summary(_final_text(chosen), rng)
     else:
+        translator: Translator
         if strategy == "no_hint":
-            translator: Any = LLMTranslator(client, use_hints=False)  # type: ignore[arg-type]
+            if client is None:  # make_pairs refuses no_hint without a model before any item runs
+                raise ValueError("no_hint needs a model to continue without hints")
+            translator = LLMTranslator(client, use_hints=False)
             hint = None
         else:
             hint = perturbed_hint(plan, kind or "wrong_function", ep, tools, rng)

@@ -29,7 +29,7 @@ from fcstudio.synth.translation import LLMTranslator, TemplateTranslator, Transl
 from fcstudio.synth.values import ValueBank, bank_from_workspace, simulate_output
 from fcstudio.synth.verify import judge_semantics, verify
 
-Progress = Callable[[float, str], None]
+Progress = Callable[[float, str], object]  # whatever it returns is ignored (a page's lambda returns its progress bar)
 BACKENDS = ("template", "openai")
 
 

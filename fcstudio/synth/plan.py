@@ -142,9 +142,8 @@ def plan_turns(fsp: FSP, tools: dict[str, ToolSpec], bank: ValueBank, rng: rando
                 if earlier and arg in earlier.args:
                     args[arg] = earlier.args[arg]
                 else:
-                    args[arg] = bank.value(
-                        spec.name, arg, props.get(arg) if isinstance(props.get(arg), dict) else {}, rng
-                    )
+                    schema = props.get(arg)
+                    args[arg] = bank.value(spec.name, arg, schema if isinstance(schema, dict) else {}, rng)
             withheld = [a for a, s in call.args.items() if s.kind == "withheld"]
             planned = PlannedCall(t, c, call.tool_id, spec.name, args, sources, withheld)
             if earlier is not None:

@@ -104,7 +104,8 @@ def store_synthesised(
 def _filters(
     origin: str | None, status: str | None, verified: bool | None, tool: str | None, tag: str | None, text: str
 ) -> tuple[str, list[Any]]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if origin:
         clauses.append("coalesce(origin, 'import') = ?")
         params.append(origin)

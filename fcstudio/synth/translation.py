@@ -172,9 +172,10 @@ class LLMTranslator:
             + f"Conversation so far: {json.dumps(history)}\nReply with the message text only."
         )
         reply = await self.client.chat([{"role": "user", "content": prompt}], purpose="back_translation")
-        if reply.error or not (reply.content or "").strip():
+        text = (reply.content or "").strip()
+        if reply.error or not text:
             raise SynthError(f"back-translation failed: {reply.error or 'empty reply'}")
-        return reply.content.strip()
+        return text
 
     async def assistant_step(
         self, ep: Episode, plan: TurnPlan, hint: TurnPlan | None, done: list[PlannedCall]

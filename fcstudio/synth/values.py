@@ -171,7 +171,9 @@ def shaped_value(name: str, schema: dict[str, Any], rng: random.Random) -> Any:
     if typ == "boolean":
         return rng.random() < 0.5
     if typ == "array":
-        items = schema.get("items") if isinstance(schema.get("items"), dict) else {"type": "string"}
+        items = schema.get("items")
+        if not isinstance(items, dict):
+            items = {"type": "string"}
         return [shaped_value(name.rstrip("s"), items, rng) for _ in range(rng.randint(1, 2))]
     if typ == "object" or (typ is None and isinstance(schema.get("properties"), dict)):
         props = schema.get("properties") or {}
@@ -201,7 +203,9 @@ def _simulate(field: str, schema: dict[str, Any], args: dict[str, Any], bank: Va
             for k, v in (schema.get("properties") or {}).items()
         }
     if typ == "array":
-        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
+        items = schema.get("items")
+        if not isinstance(items, dict):
+            items = {}
         return [_simulate(field, items, args, bank, rng) for _ in range(rng.randint(1, 3))]
     if field in args and _fits(args[field], typ):  # echo what was asked for (a city's weather is that city's)
         return args[field]

@@ -75,7 +75,7 @@ def verify(messages: list[dict[str, Any]], tools: dict[str, ToolSpec], meta: dic
                     f"called {', '.join(c.name for c in made)} instead of asking for "
                     + ", ".join(a for c in entry["calls"] for a in c["withheld"])
                 )
-            last = next((m for m in reversed(window) if m.get("role") == "assistant"), {})
+            last: dict[str, Any] = next((m for m in reversed(window) if m.get("role") == "assistant"), {})
             if "?" not in (last.get("content") or ""):
                 problems["execution"].append("the assistant did not ask for the missing value")
         elif entry["kind"] == "miss_func" and made:

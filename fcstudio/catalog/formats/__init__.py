@@ -29,7 +29,7 @@ class Format:
     summary: str
 
     def reader(self) -> Reader:
-        return importlib.import_module(f"fcstudio.catalog.formats.{self.module}").read  # type: ignore[no-any-return]
+        return importlib.import_module(f"fcstudio.catalog.formats.{self.module}").read
 
 
 FORMATS: dict[str, Format] = {

@@ -60,9 +60,9 @@ def _params(path: str, rec: Record, ref: str, api: dict[str, Any], mapper: TypeM
 def _api_tool(
     path: str, rec: Record, ref: str, tool_name: str, tool_desc: str, api: Any, mapper: TypeMapper, category: str
 ) -> ToolSpec:
-    if not isinstance(api, dict) or not isinstance(api.get("name", api.get("api_name")), str):
+    api_name = api.get("name", api.get("api_name")) if isinstance(api, dict) else None
+    if not isinstance(api_name, str):
         raise FormatError(path, "each api_list entry needs a string 'name'", line=rec.line, record=ref)
-    api_name = api.get("name", api.get("api_name"))
     fname = function_name(api_name, tool_name)
     description = str(api.get("description", api.get("api_description", "")) or "")
     if tool_desc:
