@@ -103,6 +103,32 @@ def test_perturbed_call_sequences_match_tau2_including_errors(domain: str, reque
         _check_sequence(env, expected)
 
 
+# tools whose every well-typed call succeeds in tau2 (no lookup that can fail), so no error case is recorded
+NEVER_FAIL = {
+    "list_all_product_types",
+    "list_all_airports",
+    "search_direct_flight",
+    "search_onestop_flight",
+    "transfer_to_human_agents",
+}
+
+
+@pytest.mark.parametrize("env_class", [RetailEnv, AirlineEnv], ids=["retail", "airline"])
+def test_every_tool_has_tau2_reference_outputs(env_class: type) -> None:
+    """A tool added to a domain without tau2 outputs in the fixture fails here: regenerate it with
+    tools/make_tau2_reference.py (which also calls every tool tau2 has, successfully and on its error paths)."""
+    fixture = REFERENCE["domains"][env_class.name]
+    sequences = [*fixture["gold"].values(), *fixture["perturbed"]]
+    calls = [c for s in sequences for c in s["calls"]]
+    succeeded = {c["name"] for c in calls if not c["error"]}
+    failed = {c["name"] for c in calls if c["error"]}
+    tools = set(env_class.tool_names())
+    assert tools - succeeded == set(), "tools without a successful tau2 reference call"
+    assert tools - NEVER_FAIL - failed == set(), "tools without a failing tau2 reference call"
+    # the perturbed comparison above runs all three kinds of sequence the generator writes
+    assert {s.get("set") for s in fixture["perturbed"]} == {"legacy", "coverage", "random"}
+
+
 def test_initial_hash_equals_tau2_db_hash(retail: RetailEnv) -> None:
     assert retail.state_hash() == "b25c9cb211f5efcaee5dd646054a73c4a9f43f4f5acc32c10713cd9f9ac20e9c"
 
