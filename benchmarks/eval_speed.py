@@ -1,14 +1,14 @@
 """Evaluation speed: BFCL AST checks per second, and runner episodes per second at fixed model latency.
 
 1. BFCL: every single-turn case of ``../shared/data/bfcl_v4`` with its gold answer and the perturbations
-   of ``tests/bfcl_cases.py`` (about 23,000 checks), checked in-process. The baseline, measured in the
-   same run over the same items, is bfcl-eval's own checker: the wheel is fetched with
-   ``pip download --no-deps`` into a temporary folder (or taken from ``--reference DIR``) and imported
-   from there, never installed. Its ``model_config`` module, which only maps model names to handlers
-   and would import every provider's SDK, is replaced by a mapping that keeps names verbatim, as our
-   checker does. ``ratio_bfcl`` is ours over bfcl-eval's. When the wheel cannot be had, the figure the
-   issue gives (13,000 checks/s) stands in and the line says ``reference=issue_figure``. A floor is
-   timed too: walking each output and normalising its strings, the least any checker must do.
+   of ``tests/bfcl_cases.py`` (about 48,000 checks), checked in-process. The baseline, measured in the
+   same run over the same items, is bfcl-eval's own checker: ``tools/bfcl_reference.py`` fetches the
+   wheel with ``pip download --no-deps`` into a temporary folder (or takes it from ``--reference DIR``)
+   and imports it from there, never installed, with its ``model_config`` module (which only maps model
+   names to handlers and would import every provider's SDK) replaced by a mapping that keeps names
+   verbatim, as our checker does. ``ratio_bfcl`` is ours over bfcl-eval's. When the wheel cannot be had,
+   the figure the issue gives (13,000 checks/s) stands in and the line says ``reference=issue_figure``.
+   A floor is timed too: walking each output and normalising its strings, the least any checker must do.
 2. Runner: the scripted agent and user (``tests/scripted_eval.py``) served by the local OpenAI-protocol
    server in its own process, every answer after a fixed latency. One episode is 4 sequential model
    calls (user opens, agent calls tools, agent answers, user stops), so the ideal rate at concurrency C
@@ -23,7 +23,6 @@ Ends with one line: ``eval_speed bfcl_checks_per_s=... ref_checks_per_s=... rati
 from __future__ import annotations
 
 import argparse
-import atexit
 import os
 import random
 import shutil
@@ -31,15 +30,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import types
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tools")]
 
+import bfcl_reference  # noqa: E402
 import openai  # noqa: E402, F401  (imported up front: its one-off import is not episode time)
 from bfcl_cases import perturbations  # noqa: E402
 
@@ -50,7 +48,6 @@ from fcstudio.llm import LLMConfig  # noqa: E402
 from fcstudio.store import Workspace  # noqa: E402
 
 ISSUE_FIGURE = 13_000.0  # bfcl-eval's in-process checks per second, as issue 6 gives it
-BFCL_EVAL = "bfcl-eval==2026.3.23"  # the release ../shared/data/bfcl_v4 comes from
 STEPS = 4
 
 
@@ -66,40 +63,23 @@ def _walk(value: object) -> int:
 
 def reference_checker(folder: Path | None) -> Callable[[dict[str, Any], Any], Any] | None:
     """bfcl-eval's checker, scoring a case as its evaluator does (relevance, format check, AST), or None."""
-    if folder is None:
-        folder = Path(tempfile.mkdtemp(prefix="bfcl-eval-"))
-        atexit.register(shutil.rmtree, folder, ignore_errors=True)
-        got = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(folder), BFCL_EVAL],
-            capture_output=True,
-            text=True,
-        )
-        wheels = list(folder.glob("bfcl_eval-*.whl"))
-        if got.returncode != 0 or not wheels:
-            print(f"bfcl-eval could not be downloaded ({got.stderr.strip()[-200:]}); using the issue's figure")
-            return None
-        with zipfile.ZipFile(wheels[0]) as whl:
-            whl.extractall(folder / "src")
-        folder = folder / "src"
-    sys.path.insert(0, str(folder))
-    stub = types.ModuleType("bfcl_eval.constants.model_config")
-
-    class Verbatim:
-        underscore_to_dot = False
-
-    stub.MODEL_CONFIG_MAPPING = type("Names", (dict,), {"__getitem__": lambda self, k: Verbatim()})()  # type: ignore[attr-defined]
-    sys.modules["bfcl_eval.constants.model_config"] = stub
-    from bfcl_eval.constants.enums import Language  # type: ignore[import-not-found]
-    from bfcl_eval.eval_checker.ast_eval.ast_checker import ast_checker  # type: ignore[import-not-found]
-    from bfcl_eval.utils import is_empty_output, is_function_calling_format_output  # type: ignore[import-not-found]
-
-    languages = {"python": Language.PYTHON, "java": Language.JAVA, "javascript": Language.JAVASCRIPT}
+    try:
+        ref = bfcl_reference.load(folder)
+    except bfcl_reference.ReferenceUnavailable as exc:
+        print(f"bfcl-eval could not be had ({exc}); using the issue's figure")
+        return None
+    ast_checker, is_empty_output, is_call_format = (
+        ref.ast_checker,
+        ref.is_empty_output,
+        ref.is_function_calling_format_output,
+    )
+    languages = {name: getattr(ref.language, member) for name, member in bfcl_reference.LANGUAGES.items()}
 
     def score(case: dict[str, Any], out: Any) -> Any:
         category = case["category"]
         if "relevance" in category:
             return is_empty_output(out) == ("irrelevance" in category)
-        if not is_function_calling_format_output(out):
+        if not is_call_format(out):
             return False
         return ast_checker(
             case["functions"], out, case["possible_answer"], languages[case["language"]], category, "model"
@@ -178,7 +158,10 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "bfcl_v4")
     parser.add_argument(
-        "--reference", type=Path, default=None, help="An unpacked bfcl-eval wheel (default: pip download it)."
+        "--reference",
+        type=Path,
+        default=None,
+        help="An unpacked bfcl-eval wheel, or a folder to fetch it into (default: a temporary one).",
     )
     args = parser.parse_args()
     began = time.perf_counter()

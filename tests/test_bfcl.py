@@ -4,13 +4,14 @@ semantics one rule at a time, the ``bfcl check`` CLI, and the BFCL runner agains
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 import random
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from bfcl_cases import perturbations, sound
+from bfcl_cases import perturbations, reference_outputs, sound
 from openai_stub import StubServer
 
 from conftest import run_cli, shared_path, write_jsonl
@@ -59,18 +60,66 @@ def test_perturbed_answers_get_bfcls_error(cases: list[dict]) -> None:
             if got != expected:
                 wrong.append((c["id"], name, expected, got, v.detail))
     assert not wrong, wrong[:5]
-    for name in (
-        "wrong_name",
-        "extra_param",
-        "drop_required",
-        "wrong_string",
-        "string_normalised",
-        "int_as_text",
-        "shuffled",
-        "calls_anyway",
-        "no_call",
-    ):
-        assert seen[name] > 10, seen
+    common = ["wrong_name", "other_function", "extra_param", "declared_not_in_gold", "drop_required"]
+    common += ["drop_needed_optional", "drop_optional", "wrong_string", "string_normalised", "number_as_text"]
+    common += ["wrong_number", "bool_flipped", "other_allowed_value", "list_item_added", "list_item_wrong_type"]
+    common += ["shuffled", "duplicate_call", "one_call_too_few", "calls_anyway", "no_call", "value_not_text"]
+    assert all(seen[name] > 10 for name in common), seen
+    rare = ["number_as_word", "long_without_suffix", "int_for_float", "list_ints_for_floats", "list_reversed"]
+    rare += ["dict_extra_key", "dict_wrong_value", "dict_missing_key", "list_of_dicts_one_more", "only_optional_given"]
+    assert all(seen[name] >= 1 for name in rare), seen
+
+
+REFERENCE = Path(__file__).parent / "fixtures" / "bfcl_reference_verdicts.json.gz"
+# Cases where fcstudio knowingly gives another verdict than bfcl-eval: fixture id -> reason. None at present.
+REFERENCE_ALLOWED: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict:
+    return json.loads(gzip.decompress(REFERENCE.read_bytes()))
+
+
+def _reference_records(reference: dict, cases: list[dict]) -> list[tuple[dict, dict]]:
+    """(record, case) for every fixture record; a BFCL case is found by (category, entry id)."""
+    by_entry = {(c["category"], c["id"]): c for c in cases}
+    return [(r, by_entry[(r["category"], r["entry"])]) for r in reference["cases"]] + [
+        (r, r) for r in reference["synthetic"]
+    ]
+
+
+def test_verdicts_equal_bfcl_evals_own(reference: dict, cases: list[dict]) -> None:
+    """bfcl-eval's own evaluator scored these outputs (tools/make_bfcl_reference.py); ours must agree on the
+    verdict and on BFCL's error type, case for case."""
+    assert reference["bfcl_eval"] == "2026.3.23" and reference["command"] == "python tools/make_bfcl_reference.py"
+    differ, seen = [], Counter()
+    for record, case in _reference_records(reference, cases):
+        v = check(
+            case["functions"], case["possible_answer"], record["model_output"], case["category"], case["language"]
+        )
+        want = (record["verdict"]["valid"], record["verdict"]["error_type"])
+        seen[want[1] or "valid"] += 1
+        if (v.valid, None if v.valid else v.error) != want and record["id"] not in REFERENCE_ALLOWED:
+            differ.append((record["id"], want, (v.valid, v.error), v.detail))
+    assert not differ, f"{len(differ)} verdicts differ from bfcl-eval's, e.g. {differ[:5]}"
+    # the fixture reaches every error type the single-turn checker can give on these cases
+    assert len(seen) == 24 and min(seen.values()) >= 1, seen
+    for error in ("type_error:java", "type_error:js", "type_error:nested", "dict_checker:unclear"):
+        assert seen[error] >= 1, seen
+    assert set(REFERENCE_ALLOWED) <= {r["id"] for r, _ in _reference_records(reference, cases)}
+
+
+def test_reference_fixture_covers_the_data_and_the_current_perturbations(reference: dict, cases: list[dict]) -> None:
+    """Every single-turn BFCL entry is in the fixture, with exactly the outputs bfcl_cases makes today: a
+    change to the perturbations (or to the data) needs the fixture regenerated, or this fails."""
+    records = reference["cases"] + reference["synthetic"]
+    assert {r["category"] for r in reference["cases"]} == set(SINGLE_TURN)
+    assert {(r["category"], r["entry"]) for r in reference["cases"] if r["id"].endswith(":gold")} == {
+        (c["category"], c["id"]) for c in cases
+    }
+    expected = [(f"{c['id']}:{name}", json.loads(json.dumps(out))) for c, name, out in reference_outputs(cases)]
+    assert [(r["id"], r["model_output"]) for r in records] == expected
+    assert REFERENCE.stat().st_size < 2_000_000
 
 
 FLOAT_DOC = {
