@@ -1,10 +1,17 @@
-"""Real-browser tests: ``streamlit run app.py`` driven by Playwright in Debian's Chromium."""
+"""Real-browser tests: ``streamlit run app.py`` driven by Playwright in Debian's Chromium.
+
+No test sleeps: every wait is on page state. ``_idle`` waits for what the caller's action must draw and then for
+Streamlit's script run to end (the app root's ``data-test-script-state`` and no stale element left); a keyboard
+shortcut is pressed only once its listener is bound (``_shortcut_ready``). One Streamlit server serves the
+module, and every test gets a fresh copy of the demo workspace, so the tests run in any order.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,9 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, Page, expect
 
 from conftest import FIXTURES, ROOT, run_cli
+from fcstudio.store import open_connection
 
 pytestmark = pytest.mark.browser
 
@@ -30,6 +38,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+WAIT_MS = 30_000  # how long a page may take to reach a state (a loaded machine is slow, never this slow)
 
 
 def _free_port() -> int:
@@ -39,15 +48,20 @@ def _free_port() -> int:
 
 
 class App:
-    def __init__(self, url: str, workspace: Path, proc: subprocess.Popen[bytes]):
-        self.url, self.workspace, self.proc = url, workspace, proc
+    def __init__(self, url: str, workspace: Path):
+        self.url, self.workspace = url, workspace
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
-    workspace = tmp_path_factory.mktemp("browser") / "ws.duckdb"
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
+    """One ``streamlit run app.py`` for the module, and the pristine demo workspace each test starts from."""
+    folder = tmp_path_factory.mktemp("browser")
+    pristine, workspace = folder / "pristine.duckdb", folder / "ws.duckdb"
+    built = run_cli("init", "--demo", workspace=pristine)  # what the app's first visit builds
+    assert built.returncode == 0, built.stderr
+    shutil.copyfile(pristine, workspace)
     port = _free_port()
-    log = open(workspace.parent / "streamlit.log", "wb")
+    log = open(folder / "streamlit.log", "wb")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -85,15 +99,35 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
             pass
         if time.monotonic() > deadline or proc.poll() is not None:
             proc.kill()
-            raise RuntimeError("streamlit did not start: " + (workspace.parent / "streamlit.log").read_text()[-2000:])
+            raise RuntimeError("streamlit did not start: " + (folder / "streamlit.log").read_text()[-2000:])
         time.sleep(0.3)
-    yield App(url, workspace, proc)
+    yield url, workspace, pristine
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture
+def app(server: tuple[str, Path, Path]) -> App:
+    """The module's server on a fresh copy of the demo workspace.
+
+    The copy replaces the file under the server's feet, which is safe because the app holds no connection
+    between reruns: a read-only open waits until no rerun (of the previous test's session) or CLI holds the
+    file, and while it is held no rerun can open the old file either; the next open gets the new one.
+    """
+    url, workspace, pristine = server
+    fresh = workspace.with_name("fresh.duckdb")
+    shutil.copyfile(pristine, fresh)
+    held = open_connection(workspace, read_only=True, timeout=60)
+    try:
+        os.replace(fresh, workspace)
+        workspace.with_name(workspace.name + ".wal").unlink(missing_ok=True)
+    finally:
+        held.close()
+    return App(url, workspace)
 
 
 @pytest.fixture(scope="module")
@@ -108,133 +142,179 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _expect_timeout() -> Iterator[None]:
+    expect.set_options(timeout=WAIT_MS)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 @pytest.fixture
-def page(browser, tmp_path: Path):  # type: ignore[no-untyped-def]
+def page(browser) -> Iterator[Page]:  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(WAIT_MS)
     pg = context.new_page()
     yield pg
+    try:  # a run still going would open the workspace the next test's copy replaces
+        _idle(pg)
+    except AssertionError:
+        pass
     context.close()
 
 
-def _settle(page) -> None:  # type: ignore[no-untyped-def]
-    """Wait until Streamlit has finished the current run."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+def _idle(page: Page, *drawn: Locator) -> None:
+    """Wait until ``drawn`` are visible, then until Streamlit's script run has finished.
+
+    After a click or a key, the app root still says ``notRunning`` until the server's answer arrives, so the
+    caller names what its action makes the new run draw; once that is there the run has started, and it is over
+    when the root says ``notRunning`` again, the "Running" indicator is gone and no element of the previous run
+    is left stale (Streamlit removes those when a run completes).
+    """
+    for locator in drawn:
+        expect(locator).to_be_visible()
+    expect(page.locator('[data-testid="stApp"][data-test-connection-state="CONNECTED"]')).to_have_count(1)
+    expect(page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')).to_have_count(1)
+    expect(page.get_by_test_id("stStatusWidget").filter(has_text="Running")).to_have_count(0)
+    expect(page.locator('[data-stale="true"]')).to_have_count(0)
+
+
+def _open(page: Page, app: App, path: str, *drawn: Locator) -> None:
+    page.goto(f"{app.url}/{path}")
+    _idle(page, *drawn)
+
+
+# Streamlit binds a button's ``shortcut=`` with hotkeys-js (exposed as ``window.hotkeys``) in an effect that runs
+# after the button is drawn. One task of the queue React's scheduler runs effects on (MessageChannel) lets an
+# effect committed with the drawn button run first, so the binding counted is the drawn button's, not the one of
+# a button it replaced.
+_BOUND = """async (key) => {
+    await new Promise((done) => { const c = new MessageChannel(); c.port1.onmessage = done; c.port2.postMessage(0); });
+    return !!window.hotkeys && window.hotkeys.getAllKeyCodes().filter((k) => k.shortcut === key).length === 1;
+}"""
+
+
+def _shortcut_ready(page: Page, button: Locator, shortcut: str) -> None:
+    """Wait until pressing ``shortcut`` reaches ``button``: it is drawn and enabled, the run is over, the focus is
+    on no text box (hotkeys ignores keys typed into one) and the key is bound once."""
+    expect(button).to_be_enabled()
+    _idle(page)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
-        timeout=30_000,
+        "() => !['INPUT', 'TEXTAREA', 'SELECT'].includes(document.activeElement && document.activeElement.tagName)",
+        timeout=WAIT_MS,
     )
-    page.wait_for_timeout(300)
+    page.wait_for_function(_BOUND, arg=shortcut, timeout=WAIT_MS)
 
 
-def _assert_no_exception(page) -> None:  # type: ignore[no-untyped-def]
-    assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
-        '[data-testid="stException"]'
-    ).first.inner_text()
+def _assert_no_exception(page: Page) -> None:
+    assert page.get_by_test_id("stException").count() == 0, page.get_by_test_id("stException").first.inner_text()
 
 
-def _metric(page, label: str) -> str:  # type: ignore[no-untyped-def]
-    box = page.locator('[data-testid="stMetric"]', has_text=label).first
-    return box.locator('[data-testid="stMetricValue"]').inner_text().strip()
+def _metric(page: Page, label: str) -> Locator:
+    """The value of the metric labelled exactly ``label``."""
+    box = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
+    return box.get_by_test_id("stMetricValue")
 
 
-def _upload_as_xlam(page, app: App, path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Open Catalog's import panel, pick xlam, upload ``path`` and press Import."""
-    page.goto(f"{app.url}/catalog")
-    _settle(page)
-    page.get_by_text("Import files").click()
+def _expand(page: Page, label: str) -> None:
+    """Open the expander ``label`` and wait until it has finished growing.
+
+    Streamlit animates the height for half a second (inline ``height``/``overflow`` on the ``details`` until the
+    animation's end); a click meanwhile can land on content that is still moving (a select box then takes the
+    focus without opening its list).
+    """
+    details = page.get_by_test_id("stExpander").filter(has_text=label).locator("details")
+    details.locator("summary").click()
+    page.wait_for_function(
+        "(d) => d.open && !d.style.height && d.getAnimations().length === 0",
+        arg=details.element_handle(),
+        timeout=WAIT_MS,
+    )
+
+
+def _upload_as_xlam(page: Page, app: App, *paths: Path) -> None:
+    """Open Catalog's import panel, pick xlam, upload ``paths`` and press Import."""
+    _open(page, app, "catalog", page.get_by_text("Every function in the workspace"))
+    _expand(page, "Import files")
     page.get_by_label("Format").click()
     page.get_by_role("option", name=re.compile(r"^xlam")).click()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(path))
-    page.get_by_text(path.name).first.wait_for(timeout=20_000)
-    page.get_by_role("button", name="Import").click()
+    _idle(page, page.get_by_placeholder("default: xlam"))  # the rerun with the new format has drawn
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([str(p) for p in paths])
+    go = page.get_by_role("button", name="Import")
+    # the uploader sends its value once every file is uploaded, and only the rerun with files enables Import
+    expect(go).to_be_enabled()
+    _idle(page)
+    go.click()
 
 
-def test_catalog_search_and_tool_detail(app: App, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{app.url}/catalog")
-    _settle(page)
-    page.get_by_text("Every function in the workspace").wait_for(timeout=30_000)
+def test_catalog_search_and_tool_detail(app: App, page: Page, tmp_path: Path) -> None:
+    _open(page, app, "catalog", page.get_by_text("Every function in the workspace"))
     search = page.get_by_role("textbox", name="Search")
     search.fill("check_cal")
     search.press("Enter")
-    _settle(page)
-    page.get_by_role("heading", name="check_calendar").wait_for(timeout=30_000)
-    page.locator(
-        '[data-testid="stMarkdownContainer"]', has_text="Events on the user's calendar for a day"
-    ).first.wait_for()
-    _settle(page)
-    expect(page.get_by_role("tab", name="Schema")).to_have_count(1, timeout=15_000)  # the previous tool's tabs are gone
+    _idle(page, page.get_by_text("1 tools match", exact=True), page.get_by_role("heading", name="check_calendar"))
+    expect(
+        page.get_by_test_id("stMarkdownContainer").filter(has_text="Events on the user's calendar for a day").first
+    ).to_be_visible()
+    expect(page.get_by_role("tab", name="Schema")).to_have_count(1)  # the previous tool's tabs are gone
     page.get_by_role("tab", name="Schema").click()
-    schema = page.locator('[data-testid="stJson"]:visible').first
-    schema.wait_for(timeout=10_000)
-    assert "Day to look at, YYYY-MM-DD." in schema.inner_text()
+    expect(page.locator('[data-testid="stJson"]:visible').first).to_contain_text("Day to look at, YYYY-MM-DD.")
     page.get_by_role("tab", name="Used by").click()
-    page.get_by_text("Trajectories offering it: 1").wait_for(timeout=10_000)
+    expect(page.get_by_text("Trajectories offering it: 1")).to_be_visible()
     _assert_no_exception(page)
     shot = tmp_path / "catalog.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
 
 
-def test_upload_of_a_broken_file_shows_the_place_and_imports_nothing(app: App, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_upload_of_a_broken_file_shows_the_place_and_imports_nothing(app: App, page: Page, tmp_path: Path) -> None:
     bad = tmp_path / "broken.jsonl"
     good = json.loads((FIXTURES / "xlam" / "xlam_sample.jsonl").read_text().splitlines()[0])
     bad.write_text(json.dumps(good) + "\n" + '{"id": 9, "query": \n')
     before = json.loads(run_cli("stats", "--json", workspace=app.workspace).stdout)
     _upload_as_xlam(page, app, bad)
-    page.get_by_text("broken.jsonl:2: invalid JSON line").wait_for(timeout=30_000)
-    page.get_by_text("the workspace is unchanged").wait_for()
+    _idle(page, page.get_by_text("broken.jsonl:2: invalid JSON line"))
+    expect(page.get_by_text("the workspace is unchanged")).to_be_visible()
     _assert_no_exception(page)
     after = json.loads(run_cli("stats", "--json", workspace=app.workspace).stdout)
     assert after == before
 
 
-def test_upload_of_several_files_imports_the_good_ones_and_names_the_bad_one(app: App, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_upload_of_several_files_imports_the_good_ones_and_names_the_bad_one(
+    app: App, page: Page, tmp_path: Path
+) -> None:
     good = tmp_path / "good_upload.jsonl"
     row = json.loads((FIXTURES / "xlam" / "xlam_sample.jsonl").read_text().splitlines()[1])
     good.write_text(json.dumps({**row, "id": "upload-good"}) + "\n")
     bad = tmp_path / "bad_upload.jsonl"
     bad.write_text(json.dumps(row) + "\n" + '{"id": 9, "query": \n')
     before = json.loads(run_cli("stats", "--json", workspace=app.workspace).stdout)["tables"]["trajectories"]
-    page.goto(f"{app.url}/catalog")
-    _settle(page)
-    page.get_by_text("Import files").click()
-    page.get_by_label("Format").click()
-    page.get_by_role("option", name=re.compile(r"^xlam")).click()
-    page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files([str(good), str(bad)])
-    page.get_by_text(bad.name).first.wait_for(timeout=20_000)
-    page.get_by_role("button", name="Import").click()
-    page.get_by_text("good_upload.jsonl: added").wait_for(timeout=30_000)
-    page.get_by_text("Could not import bad_upload.jsonl").wait_for(timeout=30_000)
-    page.get_by_text("bad_upload.jsonl:2: invalid JSON line").first.wait_for()
-    page.get_by_text("Nothing from this file was imported").wait_for()
+    _upload_as_xlam(page, app, good, bad)
+    _idle(page, page.get_by_text("good_upload.jsonl: added"), page.get_by_text("Could not import bad_upload.jsonl"))
+    expect(page.get_by_text("bad_upload.jsonl:2: invalid JSON line").first).to_be_visible()
+    expect(page.get_by_text("Nothing from this file was imported")).to_be_visible()
     assert "fcstudio-upload-" not in page.content()  # the temporary folder is never shown
     _assert_no_exception(page)
     after = json.loads(run_cli("stats", "--json", workspace=app.workspace).stdout)["tables"]["trajectories"]
     assert after == before + 1
 
 
-def test_cli_import_while_the_app_runs_then_the_app_shows_the_new_rows(app: App, page) -> None:  # type: ignore[no-untyped-def]
-    page.goto(app.url)
-    _settle(page)
-    before = int(_metric(page, "Trajectories").replace(",", ""))
+def test_cli_import_while_the_app_runs_then_the_app_shows_the_new_rows(app: App, page: Page) -> None:
+    _open(page, app, "", _metric(page, "Trajectories"))
+    before = int(_metric(page, "Trajectories").inner_text().replace(",", ""))
     # the app process is serving (and re-opening the workspace on every rerun) while the CLI writes
     page.reload()
     result = run_cli("import", "xlam", str(FIXTURES / "xlam" / "xlam_sample.jsonl"), workspace=app.workspace)
     assert result.returncode == 0, result.stderr
     assert "added" in result.stdout
     page.reload()
-    _settle(page)
-    page.wait_for_function(
-        "n => [...document.querySelectorAll('[data-testid=stMetric]')].some(m => m.innerText.includes('Trajectories') && m.innerText.includes(String(n)))",
-        arg=before + 2,
-        timeout=30_000,
-    )
-    assert int(_metric(page, "Trajectories")) == before + 2
+    expect(_metric(page, "Trajectories")).to_have_text(f"{before + 2:,}")
+    _idle(page)
     _assert_no_exception(page)
 
 
-def test_cli_import_waits_while_the_app_is_writing_and_then_succeeds(app: App, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_import_waits_while_the_app_is_writing_and_then_succeeds(app: App, page: Page, tmp_path: Path) -> None:
     """The app holds the workspace through a long upload-import; a CLI import meanwhile retries, then lands."""
     row = json.loads((FIXTURES / "xlam" / "xlam_sample.jsonl").read_text().splitlines()[1])
     big = tmp_path / "big_upload.jsonl"
@@ -247,43 +327,40 @@ def test_cli_import_waits_while_the_app_is_writing_and_then_succeeds(app: App, p
     before = json.loads(run_cli("stats", "--json", workspace=app.workspace).stdout)["tables"]["trajectories"]
 
     _upload_as_xlam(page, app, big)
-    page.locator('[data-testid="stProgress"]').first.wait_for(timeout=20_000)  # the app is importing now
+    expect(page.get_by_test_id("stProgress").first).to_be_visible()  # the app is importing now
 
     result = run_cli("import", "xlam", str(small), workspace=app.workspace, env={"FCSTUDIO_LOCK_TIMEOUT": "120"})
     assert result.returncode == 0, result.stderr
     assert "busy" in result.stderr, "the CLI should have found the workspace held by the app and waited"
-    page.get_by_text("big_upload.jsonl: added").wait_for(timeout=120_000)
+    expect(page.get_by_text("big_upload.jsonl: added")).to_be_visible(timeout=120_000)
+    _idle(page)
     _assert_no_exception(page)
 
     after = json.loads(run_cli("stats", "--json", workspace=app.workspace).stdout)["tables"]["trajectories"]
     assert after == before + 30_000 + 1
-    page.goto(app.url)
-    _settle(page)
-    assert int(_metric(page, "Trajectories").replace(",", "")) == after
+    _open(page, app, "", _metric(page, "Trajectories"))
+    expect(_metric(page, "Trajectories")).to_have_text(f"{after:,}")
 
 
-def test_tasks_page_gold_replay_shows_the_state_diff(app: App, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"{app.url}/tasks")
-    _settle(page)
-    page.get_by_text("Benchmark tasks with gold actions").wait_for(timeout=30_000)
+def test_tasks_page_gold_replay_shows_the_state_diff(app: App, page: Page, tmp_path: Path) -> None:
+    _open(page, app, "tasks", page.get_by_text("Benchmark tasks with gold actions"))
     page.get_by_label("Benchmark and domain").click()
     page.get_by_role("option", name=re.compile(r"travel")).click()
-    _settle(page)
-    page.get_by_label("Open a task").click()
+    task_box = page.get_by_role("combobox", name="Open a task")
+    expect(task_box).to_have_value(re.compile(r"^travel_"))  # the rerun for the domain listed its tasks
+    _idle(page)
+    task_box.click()
     page.get_by_role("option", name=re.compile(r"^travel_19 ")).click()
-    _settle(page)
-    page.get_by_role("heading", name="Task travel_19").wait_for(timeout=30_000)
+    _idle(page, page.get_by_role("heading", name="Task travel_19"))
     page.get_by_role("button", name="Replay gold actions").click()
-    page.get_by_text("What the gold actions changed").wait_for(timeout=30_000)
-    page.get_by_text("removed · calendar/ev2").wait_for()
-    page.get_by_text(re.compile(r"added · calendar/ev\d+")).first.wait_for()
+    _idle(page, page.get_by_text("What the gold actions changed"))
+    expect(page.get_by_text("removed · calendar/ev2")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"added · calendar/ev\d+")).first).to_be_visible()
     _assert_no_exception(page)
     page.screenshot(path=str(tmp_path / "tasks.png"), full_page=True)
 
 
-def test_graph_page_neighbourhood_draws_the_chosen_nodes_and_escapes_text(app: App, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    page.goto(app.url)  # the first visit builds the demo workspace
-    _settle(page)
+def test_graph_page_neighbourhood_draws_the_chosen_nodes_and_escapes_text(app: App, page: Page, tmp_path: Path) -> None:
     evil = tmp_path / "evil_tools.json"
     evil.write_text(
         json.dumps(
@@ -306,8 +383,7 @@ def test_graph_page_neighbourhood_draws_the_chosen_nodes_and_escapes_text(app: A
     assert run_cli("import", "openai-tools", str(evil), "--dataset", "demo", workspace=app.workspace).returncode == 0
     built = run_cli("graph", "build", workspace=app.workspace)
     assert built.returncode == 0, built.stderr
-    page.goto(f"{app.url}/graph")
-    _settle(page)
+    _open(page, app, "graph", page.get_by_role("tab", name="Neighbourhood"))
     page.get_by_role("tab", name="Neighbourhood").click()
     box = page.get_by_role("textbox", name="Find a tool")
     box.fill("get_event_location")
@@ -315,49 +391,45 @@ def test_graph_page_neighbourhood_draws_the_chosen_nodes_and_escapes_text(app: A
     # the centre box switches to the searched tool only once the rerun with the query has drawn: before that,
     # the caption still describes the previous centre
     expect(page.get_by_role("combobox", name="Centre tool")).to_have_value(
-        re.compile(r"^get_event_location\s+·\s+demo$"), timeout=30_000
+        re.compile(r"^get_event_location\s+·\s+demo$")
     )
-    _settle(page)
-    page.get_by_text(re.compile(r"\d+ tools and \d+ edges \(at most 40 tools")).wait_for(timeout=30_000)
-    caption = page.get_by_text(re.compile(r"\d+ tools and \d+ edges")).inner_text()
-    expected_nodes = int(caption.split()[0])
+    _idle(page)
+    caption = page.get_by_text(re.compile(r"\d+ tools and \d+ edges \(at most 40 tools"))
+    expect(caption).to_be_visible()
+    expected_nodes = int(caption.inner_text().split()[0])
     assert 2 <= expected_nodes <= 40
     frame = page.frame_locator("iframe").first
-    frame.locator("canvas").first.wait_for(timeout=30_000)
+    canvas = frame.locator("canvas").first
+    expect(canvas).to_be_visible()
     handle = page.locator("iframe").first.element_handle()
     content = handle.content_frame()
     assert content is not None
     content.wait_for_function(
-        "() => typeof network !== 'undefined' && network.body.data.nodes.length > 0", timeout=30_000
+        "() => typeof network !== 'undefined' && network.body.data.nodes.length > 0", timeout=WAIT_MS
     )
     assert content.evaluate("() => network.body.data.nodes.length") == expected_nodes
-    # hover and click the centre tool
-    frame.locator("canvas").first.scroll_into_view_if_needed()
-    content.evaluate("() => network.fit({animation: false})")
-    page.wait_for_timeout(300)
+    # hover and click the centre tool (physics is off, so the nodes stay where the fitted view puts them)
+    canvas.scroll_into_view_if_needed()
+    content.evaluate("() => new Promise((drawn) => { network.fit({animation: false}); requestAnimationFrame(drawn); })")
     pos = content.evaluate(
         "() => { const ids = network.body.data.nodes.getIds(); const p = network.getPositions([ids[0]])[ids[0]]; return network.canvasToDOM(p); }"
     )
-    box_rect = frame.locator("canvas").first.bounding_box()  # page coordinates of the vis.js canvas
+    box_rect = canvas.bounding_box()  # page coordinates of the vis.js canvas
+    assert box_rect is not None
     page.mouse.move(box_rect["x"] + pos["x"], box_rect["y"] + pos["y"])
     page.mouse.click(box_rect["x"] + pos["x"], box_rect["y"] + pos["y"])
-    page.wait_for_timeout(800)
-    assert content.evaluate("() => network.getSelectedNodes().length") == 1
+    content.wait_for_function("() => network.getSelectedNodes().length === 1", timeout=WAIT_MS)
     tooltip = content.locator("div.vis-tooltip")
-    tooltip.wait_for(state="attached", timeout=10_000)
+    expect(tooltip).to_contain_text("Where the event takes place")
     shown = tooltip.inner_text()
-    assert (
-        "Where the event takes place" in shown and "script" in shown and "window.__xss = 1" in shown
-    )  # text, not markup
+    assert "script" in shown and "window.__xss = 1" in shown  # text, not markup
     assert content.evaluate("() => window.__xss === undefined")
     assert page.evaluate("() => window.__xss === undefined")
     _assert_no_exception(page)
     page.screenshot(path=str(tmp_path / "graph.png"), full_page=True)
 
 
-def test_pipeline_pages_label_a_pair_with_the_keyboard(app: App, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    page.goto(app.url)  # the first visit builds the demo workspace
-    _settle(page)
+def test_pipeline_pages_label_a_pair_with_the_keyboard(app: App, page: Page, tmp_path: Path) -> None:
     for args in (
         ("graph", "build"),
         ("paths", "sample", "--n", "4", "--steps", "3", "--ops", "merge,insert,split", "--seed", "2"),
@@ -369,63 +441,55 @@ def test_pipeline_pages_label_a_pair_with_the_keyboard(app: App, page, tmp_path:
     made = json.loads(run_cli("pairs", "list", workspace=app.workspace).stdout)
     assert made
 
-    page.goto(f"{app.url}/preferences")
-    _settle(page)
-    page.get_by_text("Pairs for multi-turn DPO").wait_for(timeout=30_000)
-    needed = _metric(page, "Labels")
-    assert needed.startswith("0 of ")
+    _open(page, app, "preferences", page.get_by_text("Pairs for multi-turn DPO"))
+    expect(_metric(page, "Labels")).to_have_text(re.compile(r"^0 of "))
     name = page.get_by_role("textbox", name="You are")
     name.fill("kb-ana")
     name.press("Enter")
-    _settle(page)
-    first = page.get_by_role("heading", name=re.compile(r"^Pair \d+$")).first
-    first.wait_for(timeout=30_000)
-    first_id = int(first.inner_text().split()[1])
-    page.get_by_text("Left", exact=True).first.wait_for()
-    first.click()  # focus leaves the name box: the keys now go to the page's shortcuts
+    heading = page.get_by_role("heading", name=re.compile(r"^Pair \d+$"))
+    _idle(page, heading)
+    first_id = int(heading.inner_text().split()[1])
+    heading.click()  # focus leaves the name box: the keys now go to the page's shortcuts
+    _shortcut_ready(page, page.locator(f".st-key-pick_left_{first_id} button"), "left")
     page.keyboard.press("ArrowLeft")
-    page.get_by_text(f"Pair {first_id} labelled.").wait_for(timeout=30_000)
-    _settle(page)
-    assert _metric(page, "Labels").startswith("1 of ")
-    page.get_by_role("heading", name=re.compile(r"^Pair \d+$")).first.click()
+    _idle(page, page.get_by_text(f"Pair {first_id} labelled.", exact=True))
+    expect(_metric(page, "Labels")).to_have_text(re.compile(r"^1 of "))
+    second_id = int(heading.inner_text().split()[1])
+    assert second_id != first_id
+    heading.click()
+    _shortcut_ready(page, page.locator(f".st-key-pick_tie_{second_id} button"), "t")
     page.keyboard.press("t")
-    page.get_by_text(re.compile(r"Pair \d+ labelled\.")).wait_for(timeout=30_000)
-    _settle(page)
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=stMetric]')].some(m => m.innerText.includes('2 of '))",
-        timeout=30_000,
-    )
+    _idle(page, page.get_by_text(f"Pair {second_id} labelled.", exact=True))
+    expect(_metric(page, "Labels")).to_have_text(re.compile(r"^2 of "))
     _assert_no_exception(page)
     page.screenshot(path=str(tmp_path / "preferences.png"), full_page=True)
     stored = json.loads(run_cli("pairs", "agreement", workspace=app.workspace).stdout)
     assert stored["progress"]["labels"] == 2 and stored["annotators"] == ["kb-ana"]
 
-    page.goto(f"{app.url}/trajectories")
-    _settle(page)
+    synthesised = json.loads(
+        run_cli("traj", "list", "--origin", "synth", "--limit", "1000", workspace=app.workspace).stdout
+    )
+    assert synthesised["total"] > 0
+    _open(page, app, "trajectories", page.get_by_text("Multi-turn function-calling conversations"))
     page.get_by_label("Source").click()
     page.get_by_role("option", name="synth").click()
-    _settle(page)
-    page.locator('[data-testid="stChatMessage"]').first.wait_for(timeout=30_000)
+    _idle(page, page.get_by_text(f"{synthesised['total']:,} matching", exact=True))
+    expect(page.get_by_test_id("stChatMessage").first).to_be_visible()
     page.get_by_role("button", name="Accept").click()
-    _settle(page)
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('[data-testid=stMetric]')].some(m => m.innerText.includes('accepted'))",
-        timeout=30_000,
-    )
+    expect(_metric(page, "Status")).to_have_text("accepted")
+    _idle(page)
     _assert_no_exception(page)
 
-    page.goto(f"{app.url}/export")
-    _settle(page)
+    _open(page, app, "export", page.get_by_role("textbox", name="Folder"))
     page.get_by_role("textbox", name="Folder").fill(str(tmp_path / "exports"))
     page.get_by_role("button", name="Export").click()
-    page.get_by_text("Wrote 1 rows").wait_for(timeout=30_000)
+    _idle(page, page.get_by_text("Wrote 1 rows"))
     assert (tmp_path / "exports" / "sft.jsonl").is_file()
     _assert_no_exception(page)
 
 
-def test_episodes_page_reviews_a_failed_episode_and_makes_a_pair(app: App, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    page.goto(app.url)  # the first visit builds the demo workspace (it ships a scripted travel run)
-    _settle(page)
+def test_episodes_page_reviews_a_failed_episode_and_makes_a_pair(app: App, page: Page, tmp_path: Path) -> None:
+    # the demo workspace ships a scripted travel run
     runs = json.loads(run_cli("eval", "runs", "--json", workspace=app.workspace).stdout)
     run_id = next(r["id"] for r in runs if r["episodes"])
     failed = json.loads(run_cli("eval", "episodes", str(run_id), "--failed", "--json", workspace=app.workspace).stdout)
@@ -437,19 +501,17 @@ def test_episodes_page_reviews_a_failed_episode_and_makes_a_pair(app: App, page,
             break
     assert target is not None
 
-    page.goto(f"{app.url}/episodes")
-    _settle(page)
-    page.get_by_text("Review evaluation episodes, failed ones first").wait_for(timeout=30_000)
+    _open(page, app, "episodes", page.get_by_text("Review evaluation episodes, failed ones first"))
     page.get_by_label("Open episode").click()
     page.get_by_role("option", name=re.compile(rf"^episode {target['id']} ")).click()
-    _settle(page)
-    page.get_by_text(re.compile(r"First divergence at step \d+: the agent")).wait_for(timeout=30_000)
+    make_pair = page.locator(f".st-key-ep_pair_{target['id']}").get_by_role("button")  # keyed by the episode
+    _idle(page, make_pair, page.get_by_text(re.compile(r"First divergence at step \d+: the agent")))
     page.get_by_role("tab", name="Final state: expected vs actual").click()
-    page.get_by_text(re.compile(r"(only in expected|differing|only in actual) · \w+/")).first.wait_for(timeout=30_000)
+    expect(page.get_by_text(re.compile(r"(only in expected|differing|only in actual) · \w+/")).first).to_be_visible()
     _assert_no_exception(page)
     page.screenshot(path=str(tmp_path / "episodes.png"), full_page=True)
-    page.get_by_role("button", name="Make a preference pair").click()
-    page.get_by_text(re.compile(r"Pair \d+ is in the queue")).wait_for(timeout=30_000)
+    make_pair.click()
+    _idle(page, page.get_by_text(re.compile(r"Pair \d+ is in the queue")))
     _assert_no_exception(page)
     pairs = json.loads(run_cli("pairs", "list", workspace=app.workspace).stdout)
     assert any(p["strategy"] == "failed_episode" and p["episode_ref"].endswith(f"#{target['id']}") for p in pairs)
