@@ -23,8 +23,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from conftest import FIXTURES, ROOT, run_cli
+import conftest
+from conftest import FIXTURES, ROOT
 from fcstudio.store import open_connection
+
+
+def run_cli(*args: str, **kwargs: object) -> conftest.CliResult:
+    """The CLI as its own process, beside the app (Playwright's event loop owns this thread)."""
+    return conftest.run_cli(*args, process=True, **kwargs)  # type: ignore[arg-type]
+
+
 
 pytestmark = pytest.mark.browser
 
