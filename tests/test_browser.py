@@ -33,7 +33,6 @@ def run_cli(*args: str, **kwargs: object) -> conftest.CliResult:
     return conftest.run_cli(*args, process=True, **kwargs)  # type: ignore[arg-type]
 
 
-
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
