@@ -252,24 +252,30 @@ def retail_coverage(db: dict, pick: Picker) -> list[list[Call]]:
     other_product = pick.one(iid for iid, (pid, v) in variant_of.items() if pid != it3["product_id"] and v["available"])
     unavailable = [(o, it, v) for o in pending for it in orders[o]["items"] for v in alternatives(it, available=False)]
     o4, it4, v4 = pick.one((o, it["item_id"], v) for o, it, v in unavailable)
-    gift_pending = [
-        (o, it, v, g)
-        for o in pending
-        for g in methods(orders[o]["user_id"], "gift_card")
-        for it in orders[o]["items"]
-        for v in alternatives(it)
-    ]
     price = {iid: v["price"] for iid, (_, v) in variant_of.items()}
-    short = [
-        (o, it["item_id"], v, g)
-        for o, it, v, g in gift_pending
-        if price[v] - it["price"] > balance(orders[o]["user_id"], g)
-    ]
-    enough = [
-        (o, it["item_id"], v, g)
-        for o, it, v, g in gift_pending
-        if 0 < price[v] - it["price"] <= balance(orders[o]["user_id"], g)
-    ]
+
+    def gift_swaps(order_ids: list[str]) -> tuple[list[tuple], list[tuple]]:
+        """(order, item, new variant, gift card) swaps whose price difference the card cannot / can pay."""
+        swaps = [
+            (o, it, v, g)
+            for o in order_ids
+            for g in methods(orders[o]["user_id"], "gift_card")
+            for it in orders[o]["items"]
+            for v in alternatives(it)
+        ]
+        short = [
+            (o, it["item_id"], v, g)
+            for o, it, v, g in swaps
+            if price[v] - it["price"] > balance(orders[o]["user_id"], g)
+        ]
+        enough = [
+            (o, it["item_id"], v, g)
+            for o, it, v, g in swaps
+            if 0 < price[v] - it["price"] <= balance(orders[o]["user_id"], g)
+        ]
+        return short, enough
+
+    short, enough = gift_swaps(pending)
     pm3 = first_payment(o3)
     seqs.append(
         [
@@ -297,21 +303,7 @@ def retail_coverage(db: dict, pick: Picker) -> list[list[Call]]:
     d1 = pick.one(o for o in delivered if swappable(o))
     di = swappable(d1)[0]
     pm_d1 = first_payment(d1)
-    dgift = [
-        (o, it, v, g)
-        for o in delivered
-        for g in methods(orders[o]["user_id"], "gift_card")
-        for it in orders[o]["items"]
-        for v in alternatives(it)
-    ]
-    dshort = [
-        (o, it["item_id"], v, g) for o, it, v, g in dgift if price[v] - it["price"] > balance(orders[o]["user_id"], g)
-    ]
-    denough = [
-        (o, it["item_id"], v, g)
-        for o, it, v, g in dgift
-        if 0 < price[v] - it["price"] <= balance(orders[o]["user_id"], g)
-    ]
+    dshort, denough = gift_swaps(delivered)
     dunavail = [
         (o, it["item_id"], v) for o in delivered for it in orders[o]["items"] for v in alternatives(it, available=False)
     ]
