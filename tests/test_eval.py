@@ -503,9 +503,7 @@ def test_bad_results_files_are_named_and_leave_nothing(
 
 
 def test_demo_workspace_has_a_run_to_review(tmp_path: Path) -> None:
-
-    ws = Workspace(tmp_path / "demo.duckdb")
-    demo_workspace(ws.path)
+    ws = demo_workspace(tmp_path / "demo.duckdb")
     with ws.connect() as con:
         demo = next(r for r in eval_store.list_runs(con) if r["episodes"])
         assert demo["domain"] == "travel" and demo["episodes"] == 88 and demo["failed"] > 0

@@ -148,8 +148,7 @@ def test_cli_graph_build_and_stats(tmp_path: Path) -> None:
 def test_openai_compatible_embeddings_endpoint(tmp_path: Path) -> None:
     from openai_stub import StubServer
 
-    ws = Workspace(tmp_path / "w.duckdb")
-    demo_workspace(ws.path)
+    ws = demo_workspace(tmp_path / "w.duckdb")
     with StubServer() as server:
         embedder = make_embedder("openai:stub-embed", base_url=server.base_url)
         with ws.connect() as con:
@@ -188,8 +187,7 @@ def test_llm_judge_keeps_or_drops_edges_with_reasons(tmp_path: Path) -> None:
             return "{broken json"
         return '{"keep": true, "reason": "the output feeds the input"}'
 
-    ws = Workspace(tmp_path / "w.duckdb")
-    demo_workspace(ws.path)
+    ws = demo_workspace(tmp_path / "w.duckdb")
     with ws.connect() as con:
         build_graph(con, TfidfEmbedder(), threshold=0.4, top_k=5)
         n_dep = len(rows(con, "SELECT 1 FROM graph_edges WHERE kind = 'dependency'"))
@@ -247,8 +245,7 @@ def test_a_judge_call_that_fails_leaves_its_edge_for_the_next_run(tmp_path: Path
             return Status(500)
         return '{"keep": true, "reason": "fits"}'
 
-    ws = Workspace(tmp_path / "w.duckdb")
-    demo_workspace(ws.path)
+    ws = demo_workspace(tmp_path / "w.duckdb")
     with ws.connect() as con:
         build_graph(con, TfidfEmbedder(), threshold=0.4, top_k=5)
         to_send = len(

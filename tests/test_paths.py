@@ -383,8 +383,7 @@ def _judge(con, drop_target: str, limit: int | None = None) -> int:  # type: ign
 
 
 def test_cache_key_changes_after_a_rebuild_and_after_a_judge_drop(tmp_path: Path) -> None:
-    ws = Workspace(tmp_path / "ws.duckdb")
-    demo_workspace(ws.path)
+    ws = demo_workspace(tmp_path / "ws.duckdb")
     with ws.connect() as con:
         empty = graph_cache_key(con)
         assert current_build_id(con) is None and empty.build_id is None and empty.nodes == 0
@@ -456,8 +455,7 @@ def test_paths_page_reads_the_index_again_after_a_judge_drop(tmp_path: Path, mon
     from conftest import no_errors
     from fcstudio.paths.store import save_path
 
-    ws = Workspace(tmp_path / "ws.duckdb")
-    demo_workspace(ws.path)
+    ws = demo_workspace(tmp_path / "ws.duckdb")
     with ws.connect() as con:
         build_graph(con, TfidfEmbedder())
         index = load_walk_index(con)

@@ -146,8 +146,7 @@ def test_openai_backend_end_to_end_with_retry_cache_and_broken_json(tmp_path: Pa
 
 
 def test_interrupted_job_resumes_without_duplicates(tmp_path: Path) -> None:
-    ws = Workspace(tmp_path / "resume.duckdb")
-    demo_workspace(ws.path)
+    ws = demo_workspace(tmp_path / "resume.duckdb")
     with ws.connect() as con:
         for city_tool in ("get_weather", "navigate", "get_local_time", "find_hotels"):
             required = json.loads(scalar(con, "SELECT parameters FROM tools WHERE name = ?", [city_tool]))["required"]
