@@ -158,9 +158,14 @@ def _build_demo(ws: Workspace) -> None:
         build_demo(con)
 
 
+def demo_template() -> Path:
+    """The built-in demo workspace (``fcstudio.demo.build_demo``), built once per session: copy it, never open it."""
+    return template("demo", _build_demo)
+
+
 def demo_workspace(path: Path) -> Workspace:
-    """The built-in demo workspace (``fcstudio.demo.build_demo``), built once per session and copied to ``path``."""
-    return copy_of(template("demo", _build_demo), path)
+    """A copy of the demo workspace at ``path``."""
+    return copy_of(demo_template(), path)
 
 
 def synthesised_workspace(path: Path, seed: int) -> Workspace:
@@ -173,7 +178,7 @@ def synthesised_workspace(path: Path, seed: int) -> Workspace:
         from fcstudio.paths.store import sample_paths
         from fcstudio.synth.job import run_synth
 
-        copy_of(template("demo", _build_demo), ws.path)
+        copy_of(demo_template(), ws.path)
         with ws.connect() as con:
             build_graph(con, TfidfEmbedder())
             sample_paths(con, n=8, steps=3, ops=["merge", "insert", "split"], seed=seed)
@@ -206,8 +211,7 @@ def no_errors(at: AppTest) -> None:
 
 
 def copy_workspace(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A test's own copy of a module's prepared workspace, made the app's workspace."""
-    path = tmp_path / "ws.duckdb"
-    path.write_bytes(built.read_bytes())
+    """A test's own copy of a prepared workspace (``copy_of``), made the app's workspace."""
+    path = copy_of(built, tmp_path / "ws.duckdb").path
     monkeypatch.setenv("FCSTUDIO_WORKSPACE", str(path))
     return path

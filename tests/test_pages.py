@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT, demo_workspace, no_errors
+from conftest import ROOT, copy_workspace, demo_template, no_errors
 from fcstudio import store
 from fcstudio.models import ToolEdit
 from fcstudio.store import Workspace
@@ -25,9 +25,7 @@ def first_run_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def demo_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """This test's own copy of the demo workspace, as the app's first run would have built it."""
-    path = demo_workspace(tmp_path / "demo.duckdb").path
-    monkeypatch.setenv("FCSTUDIO_WORKSPACE", str(path))
-    return path
+    return copy_workspace(demo_template(), tmp_path, monkeypatch)
 
 
 @pytest.fixture

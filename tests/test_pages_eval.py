@@ -9,13 +9,13 @@ from openai_stub import StubServer
 from scripted_eval import script
 from streamlit.testing.v1 import AppTest
 
-from conftest import copy_workspace, demo_workspace, no_errors, open_page
+from conftest import copy_workspace, demo_template, no_errors, open_page
 from fcstudio.store import Workspace, scalar
 
 
 @pytest.fixture
-def built(tmp_path: Path) -> Path:
-    return demo_workspace(tmp_path / "built" / "demo.duckdb").path
+def built() -> Path:
+    return demo_template()
 
 
 @pytest.fixture
