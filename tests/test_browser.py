@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 import conftest
-from conftest import FIXTURES, ROOT
+from conftest import FIXTURES, ROOT, demo_template
 from fcstudio.store import open_connection
 
 
@@ -63,9 +63,7 @@ class App:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
     """One ``streamlit run app.py`` for the module, and the pristine demo workspace each test starts from."""
     folder = tmp_path_factory.mktemp("browser")
-    pristine, workspace = folder / "pristine.duckdb", folder / "ws.duckdb"
-    built = run_cli("init", "--demo", workspace=pristine)  # what the app's first visit builds
-    assert built.returncode == 0, built.stderr
+    pristine, workspace = demo_template(), folder / "ws.duckdb"  # the demo, as the app's first visit builds it
     shutil.copyfile(pristine, workspace)
     port = _free_port()
     log = open(folder / "streamlit.log", "wb")
