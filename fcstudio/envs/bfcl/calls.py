@@ -1,0 +1,106 @@
+"""Call strings such as ``cd(folder='document')`` parsed with ``ast`` and run on an environment's methods.
+
+BFCL prefixes each method name with its instance and ``eval``s the string. fcstudio evaluates the parsed
+expression itself, so a call string reaches the environment's tools and nothing else: literals (numbers,
+strings, lists, tuples, dicts, sets, ``True``/``False``/``None``, signed and arithmetic constants), calls of
+the environment's methods (nested ones too, evaluated innermost first, as Python would) and ``*``/``**``
+unpacking. Anything else fails with the error Python's ``eval`` gives where that is unambiguous (an unknown
+name: ``name 'x' is not defined``) and a plain refusal otherwise; BFCL would run builtins such as ``len``,
+fcstudio refuses them.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any
+
+# BFCL refuses these names before evaluating (a guard against shell-like tools); so does fcstudio.
+FORBIDDEN = frozenset({"kill", "exit", "quit", "remove", "unlink", "popen", "Popen", "run"})
+_BINARY: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+}
+_UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: operator.neg, ast.UAdd: operator.pos, ast.Not: operator.not_}
+
+
+class CallRefused(Exception):
+    """A call string that is not a call of the environment's tools."""
+
+
+def first_name(call: str) -> str:
+    """The name BFCL checks against its forbidden list: the text before the first ``(`` (after a ``.``)."""
+    head = call.split("(")[0]
+    return head.split(".")[1] if "." in head else head
+
+
+def parse(call: str) -> ast.expr:
+    """The expression of a call string; raises SyntaxError with Python's own message."""
+    return ast.parse(call.strip(), filename="<string>", mode="eval").body
+
+
+def evaluate(node: ast.expr, methods: Mapping[str, Callable[..., Any]]) -> Any:
+    """The value of a parsed call string, calling only ``methods`` (name -> bound method)."""
+    return _Evaluator(methods).value(node)
+
+
+class _Evaluator:
+    def __init__(self, methods: Mapping[str, Callable[..., Any]]):
+        self.methods = methods
+
+    def value(self, node: ast.expr) -> Any:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.List):
+            return self.items(node.elts)
+        if isinstance(node, ast.Tuple):
+            return tuple(self.items(node.elts))
+        if isinstance(node, ast.Set):
+            return set(self.items(node.elts))
+        if isinstance(node, ast.Dict):
+            out: dict[Any, Any] = {}
+            for key, val in zip(node.keys, node.values, strict=True):
+                if key is None:  # {**other}
+                    out.update(self.value(val))
+                else:
+                    out[self.value(key)] = self.value(val)
+            return out
+        if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+            return _UNARY[type(node.op)](self.value(node.operand))
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            return _BINARY[type(node.op)](self.value(node.left), self.value(node.right))
+        if isinstance(node, ast.Name):
+            raise NameError(f"name '{node.id}' is not defined")
+        raise CallRefused(f"{type(node).__name__} expressions are not allowed in a call string")
+
+    def items(self, elts: list[ast.expr]) -> list[Any]:
+        out: list[Any] = []
+        for elt in elts:
+            if isinstance(elt, ast.Starred):
+                out.extend(self.value(elt.value))
+            else:
+                out.append(self.value(elt))
+        return out
+
+    def call(self, node: ast.Call) -> Any:
+        if not isinstance(node.func, ast.Name):
+            raise CallRefused("only the environment's tools can be called, by name")
+        method = self.methods.get(node.func.id)
+        if method is None:
+            raise NameError(f"name '{node.func.id}' is not defined")
+        args = self.items(node.args)
+        kwargs: dict[str, Any] = {}
+        for kw in node.keywords:
+            if kw.arg is None:
+                kwargs.update(self.value(kw.value))
+            else:
+                kwargs[kw.arg] = self.value(kw.value)
+        return method(*args, **kwargs)
