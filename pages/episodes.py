@@ -11,6 +11,7 @@ from components.chat import render_messages
 from components.db import cursor
 from components.episode_charts import endings, per_task_success
 from components.layout import empty_state, page_header, show_error
+from components.multi_turn import episode_review
 from components.state_diff import EXPECTED_VS_ACTUAL, state_diff_view
 from fcstudio.evals import eval_store
 from fcstudio.evals.review import ReviewError, ensure_review, make_episode_pair
@@ -103,6 +104,37 @@ episode_id = st.selectbox(
     ),
     key="ep_open",
 )
+
+
+def tags_form(ep: dict) -> None:
+    with st.form(f"ep_tags_{ep['id']}"):
+        tags = st.text_input(
+            "Tags (comma-separated)", value=", ".join(ep.get("tags") or []), key=f"ep_tags_in_{ep['id']}"
+        )
+        note = st.text_area("Note", value=ep.get("note") or "", key=f"ep_note_{ep['id']}", height=100)
+        if st.form_submit_button("Save tags and note"):
+            with cursor() as con:
+                eval_store.annotate(con, ep["id"], tags.split(","), note)
+            st.toast("Saved.")
+            st.rerun()
+
+
+with cursor() as con:
+    raw = eval_store.get_episode(con, episode_id)
+if raw is not None and "review" in (raw.get("reward_info") or {}) and "ground_truth" in (raw.get("gold") or {}):
+    # a BFCL multi-turn episode: the checker's turn-by-turn view instead of the gold-action alignment
+    tab_check, tab_transcript, tab_reward = st.tabs(
+        ["Turn by turn: expected vs actual", "Transcript", "Checker output"]
+    )
+    with tab_check:
+        episode_review(raw)
+    with tab_transcript:
+        render_messages(raw["messages"], show_system=True)
+    with tab_reward:
+        st.json(raw.get("reward_info") or {}, expanded=False)
+    st.markdown("#### Review")
+    tags_form(raw)
+    st.stop()
 try:
     with cursor() as con:
         ep = ensure_review(con, episode_id)
@@ -201,16 +233,8 @@ with tab_reward:
 
 st.markdown("#### Review")
 left, right = st.columns(2)
-with left, st.form(f"ep_tags_{episode_id}"):
-    tags = st.text_input(
-        "Tags (comma-separated)", value=", ".join(ep.get("tags") or []), key=f"ep_tags_in_{episode_id}"
-    )
-    note = st.text_area("Note", value=ep.get("note") or "", key=f"ep_note_{episode_id}", height=100)
-    if st.form_submit_button("Save tags and note"):
-        with cursor() as con:
-            eval_store.annotate(con, episode_id, tags.split(","), note)
-        st.toast("Saved.")
-        st.rerun()
+with left:
+    tags_form(ep)
 with right:
     if at is None:
         st.caption("A preference pair needs a divergence: this episode has none.")

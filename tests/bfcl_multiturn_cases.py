@@ -11,7 +11,10 @@ paths (changed arguments, an unexpected keyword, a positional argument too many,
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import random
+import re
 from typing import Any
 
 SEED = 13
@@ -86,9 +89,7 @@ def _with_keyword(call: str, name: str, value: Any) -> str:
 def _with_positional(call: str) -> str:
     tree = ast.parse(call, mode="eval")
     assert isinstance(tree.body, ast.Call)
-    tree.body.args.append(ast.Constant("extra"))
-    if tree.body.keywords:  # positionals go before keywords
-        tree.body.args, kws = tree.body.args, tree.body.keywords
+    tree.body.args.append(ast.Constant("extra"))  # after the other positionals, before any keyword
     return ast.unparse(tree)
 
 
@@ -146,7 +147,9 @@ def variant(gt: list[list[str]], kind: str, rng: random.Random) -> list[list[lis
     return one_step(turns)
 
 
-def cases_for(entries: list[dict[str, Any]], *, seed: int = SEED, kinds: tuple[str, ...] = KINDS) -> list[dict[str, Any]]:
+def cases_for(
+    entries: list[dict[str, Any]], *, seed: int = SEED, kinds: tuple[str, ...] = KINDS
+) -> list[dict[str, Any]]:
     """Every kind of case for every entry (where the entry has room for it), deterministic for ``seed``."""
     out = []
     for entry in entries:
@@ -154,5 +157,19 @@ def cases_for(entries: list[dict[str, Any]], *, seed: int = SEED, kinds: tuple[s
         for kind in kinds:
             output = variant(entry["ground_truth"], kind, rng)
             if output is not None:
-                out.append({"id": f"{entry['id']}:{kind}", "entry_id": entry["id"], "kind": kind, "model_output": output})
+                out.append(
+                    {"id": f"{entry['id']}:{kind}", "entry_id": entry["id"], "kind": kind, "model_output": output}
+                )
     return out
+
+
+_SET_DISPLAY = re.compile(r"\{'[^'{}:]*'(?:, '[^'{}:]*')*\}")
+
+
+def results_digest(results: list[str]) -> str:
+    """A digest of a turn's results in which a printed set of strings (``{'economy', 'first', 'business'}``)
+    counts in any order: its order follows the process's string hash seed, in bfcl-eval as in fcstudio."""
+    text = json.dumps(
+        [_SET_DISPLAY.sub(lambda m: "{" + ", ".join(sorted(m.group(0)[1:-1].split(", "))) + "}", r) for r in results]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -5,7 +5,9 @@
 each turn's results and each stateful class's state (made plain with fcstudio's ``plain``, so both sides are
 digested the same way); ``verdict`` runs BFCL's per-entry multi-turn evaluation (its runner's shape checks,
 then ``multi_turn_checker``) on a decoded model output. BFCL caches instances in its module's globals by
-model name and entry id, so every call here uses a fresh model name and clears the cache afterwards.
+model name and entry id, so every call here uses a fresh model name and clears the cache afterwards; and its
+classes change some shared objects in place (see ``fcstudio/envs/bfcl/world.py``), which are put back after
+every case, so each case runs as it would in a fresh process.
 
 Run as a script it compares fcstudio with bfcl-eval on every entry (or on the entries of some classes) and
 prints the first differences:
@@ -20,6 +22,9 @@ no state), so one class can be compared before the others exist.
 from __future__ import annotations
 
 import argparse
+import copy
+import importlib
+import inspect
 import itertools
 import sys
 from pathlib import Path
@@ -46,18 +51,33 @@ class MultiTurnReference:
         self.utils = multi_turn_utils
         self.stateless = set(config.STATELESS_CLASSES)
         self.methods: dict[str, set[str]] = {}
-        import importlib
-        import inspect
-
-        for name, module in config.CLASS_FILE_PATH_MAPPING.items():
+        self.modules: list[Any] = []
+        self.functions: list[Any] = []
+        for name, module_name in config.CLASS_FILE_PATH_MAPPING.items():
             if name.startswith(("Memory", "WebSearch")):
                 continue
-            cls = getattr(importlib.import_module(module), name)
-            self.methods[name] = {n for n, _ in inspect.getmembers(cls, inspect.isfunction) if not n.startswith("_")}
+            module = importlib.import_module(module_name)
+            cls = getattr(module, name)
+            self.modules.append(module)
+            members = inspect.getmembers(cls, inspect.isfunction)
+            self.methods[name] = {n for n, _ in members if not n.startswith("_")}
+            self.functions += [f for _, f in members if f.__defaults__]
+        self.modules.append(importlib.import_module(f"{config.BACKEND_PATH_PREFIX}.long_context"))
+        # what BFCL's classes share process-wide and may change in place: module-level lists and dicts (the
+        # long-context extensions) and mutable default arguments (TwitterAPI.post_tweet's tags/mentions)
+        self.globals = {
+            (m, k): copy.deepcopy(v) for m in self.modules for k, v in vars(m).items() if isinstance(v, (list, dict))
+        }
+        self.defaults = {f: copy.deepcopy(f.__defaults__) for f in self.functions}
 
     def clear(self) -> None:
+        """Forget the cached instances and put every shared object back: each case runs as in a fresh process."""
         for key in [k for k in vars(self.utils) if k.endswith("_instance")]:
             del vars(self.utils)[key]
+        for (module, key), value in self.globals.items():
+            vars(module)[key] = copy.deepcopy(value)
+        for function, defaults in self.defaults.items():
+            function.__defaults__ = copy.deepcopy(defaults)
 
     def execute(self, entry: dict[str, Any], turns: list[list[list[str]]]) -> list[dict[str, Any]]:
         """Per turn: ``{"results": [...], "state": {class: plain state}}``, steps run in order."""

@@ -40,7 +40,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "jobs": ("fcstudio.cli.jobs", "jobs_app"),
     "llm": ("fcstudio.cli.jobs", "llm_app"),
     "eval": ("fcstudio.cli.evals", "eval_app"),
-    "bfcl": ("fcstudio.cli.evals", "bfcl_app"),
+    "bfcl": ("fcstudio.cli.bfcl", "bfcl_app"),
 }
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("fcstudio.cli.catalog", "init"),

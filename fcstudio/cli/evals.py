@@ -1,4 +1,4 @@
-"""``eval`` and ``bfcl``: run, import, report and review evaluations; check BFCL answers."""
+"""``eval``: run, import, report and review evaluations (BFCL's own commands are in ``cli/bfcl.py``)."""
 
 from __future__ import annotations
 
@@ -31,8 +31,6 @@ from fcstudio.cli.common import (
 )
 from fcstudio.envs.tasks import TaskFileError
 from fcstudio.evals import eval_store, review
-from fcstudio.evals.bfcl_data import BfclDataError, read_check_file
-from fcstudio.evals.bfcl_run import check_file_lines, run_bfcl, to_jsonl
 from fcstudio.evals.importers import KINDS, EvalImportError, import_results
 from fcstudio.evals.runner import RunError, RunSpec, create_run, default_tasks_file, execute_run
 from fcstudio.evals.tau2_export import to_tau2_results
@@ -41,9 +39,6 @@ from fcstudio.validation import first_error
 
 eval_app = typer.Typer(
     help="Evaluate agents: run tau-style episodes, import results, report, review failures.", no_args_is_help=True
-)
-bfcl_app = typer.Typer(
-    help="BFCL: check decoded answers with BFCL's AST rules, or run a model on BFCL.", no_args_is_help=True
 )
 
 
@@ -334,80 +329,6 @@ def eval_tag(
         if eval_store.get_episode(con, episode_id) is None:
             raise fail(f"no episode {episode_id}")
         eval_store.annotate(con, episode_id, tag or [], note)
-
-
-# -- bfcl ------------------------------------------------------------------------------------------------
-@bfcl_app.command("check")
-def bfcl_check(
-    cases: Annotated[
-        Path,
-        typer.Argument(
-            metavar="CASES.jsonl",
-            help='Lines {"id","category","language","functions","possible_answer","model_output"}.',
-        ),
-    ],
-    out_path: Annotated[Path | None, typer.Option("--out", help="Write here (default: stdout).")] = None,
-    detail: Annotated[bool, typer.Option("--detail", help="Add a human-readable 'detail' to each line.")] = False,
-) -> None:
-    """Score decoded model answers with BFCL's AST rules: one {"id","valid","error"} line per case."""
-    try:
-        lines = check_file_lines(read_check_file(cases))
-    except BfclDataError as exc:
-        raise fail(str(exc)) from None
-    except ValueError as exc:
-        raise fail(f"{cases}: {exc}") from None
-    text = to_jsonl(lines, detail)
-    if out_path is None:
-        sys.stdout.write(text)
-    else:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.")
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, out_path)
-    valid = sum(1 for line in lines if line["valid"])
-    err.print(f"{valid} of {len(lines)} valid", markup=False)
-
-
-@bfcl_app.command("run")
-def bfcl_run_cmd(
-    data: Annotated[Path, typer.Option(help="A BFCL data folder (question files + possible_answer/).")],
-    model: Annotated[str, typer.Option(help="Model name at the endpoint.")],
-    categories: Annotated[
-        str | None, typer.Option(help="Comma-separated categories (default: all single-turn).")
-    ] = None,
-    limit: Annotated[int | None, typer.Option(help="At most this many cases per category.")] = None,
-    base_url: BaseUrlOpt = None,
-    key_env: KeyEnvOpt = "OPENAI_API_KEY",
-    concurrency: ConcurrencyOpt = 8,
-    no_cache: NoCacheOpt = False,
-    workspace: WorkspaceOpt = None,
-) -> None:
-    """Ask a model every case, check its calls, store a run with accuracy per category."""
-    config = llm_config(model, base_url, key_env, concurrency, no_cache)
-    cats = [c.strip() for c in categories.split(",")] if categories else None
-    with connect(workspace) as con:
-        bar, step = bar_and_step("BFCL cases")
-        try:
-            with bar:
-                summary = run_bfcl(con, data, config, categories=cats, limit=limit, progress=step)
-        except BfclDataError as exc:
-            raise fail(str(exc)) from None
-    dump(
-        {
-            "run": summary.run_id,
-            "job": summary.job_id,
-            "status": summary.status,
-            "cases": summary.cases,
-            "failed": summary.failed,
-            "accuracy": summary.accuracy,
-            "usage": summary.usage,
-            "seconds": round(summary.seconds, 2),
-        }
-    )
-    code = report_failures(summary.job_id, summary.status, summary.failed, summary.cases + len(summary.failed), "cases")
-    if code:
-        raise typer.Exit(code)
 
 
 @eval_app.command("export")

@@ -5,8 +5,8 @@ is not checked (the model's calls in it still run, so later state checks see the
 have answered with calls, every stateful instance's public attributes must equal the ground truth's, and the
 results of all the model's calls so far must contain the ground truth's results of this turn (a multiset,
 order free). The first failure ends the check, with BFCL's error type. ``check_entry`` adds the runner's own
-checks: a result that is not a list (``multi_turn:inference_error``) and a turn count that differs from the
-ground truth's (``multi_turn:force_terminated``).
+checks: a result that is not a list (``multi_turn:inference_error``), a turn count that differs from the
+ground truth's (``multi_turn:force_terminated``), and empty steps dropped (as its decoder drops them).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 from fcstudio.envs.bfcl.session import Session, public_state
 from fcstudio.envs.bfcl.state import plain
+from fcstudio.envs.bfcl.world import World
 
 
 @dataclass
@@ -52,8 +53,9 @@ def check(
     decoded: list[list[list[str]]], ground_truth: list[list[str]], entry: dict[str, Any], *, keep_states: bool = False
 ) -> MultiTurnVerdict:
     """BFCL's ``multi_turn_checker`` on one entry: ``decoded`` is, per turn, the model's steps of call strings."""
-    model = Session.for_entry(entry)
-    gold = Session.for_entry(entry)
+    world = World()  # the two sides share what BFCL's process would share between them
+    model = Session.for_entry(entry, world)
+    gold = Session.for_entry(entry, world)
     all_model_results: list[str] = []
     turns: list[dict[str, Any]] = []
     for turn, gt_calls in enumerate(ground_truth):
@@ -125,4 +127,6 @@ def check_entry(
             "Model was force-terminated during inference phase. The length of the model result turns "
             f"({len(model_result)}) does not match the length of the ground truth turns ({len(ground_truth)}).",
         )
-    return check(model_result, ground_truth, entry, keep_states=keep_states)
+    # BFCL's evaluator decodes each step and drops the empty ones before checking
+    steps = [[step for step in turn if not is_empty_response(step)] for turn in model_result]
+    return check(steps, ground_truth, entry, keep_states=keep_states)

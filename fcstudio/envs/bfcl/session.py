@@ -16,6 +16,7 @@ from typing import Any
 
 from fcstudio.envs.bfcl import calls
 from fcstudio.envs.bfcl.classes import STATELESS, api_class
+from fcstudio.envs.bfcl.world import World
 
 
 def is_long_context(category_or_id: str) -> bool:
@@ -38,9 +39,17 @@ def render(result: Any) -> str:
 class Session:
     """The instances of ``involved_classes``, each loaded from its part of ``initial_config``."""
 
-    def __init__(self, initial_config: dict[str, Any], involved_classes: Iterable[str], *, long_context: bool):
+    def __init__(
+        self,
+        initial_config: dict[str, Any],
+        involved_classes: Iterable[str],
+        *,
+        long_context: bool,
+        world: World | None = None,
+    ):
         self.classes = list(involved_classes)
         self.long_context = long_context
+        self.world = world or World()  # what BFCL would share with other instances (see ``world``)
         self.instances: dict[str, Any] = {}
         self.methods: dict[str, Callable[..., Any]] = {}  # name -> bound method; a later class wins, as in BFCL
         self.owner: dict[str, str] = {}  # method name -> class name
@@ -48,6 +57,7 @@ class Session:
             instance = self.instances.get(name)
             if instance is None:
                 instance = api_class(name)()
+                instance._world = self.world
                 if name not in STATELESS:
                     instance._load_scenario(copy.deepcopy(initial_config.get(name, {})), long_context=long_context)
                 self.instances[name] = instance
@@ -57,9 +67,12 @@ class Session:
                     self.owner[method_name] = name
 
     @classmethod
-    def for_entry(cls, entry: dict[str, Any]) -> Session:
+    def for_entry(cls, entry: dict[str, Any], world: World | None = None) -> Session:
         return cls(
-            entry.get("initial_config") or {}, entry["involved_classes"], long_context=is_long_context(entry["id"])
+            entry.get("initial_config") or {},
+            entry["involved_classes"],
+            long_context=is_long_context(entry["id"]),
+            world=world,
         )
 
     def run(self, call: str) -> str:

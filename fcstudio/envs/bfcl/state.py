@@ -49,3 +49,18 @@ def field_diff(expected: dict[str, Any], actual: dict[str, Any]) -> list[dict[st
         if expected.get(key) != actual.get(key):
             rows.append({"field": key, "expected": expected.get(key), "actual": actual.get(key)})
     return rows
+
+
+def compare_fields(expected: dict[str, Any], actual: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every top-level field of one class, both sides plain: ``{"field", "equal", "expected", "actual"}``.
+
+    Values are kept only where the sides differ (an equal field carries its digest instead), so an episode
+    stores the state of long-context classes per turn without storing their thousands of equal records."""
+    rows = []
+    for key in sorted(set(expected) | set(actual)):
+        e, a = expected.get(key), actual.get(key)
+        if e == a:
+            rows.append({"field": key, "equal": True, "digest": digest(e)})
+        else:
+            rows.append({"field": key, "equal": False, "expected": e, "actual": a})
+    return rows
