@@ -67,7 +67,9 @@ def episode_review(ep: dict[str, Any]) -> None:
         st.success("Every turn's state and results match the ground truth's.")
     else:
         error = info.get("error") or "unknown"
-        st.error(f"`{error}`: {ERROR_WORDS.get(error, error)}. {info.get('error_message') or ''}")
+        st.warning(
+            f"`{error}`: {ERROR_WORDS.get(error, error)}. {info.get('error_message') or ''}", icon=":material/rule:"
+        )
     if info.get("reply_error"):
         st.warning(f"The model endpoint failed: {info['reply_error']}")
     played = {t["turn"]: t for t in info.get("turns") or []}

@@ -146,7 +146,7 @@ shown = ["rank", "model", "source", "value", "episodes", "trials", "run_id", "or
 if not (frame["episodes"] > 0).any():  # only published or score-only rows: no episodes or trials to show
     shown = [c for c in shown if c not in ("episodes", "trials")]
 left.dataframe(
-    frame[shown].fillna(""),
+    frame[shown].apply(lambda col: col.fillna("") if col.dtype == object else col),
     hide_index=True,
     column_config={
         "value": st.column_config.ProgressColumn(metric, min_value=0.0, max_value=1.0, format="percent")
@@ -173,6 +173,25 @@ right.plotly_chart(
     ).update_layout(margin={"l": 10, "r": 10, "t": 40, "b": 10}, xaxis_tickformat=".0%" if is_fraction else None),
     key="lb_bar",
 )
+
+with cursor() as con:
+    wide, column_names = eval_store.score_table(con, bench, domain)
+if len(metrics) > 1 and wide:
+    with st.expander("Every metric, one row per run (the published table's columns)", expanded=bench == "bfcl-v3"):
+        wide_frame = pd.DataFrame(wide)
+        metric_cols = [c for c in wide_frame.columns if c not in ("run_id", "model", "source")]
+        ordered = [c for c in column_names if c in metric_cols] + [c for c in metric_cols if c not in column_names]
+        wide_frame = wide_frame[["model", "source", *ordered, "run_id"]].sort_values(
+            metric, ascending=False, na_position="last"
+        )
+        st.dataframe(
+            wide_frame,
+            hide_index=True,
+            column_config={c: st.column_config.NumberColumn(column_names.get(c, c), format="percent") for c in ordered}
+            | {"run_id": st.column_config.NumberColumn("run")},
+            height=min(38 + 35 * len(wide_frame), 460),
+            key="lb_wide",
+        )
 
 with cursor() as con:
     points = eval_store.curves(con, [r["run_id"] for r in board], domain)

@@ -9,8 +9,11 @@ import streamlit as st
 
 from components.db import cursor
 from components.layout import empty_state, page_header, show_error
+from components.multi_turn import gold_replay
 from components.state_diff import state_diff_view
 from fcstudio import store
+from fcstudio.envs.bfcl.entries import entry_from_task
+from fcstudio.envs.bfcl.replay import replay as replay_entry
 from fcstudio.envs.diff import diff
 from fcstudio.envs.registry import DOMAINS, open_env
 from fcstudio.envs.replay import replay_task, validate
@@ -116,6 +119,38 @@ with right:
         st.caption("No gold action: success means the state stays as it is (and the right words are said).")
 
 st.divider()
+entry = entry_from_task(task)
+if entry is not None:  # a BFCL multi-turn entry: replayed on fcstudio's BFCL API classes, turn by turn
+    st.markdown("### Turns and gold replay")
+    st.caption(
+        f"Classes: {', '.join(entry['involved_classes'])}. Each turn's ground-truth calls run on the entry's initial "
+        "state with fcstudio's BFCL API classes (results byte-identical to bfcl-eval's executor); the state of every "
+        "class is shown after each turn."
+        + (f" Functions held back until their turn: {entry['missed_function']}." if entry["missed_function"] else "")
+    )
+    key = f"mt_replay_{task_id}"
+    if st.button("Replay the ground truth", type="primary", key=f"mt_run_{task_id}"):
+        bar = st.progress(0.0, text="Replaying…")
+        try:
+            st.session_state[key] = replay_entry(entry, states=True)
+        except Exception as exc:
+            show_error(exc, "replay the ground truth")
+        bar.empty()
+    replayed = st.session_state.get(key)
+    if replayed is None:
+        for n, (turn, calls) in enumerate(zip(entry["question"], entry["ground_truth"], strict=False)):
+            said = " ".join(m.get("content") or "" for m in turn) or "(no message: held-back functions are offered)"
+            st.markdown(f"**Turn {n}.** {said}")
+            st.code("\n".join(calls) or "(no call is due)", language=None)
+        st.caption("Press the button to run the ground truth and see each class's state after every turn.")
+        st.stop()
+    errors = sum(r.startswith("Error during execution") for t in replayed["turns"] for r in t["results"])
+    c = st.columns(3)
+    c[0].metric("Turns", len(replayed["turns"]))
+    c[1].metric("Calls run", sum(len(t["calls"]) for t in replayed["turns"]))
+    c[2].metric("Error results", errors)
+    gold_replay(replayed, entry["question"])
+    st.stop()
 st.markdown("### Gold replay")
 domain = task["domain"]
 if domain not in DOMAINS:

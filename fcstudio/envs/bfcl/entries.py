@@ -107,3 +107,27 @@ def load_entries(
         if unknown:
             raise BfclDataError(f"{root}: no multi-turn entry {', '.join(unknown[:5])}")
     return entries
+
+
+def entry_from_task(task: dict[str, Any]) -> dict[str, Any] | None:
+    """The multi-turn entry behind an imported BFCL task (``import bfcl`` keeps its state and per-turn gold
+    calls), or None when the task is not a BFCL multi-turn one."""
+    meta = task.get("meta") or {}
+    if task.get("benchmark") != "bfcl" or not meta.get("involved_classes"):
+        return None
+    turns: list[list[str]] = [[] for _ in task.get("turns") or []]
+    for call in task.get("gold") or []:
+        turn = call.get("turn")
+        if isinstance(turn, int) and 0 <= turn < len(turns) and call.get("raw"):
+            turns[turn].append(str(call["raw"]))
+    return {
+        "id": str(meta.get("id") or task.get("source_ref") or ""),
+        "category": category_of(str(meta.get("id") or task.get("source_ref") or "")),
+        "question": [
+            [{"role": m.get("role"), "content": m.get("content")} for m in t] for t in task.get("turns") or []
+        ],
+        "initial_config": meta.get("initial_config") or {},
+        "involved_classes": list(meta["involved_classes"]),
+        "ground_truth": turns,
+        "missed_function": meta.get("missed_function") or {},
+    }
