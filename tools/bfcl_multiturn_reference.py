@@ -70,10 +70,13 @@ class MultiTurnReference:
         }
         self.defaults = {f: copy.deepcopy(f.__defaults__) for f in self.functions}
 
-    def clear(self) -> None:
-        """Forget the cached instances and put every shared object back: each case runs as in a fresh process."""
+    def forget(self) -> None:
         for key in [k for k in vars(self.utils) if k.endswith("_instance")]:
             del vars(self.utils)[key]
+
+    def clear(self) -> None:
+        """Forget the cached instances and put every shared object back: each case runs as in a fresh process."""
+        self.forget()
         for (module, key), value in self.globals.items():
             vars(module)[key] = copy.deepcopy(value)
         for function, defaults in self.defaults.items():
@@ -105,8 +108,9 @@ class MultiTurnReference:
             self.clear()
         return out
 
-    def verdict(self, entry: dict[str, Any], output: Any) -> dict[str, Any]:
-        """BFCL's evaluation of one decoded output: ``{"valid", "error_type"}``."""
+    def verdict(self, entry: dict[str, Any], output: Any, *, restore: bool = True) -> dict[str, Any]:
+        """BFCL's evaluation of one decoded output: ``{"valid", "error_type"}``. ``restore=False`` only forgets
+        the cached instances (what timing wants: BFCL's own cost, not this harness's)."""
         prompt = {k: v for k, v in entry.items() if k not in ("ground_truth", "category")}
         try:
             got = self.runner._evaluate_single_multi_turn_entry(
@@ -115,7 +119,10 @@ class MultiTurnReference:
         except Exception as exc:  # bfcl-eval itself failed on the case (it would stop the evaluation there)
             return {"valid": False, "error_type": f"exception:{type(exc).__name__}"}
         finally:
-            self.clear()
+            if restore:
+                self.clear()
+            else:
+                self.forget()
         if got["valid"]:
             return {"valid": True, "error_type": None}
         return {"valid": False, "error_type": got["error"]["error_type"]}

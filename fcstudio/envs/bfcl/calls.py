@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 # BFCL refuses these names before evaluating (a guard against shell-like tools); so does fcstudio.
@@ -40,8 +41,10 @@ def first_name(call: str) -> str:
     return head.split(".")[1] if "." in head else head
 
 
+@lru_cache(maxsize=65536)
 def parse(call: str) -> ast.expr:
-    """The expression of a call string; raises SyntaxError with Python's own message."""
+    """The expression of a call string; raises SyntaxError with Python's own message. Cached: the evaluator
+    never changes a tree, and the same call strings come back across checks and turns."""
     return ast.parse(call.strip(), filename="<string>", mode="eval").body
 
 

@@ -11,10 +11,14 @@ ground truth's (``multi_turn:force_terminated``), and empty steps dropped (as it
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cache
+from typing import Any, ClassVar
 
-from fcstudio.envs.bfcl.session import Session, public_state
+from fcstudio.envs.bfcl.classes import STATELESS, api_class
+from fcstudio.envs.bfcl.session import Session, is_long_context, public_state
+from fcstudio.envs.bfcl.session import clear_caches as session_caches
 from fcstudio.envs.bfcl.state import plain
 from fcstudio.envs.bfcl.world import World
 
@@ -31,6 +35,66 @@ class MultiTurnVerdict:
 
     def line(self) -> dict[str, Any]:
         return {"valid": self.valid, "error": self.error_type}
+
+
+_MISSING = object()
+
+
+@cache
+def _shares_world(classes: tuple[str, ...], long_context: bool) -> bool:
+    return any(getattr(api_class(c), "_shares_world", lambda _: False)(long_context) for c in classes)
+
+
+class _GroundTruth:
+    """The ground truth's side of a check: its results and instances after each turn.
+
+    The ground truth does not depend on the model, so for an entry whose classes share nothing with the
+    model's instances (``_shares_world``) it is executed once and its per-turn results and instances (copies,
+    only ever read) are reused by every later check of the entry; otherwise it runs alongside the model's, in
+    the same world, as in BFCL."""
+
+    _memo: ClassVar[dict[tuple[int, int, int], tuple[Any, list[tuple[list[str], dict[str, Any]]]]]] = {}
+    _limit: ClassVar[int] = 2048
+
+    def __init__(self, entry: dict[str, Any], ground_truth: list[list[str]], world: World):
+        self.session = Session.for_entry(entry, world)
+        self.ground_truth = ground_truth
+        self.done: list[tuple[list[str], dict[str, Any]]] | None = None
+
+    @classmethod
+    def of(cls, entry: dict[str, Any], ground_truth: list[list[str]], world: World) -> _GroundTruth:
+        if _shares_world(tuple(entry["involved_classes"]), is_long_context(entry["id"])):
+            return cls(entry, ground_truth, world)
+        key = (id(entry), id(ground_truth), id(entry.get("initial_config")))
+        hit = cls._memo.get(key)
+        if hit is not None and hit[0][0] is entry and hit[0][1] is ground_truth:
+            memo = cls.__new__(cls)
+            memo.done = hit[1]
+            return memo
+        fresh = cls(entry, ground_truth, World())
+        done = []
+        for calls in ground_truth:
+            results = fresh.session.execute(calls)
+            done.append((results, pickle.loads(pickle.dumps(fresh.session.instances))))
+        if len(cls._memo) >= cls._limit:
+            cls._memo.clear()
+        cls._memo[key] = ((entry, ground_truth), done)
+        memo = cls.__new__(cls)
+        memo.done = done
+        return memo
+
+    def turn(self, n: int) -> tuple[list[str], dict[str, Any]]:
+        if self.done is not None:
+            return self.done[n]
+        return self.session.execute(self.ground_truth[n]), self.session.instances
+
+
+def clear_caches() -> None:
+    """Forget the memoised ground truths and turns and the sessions' templates: the next checks start cold."""
+    _GroundTruth._memo.clear()
+    _PREFIXES.clear()
+    _prefix_count[0] = 0
+    session_caches()
 
 
 def is_empty_response(response: list[Any]) -> bool:
@@ -52,10 +116,68 @@ def _missing_unordered(expected: list[str], got: list[str]) -> list[str]:
 def check(
     decoded: list[list[list[str]]], ground_truth: list[list[str]], entry: dict[str, Any], *, keep_states: bool = False
 ) -> MultiTurnVerdict:
-    """BFCL's ``multi_turn_checker`` on one entry: ``decoded`` is, per turn, the model's steps of call strings."""
+    """BFCL's ``multi_turn_checker`` on one entry: ``decoded`` is, per turn, the model's steps of call strings.
+
+    Both sides are deterministic functions of the entry and the calls so far, so for an entry whose classes
+    share nothing between the sides (``_shares_world``) each turn's model results and judgement are memoised by
+    the model's calls up to that turn: a later check of the same entry whose output begins the same way (the
+    trials of one entry, an output and its perturbations) reuses them, and replays the shared prefix only
+    where it goes another way. ``keep_states`` (the runner's per-turn states) always runs live."""
+    if keep_states or _shares_world(tuple(entry["involved_classes"]), is_long_context(entry["id"])):
+        return _check_live(decoded, ground_truth, entry, keep_states=keep_states)
+    return _check_memo(decoded, ground_truth, entry)
+
+
+def _judge(
+    turn: int,
+    gt_calls: list[str],
+    empty: bool,
+    model_instances: dict[str, Any],
+    gt_instances: dict[str, Any],
+    gt_results: list[str],
+    all_model_results: list[str],
+) -> MultiTurnVerdict | None:
+    """The check after one turn, or None when it passes (or is not checked: no call was due)."""
+    if not gt_calls:
+        return None
+    if empty:
+        return MultiTurnVerdict(
+            False, "multi_turn:empty_turn_model_response", f"Model response list is empty for turn {turn}", turn
+        )
+    for name, gt_instance in gt_instances.items():
+        m_instance = model_instances[name]
+        differences = {
+            attr: {"model": plain(getattr(m_instance, attr, None)), "ground_truth": plain(value)}
+            for attr, value in public_state(gt_instance).items()
+            if getattr(m_instance, attr, _MISSING) != value
+        }
+        if differences:
+            return MultiTurnVerdict(
+                False,
+                "multi_turn:instance_state_mismatch",
+                f"Model instance for {name} does not match the state with ground truth instance.",
+                turn,
+                {"class": name, "differences": differences},
+            )
+    missing = _missing_unordered(gt_results, all_model_results)
+    if missing:
+        return MultiTurnVerdict(
+            False,
+            "multi_turn:execution_response_mismatch",
+            "Model response execution results so far does not contain all the ground truth response "
+            f"execution results for turn {turn}.",
+            turn,
+            {"missing_items": missing},
+        )
+    return None
+
+
+def _check_live(
+    decoded: list[list[list[str]]], ground_truth: list[list[str]], entry: dict[str, Any], *, keep_states: bool
+) -> MultiTurnVerdict:
     world = World()  # the two sides share what BFCL's process would share between them
     model = Session.for_entry(entry, world)
-    gold = Session.for_entry(entry, world)
+    gold = _GroundTruth.of(entry, ground_truth, world)
     all_model_results: list[str] = []
     turns: list[dict[str, Any]] = []
     for turn, gt_calls in enumerate(ground_truth):
@@ -63,50 +185,81 @@ def check(
         model_results: list[str] = []
         for step in response:
             model_results.extend(model.execute(step))
-        gt_results = gold.execute(gt_calls)
+        gt_results, gt_instances = gold.turn(turn)
         all_model_results.extend(model_results)
         record: dict[str, Any] = {"turn": turn, "model_results": model_results, "ground_truth_results": gt_results}
         if keep_states:
             record["model_state"] = {k: plain(v) for k, v in model.state().items()}
-            record["ground_truth_state"] = {k: plain(v) for k, v in gold.state().items()}
-        turns.append(record)
-        if not gt_calls:
-            continue
-        if not response or is_empty_response(response):
-            return MultiTurnVerdict(
-                False,
-                "multi_turn:empty_turn_model_response",
-                f"Model response list is empty for turn {turn}",
-                turn,
-                turns=turns,
-            )
-        for name, gt_instance in gold.instances.items():
-            m_instance = model.instances[name]
-            differences = {
-                attr: {"model": plain(getattr(m_instance, attr)), "ground_truth": plain(value)}
-                for attr, value in public_state(gt_instance).items()
-                if getattr(m_instance, attr) != value
+            record["ground_truth_state"] = {
+                k: plain(public_state(v)) for k, v in gt_instances.items() if k not in STATELESS
             }
-            if differences:
-                return MultiTurnVerdict(
-                    False,
-                    "multi_turn:instance_state_mismatch",
-                    f"Model instance for {name} does not match the state with ground truth instance.",
-                    turn,
-                    {"class": name, "differences": differences},
-                    turns,
-                )
-        missing = _missing_unordered(gt_results, all_model_results)
-        if missing:
+        turns.append(record)
+        empty = not response or is_empty_response(response)
+        failed = _judge(turn, gt_calls, empty, model.instances, gt_instances, gt_results, all_model_results)
+        if failed is not None:
+            failed.turns = turns
+            return failed
+    return MultiTurnVerdict(True, turns=turns)
+
+
+_Key = tuple[tuple[tuple[str, ...], bool], ...]
+_Turn = tuple[list[str], "MultiTurnVerdict | None", bytes | None]  # results, judgement, instances after it
+_PREFIXES: dict[tuple[int, int], tuple[Any, Any, dict[_Key, _Turn]]] = {}
+_PREFIX_LIMIT = 200_000  # memoised turns in all, then forgotten at once
+_prefix_count = [0]
+
+
+def _check_memo(
+    decoded: list[list[list[str]]], ground_truth: list[list[str]], entry: dict[str, Any]
+) -> MultiTurnVerdict:
+    slot = _PREFIXES.get((id(entry), id(ground_truth)))
+    if slot is None or slot[0] is not entry or slot[1] is not ground_truth:
+        slot = (entry, ground_truth, {})
+        _PREFIXES[(id(entry), id(ground_truth))] = slot
+    memo = slot[2]
+    gold = _GroundTruth.of(entry, ground_truth, World())
+    live: Session | None = None
+    live_key: _Key | None = None
+    key: _Key = ()
+    all_model_results: list[str] = []
+    turns: list[dict[str, Any]] = []
+    for turn, gt_calls in enumerate(ground_truth):
+        response = decoded[turn]
+        flat = tuple(c for step in response for c in step)
+        key_t: _Key = (*key, (flat, not response or is_empty_response(response)))
+        gt_results, gt_instances = gold.turn(turn)
+        hit = memo.get(key_t)
+        if hit is None:
+            if live is None or live_key != key:  # resume where the shared prefix left the model's instances
+                blob = memo[key][2] if key else None
+                if blob is not None:
+                    live = Session.resumed(blob, entry["involved_classes"], long_context=is_long_context(entry["id"]))
+                else:
+                    live = Session.for_entry(entry, World())
+                    for calls, _ in key:
+                        live.execute(calls)
+            model_results = live.execute(flat)
+            all_model_results.extend(model_results)
+            failed = _judge(turn, gt_calls, key_t[-1][1], live.instances, gt_instances, gt_results, all_model_results)
+            if _prefix_count[0] >= _PREFIX_LIMIT:
+                _PREFIXES.clear()
+                _prefix_count[0] = 0
+                _PREFIXES[(id(entry), id(ground_truth))] = slot
+                memo.clear()
+            # a turn that passes may be the prefix of a later check: keep where it left the instances
+            snapshot = live.snapshot() if failed is None and turn + 1 < len(ground_truth) else None
+            memo[key_t] = (model_results, failed, snapshot)
+            _prefix_count[0] += 1
+            live_key = key_t
+        else:
+            model_results, failed, _ = hit
+            all_model_results.extend(model_results)
+        turns.append({"turn": turn, "model_results": model_results, "ground_truth_results": gt_results})
+        if failed is not None:
             return MultiTurnVerdict(
-                False,
-                "multi_turn:execution_response_mismatch",
-                "Model response execution results so far does not contain all the ground truth response "
-                f"execution results for turn {turn}.",
-                turn,
-                {"missing_items": missing},
-                turns,
+                False, failed.error_type, failed.error_message, failed.turn, failed.details, turns=turns
             )
+        key = key_t
     return MultiTurnVerdict(True, turns=turns)
 
 

@@ -28,6 +28,7 @@ class UnknownClass(ValueError):
     """An entry names an API class fcstudio does not implement."""
 
 
+@cache
 def api_class(name: str) -> type:
     if name not in CLASSES:
         raise UnknownClass(f"unknown BFCL API class {name!r} (known: {', '.join(CLASSES)})")

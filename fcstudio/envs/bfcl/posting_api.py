@@ -52,6 +52,11 @@ class TwitterAPI:
 
     _world: World = PROCESS  # set by the Session that owns the instance
 
+    @staticmethod
+    def _shares_world(long_context: bool) -> bool:
+        """The model's tweets may share ``post_tweet``'s default lists with the ground truth's (see ``world``)."""
+        return True
+
     username: str
     password: str
     authenticated: bool

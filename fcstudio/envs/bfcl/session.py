@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import inspect
 import json
+import pickle
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -56,15 +57,32 @@ class Session:
         for name in self.classes:
             instance = self.instances.get(name)
             if instance is None:
-                instance = api_class(name)()
-                instance._world = self.world
-                if name not in STATELESS:
-                    instance._load_scenario(copy.deepcopy(initial_config.get(name, {})), long_context=long_context)
+                instance = _loaded(name, initial_config.get(name, {}), long_context, self.world)
                 self.instances[name] = instance
-            for method_name, method in inspect.getmembers(instance, predicate=inspect.ismethod):
-                if not method_name.startswith("_"):
-                    self.methods[method_name] = method
-                    self.owner[method_name] = name
+            for method_name in _method_names(type(instance)):
+                self.methods[method_name] = getattr(instance, method_name)
+                self.owner[method_name] = name
+
+    @classmethod
+    def resumed(cls, blob: bytes, classes: Iterable[str], *, long_context: bool, world: World | None = None) -> Session:
+        """A session continuing from ``snapshot()``'s bytes: the same instances, in a world of its own."""
+        session = cls.__new__(cls)
+        session.classes = list(classes)
+        session.long_context = long_context
+        session.world = world or World()
+        session.instances = pickle.loads(blob)
+        session.methods, session.owner = {}, {}
+        for name in session.classes:
+            instance = session.instances[name]
+            instance._world = session.world
+            for method_name in _method_names(type(instance)):
+                session.methods[method_name] = getattr(instance, method_name)
+                session.owner[method_name] = name
+        return session
+
+    def snapshot(self) -> bytes:
+        """The instances as bytes, for ``resumed``."""
+        return pickle.dumps(self.instances, protocol=pickle.HIGHEST_PROTOCOL)
 
     @classmethod
     def for_entry(cls, entry: dict[str, Any], world: World | None = None) -> Session:
@@ -93,5 +111,87 @@ class Session:
         return {name: public_state(inst) for name, inst in self.instances.items() if name not in STATELESS}
 
 
+_METHODS: dict[type, tuple[str, ...]] = {}
+
+
+def _method_names(cls: type) -> tuple[str, ...]:
+    """What BFCL maps for an instance (its public bound methods), computed once per class."""
+    known = _METHODS.get(cls)
+    if known is not None:
+        return known
+    probe: Any = object.__new__(cls)
+    _METHODS[cls] = tuple(n for n, _ in inspect.getmembers(probe, predicate=inspect.ismethod) if not n.startswith("_"))
+    return _METHODS[cls]
+
+
+_TEMPLATES: dict[tuple[str, bool, str], bytes] = {}
+_TEMPLATE_LIMIT = 4096
+_KEYS: dict[tuple[int, str, bool], tuple[Any, tuple[str, bool, str] | None]] = {}  # id(config) -> its key
+
+
+def _template_key(name: str, config: Any, long_context: bool) -> tuple[str, bool, str] | None:
+    """The template key of a config: its canonical JSON, remembered by the config's identity (an entry's
+    config is the same object check after check; a config changed in place after use is not supported)."""
+    known = _KEYS.get((id(config), name, long_context))
+    if known is not None and known[0] is config:
+        return known[1]
+    try:
+        key: tuple[str, bool, str] | None = (name, long_context, json.dumps(config, sort_keys=True))
+    except (TypeError, ValueError):
+        key = None
+    if len(_KEYS) >= _TEMPLATE_LIMIT:
+        _KEYS.clear()
+    _KEYS[(id(config), name, long_context)] = (config, key)  # holding the config keeps its id unique
+    return key
+
+
+def _loaded(name: str, config: Any, long_context: bool, world: World) -> Any:
+    """A fresh instance of ``name`` loaded from ``config`` as BFCL loads it (from a deep copy of the config).
+
+    Loading is deterministic, so the first load of a (class, config, variant) is pickled and later ones are
+    unpickled from it: the same instance, its seeded generator's state included, for a fraction of the cost
+    of copying the config and rebuilding (a long-context file tree, a trading history). A class whose loaded
+    instance refers to its world's shared objects (``_loads_shared``) is always loaded afresh."""
+    cls = api_class(name)
+    shared = getattr(cls, "_loads_shared", None)
+    if name in STATELESS or (shared is not None and shared(long_context)):
+        return _load(cls, name, config, long_context, world)
+    key = _template_key(name, config, long_context)
+    if key is None:  # not JSON data: no template
+        return _load(cls, name, config, long_context, world)
+    blob = _TEMPLATES.get(key)
+    if blob is None:
+        instance = _load(cls, name, config, long_context, world)
+        del instance._world  # a template belongs to no world
+        try:
+            blob = pickle.dumps(instance, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # something in the state cannot be pickled: no template
+            instance._world = world
+            return instance
+        if len(_TEMPLATES) >= _TEMPLATE_LIMIT:
+            _TEMPLATES.clear()
+        _TEMPLATES[key] = blob
+        instance._world = world
+        return instance
+    instance = pickle.loads(blob)
+    instance._world = world
+    return instance
+
+
+def _load(cls: type, name: str, config: Any, long_context: bool, world: World) -> Any:
+    instance = cls()
+    instance._world = world
+    if name not in STATELESS:
+        instance._load_scenario(copy.deepcopy(config), long_context=long_context)
+    return instance
+
+
 def public_state(instance: Any) -> dict[str, Any]:
     return {k: v for k, v in vars(instance).items() if not k.startswith("_")}
+
+
+def clear_caches() -> None:
+    """Forget the loaded-instance templates and parsed calls (a benchmark's cold start; tests)."""
+    _TEMPLATES.clear()
+    _KEYS.clear()
+    calls.parse.cache_clear()

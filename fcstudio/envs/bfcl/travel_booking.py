@@ -14,12 +14,18 @@ from __future__ import annotations
 import random
 from copy import deepcopy
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from fcstudio.envs.bfcl import long_context as extensions
 from fcstudio.envs.bfcl.world import PROCESS, World
 
 _DEFAULT_SEED = 141053
+
+
+def _copied_extension(name: str) -> Any:
+    return deepcopy(extensions.get(name))
+
 
 # Every route BFCL prices, in BFCL's order (the long-context price list follows it): "FROM TO:base TO:base ...".
 # One origin may appear on more than one line; the order of the lines is the order of the routes.
@@ -121,6 +127,13 @@ class TravelAPI:
 
     _world: World = PROCESS  # set by the Session that owns the instance
 
+    @staticmethod
+    def _loads_shared(long_context: bool) -> bool:
+        """Loaded in long context, the instance holds its world's shared records: never from a template."""
+        return long_context
+
+    _shares_world = _loads_shared  # and the model's bookings may change the ground truth's (see ``world``)
+
     def __init__(self) -> None:
         # Public attributes appear only once a scenario is loaded, as in BFCL.
         self.credit_card_list: dict[str, dict[str, Any]]
@@ -158,7 +171,7 @@ class TravelAPI:
                 (self.credit_card_list, "CREDIT_CARD_EXTENSION"),
                 (self.booking_record, "BOOKING_RECORD_EXTENSION"),
             ):
-                shared = self._world.get(f"TravelAPI.{name}", lambda name=name: deepcopy(extensions.get(name)))
+                shared = self._world.get(f"TravelAPI.{name}", partial(_copied_extension, name))
                 self._merge_missing(target, shared)
 
     @staticmethod
