@@ -211,3 +211,32 @@ class ToolEdit(BaseModel):
             if label and label not in seen:
                 seen.append(label)
         return seen
+
+
+class BfclStart(BaseModel):
+    """A start state for BFCL's API classes: per class its part of an entry's ``initial_config``.
+
+    ``classes`` are the classes it sets (a BFCL entry's ``involved_classes``: one it does not configure starts
+    from BFCL's defaults, as in BFCL); any other class keeps its shipped default. ``ground_truth`` holds the
+    source entry's gold call strings, which give synthesis real argument values that fit this state. A BFCL
+    question line reads as one (its ``id`` becomes ``source``)."""
+
+    model_config = ConfigDict(extra="ignore")
+    source: str = ""
+    classes: list[str] = Field(default_factory=list)
+    initial_config: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    long_context: bool = False
+    ground_truth: list[list[str]] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_entry(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        if "source" not in out and isinstance(out.get("id"), str):
+            out["source"] = f"BFCL {out['id']}"
+        if "classes" not in out:
+            involved = out.get("involved_classes")
+            out["classes"] = involved if isinstance(involved, list) else list(out.get("initial_config") or {})
+        return out

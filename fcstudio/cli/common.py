@@ -14,6 +14,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from rich.progress import Progress
 
     from fcstudio.llm import LLMConfig
+    from fcstudio.models import BfclStart
     from fcstudio.store import Workspace
 
 # soft_wrap: messages naming PATH:LINE must stay on one line for people and scripts that grep them.
@@ -44,6 +46,23 @@ BaseUrlOpt = Annotated[str | None, typer.Option(help="Endpoint, e.g. http://loca
 KeyEnvOpt = Annotated[str, typer.Option(help="Environment variable holding the API key.")]
 ConcurrencyOpt = Annotated[int, typer.Option(help="Requests in flight at once.")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ask the model again even for a cached request.")]
+# The start state of BFCL domains (bfcl:<Class>): a file, or a BFCL entry by id (default: each class's shipped one).
+StateOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--state",
+        help="BFCL domains' start state: a JSON file with initial_config (a BFCL entry line, or a start file).",
+    ),
+]
+EntryOpt = Annotated[
+    str | None, typer.Option("--entry", help="BFCL domains start from this multi-turn entry (e.g. multi_turn_base_18).")
+]
+DataOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data", help="BFCL data folder for --entry (default: $FCSTUDIO_BFCL_DATA or ../shared/data/bfcl_v4)."
+    ),
+]
 
 
 def progress_bar() -> Progress:
@@ -135,6 +154,16 @@ def llm_config(
     except ValueError as exc:
         raise fail(str(exc), 2) from None
     return config
+
+
+def bfcl_start_of(state: Path | None, entry: str | None, data: Path | None) -> BfclStart | None:
+    """The start state ``--state`` or ``--entry``/``--data`` name (None: the shipped defaults); exit 1 saying why."""
+    from fcstudio.envs.bfcl.environment import StartError, choose_start
+
+    try:
+        return choose_start(state, entry, data)
+    except StartError as exc:
+        raise fail(str(exc)) from None
 
 
 def parse_ids(text: str | None) -> list[int] | None:

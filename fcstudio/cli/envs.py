@@ -1,4 +1,7 @@
-"""``python -m fcstudio env ...``: executable domains from the terminal (tools, single calls, gold replay)."""
+"""``python -m fcstudio env ...``: executable domains from the terminal (tools, single calls, gold replay).
+
+BFCL's API classes are domains ``bfcl:<Class>``; their ``--db`` is a start state file, and ``--entry ID``
+starts them from a BFCL multi-turn entry instead of the shipped default."""
 
 from __future__ import annotations
 
@@ -9,7 +12,9 @@ from typing import Annotated
 
 import typer
 
-from fcstudio.cli.common import err, progress_bar
+from fcstudio.cli.common import DataOpt, EntryOpt, bfcl_start_of, err, progress_bar
+from fcstudio.envs.base import Environment
+from fcstudio.envs.bfcl.environment import StartError, is_bfcl, open_bfcl
 from fcstudio.envs.loading import StateError
 from fcstudio.envs.registry import DOMAINS, get_domain, open_env
 from fcstudio.envs.replay import replay_task, to_jsonl, validate
@@ -17,30 +22,48 @@ from fcstudio.envs.tasks import TaskFileError, load_tasks
 
 env_app = typer.Typer(help="Executable domains: list tools, call one, replay gold actions.", no_args_is_help=True)
 
-DomainOpt = Annotated[str, typer.Option("--domain", "-d", help=f"One of: {', '.join(DOMAINS)}.")]
+DomainOpt = Annotated[
+    str, typer.Option("--domain", "-d", help=f"One of: {', '.join(DOMAINS)} (bfcl:A+B: several BFCL classes).")
+]
 DbOpt = Annotated[
-    Path | None, typer.Option("--db", help="Domain database (tau2 db.json layout); default: the domain's own.")
+    Path | None,
+    typer.Option(
+        "--db", help="Domain database (tau2 db.json layout; a BFCL start state file); default: the domain's own."
+    ),
 ]
 
 
-def _open(domain: str, db: Path | None):
+def _open(domain: str, db: Path | None, entry: str | None = None, data: Path | None = None) -> Environment:
     try:
+        if entry is not None or data is not None:
+            if not is_bfcl(domain):
+                raise KeyError(f"--entry starts BFCL domains (bfcl:<Class>), not {domain}")
+            return open_bfcl(domain, start=bfcl_start_of(db, entry, data))
         return open_env(domain, db)
-    except (KeyError, FileNotFoundError, StateError) as exc:
-        err.print(f"error: {exc}", markup=False)
+    except (KeyError, FileNotFoundError, StateError, StartError) as exc:
+        err.print(f"error: {_why(exc)}", markup=False)
         raise typer.Exit(1) from None
+
+
+def _why(exc: Exception) -> str:
+    return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
 
 
 @env_app.command("tools")
 def tools_cmd(domain: DomainOpt, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """The domain's tools (OpenAI function specs derived from the code), with read/write kind."""
-    dom = get_domain(domain)
+    """The domain's tools (OpenAI function specs, derived from the code or BFCL's function docs), with their kind."""
+    try:
+        dom = get_domain(domain)
+    except KeyError as exc:
+        err.print(f"error: {_why(exc)}", markup=False)
+        raise typer.Exit(1) from None
     specs = dom.env.tool_specs()
     if as_json:
         sys.stdout.write(json.dumps([s.openai() | {"kind": dom.env.tool_kind(s.name)} for s in specs], indent=2) + "\n")
         return
     for s in specs:
-        sys.stdout.write(f"{s.name:34} {dom.env.tool_kind(s.name):8} {s.description[:90]}\n")
+        purpose = s.description.split("Tool description:")[-1].strip()  # BFCL's docs open with the class's blurb
+        sys.stdout.write(f"{s.name:34} {dom.env.tool_kind(s.name):8} {purpose[:90]}\n")
 
 
 @env_app.command("call")
@@ -49,6 +72,8 @@ def call_cmd(
     name: Annotated[str, typer.Argument(help="Tool name.")],
     args: Annotated[str, typer.Option("--args", help="Arguments as a JSON object.")] = "{}",
     db: DbOpt = None,
+    entry: EntryOpt = None,
+    data: DataOpt = None,
 ) -> None:
     """Run one tool call on a fresh state and print what the agent would see."""
     try:
@@ -56,7 +81,7 @@ def call_cmd(
     except json.JSONDecodeError as exc:
         err.print(f"error: --args is not JSON: {exc}", markup=False)
         raise typer.Exit(2) from None
-    result = _open(domain, db).execute(name, arguments)
+    result = _open(domain, db, entry, data).execute(name, arguments)
     sys.stdout.write(result.output + "\n")
     raise typer.Exit(1 if result.error else 0)
 

@@ -11,10 +11,14 @@ import typer
 from fcstudio.cli.common import (
     BaseUrlOpt,
     ConcurrencyOpt,
+    DataOpt,
+    EntryOpt,
     KeyEnvOpt,
     ModelOpt,
     NoCacheOpt,
+    StateOpt,
     WorkspaceOpt,
+    bfcl_start_of,
     connect,
     dump,
     fail,
@@ -41,15 +45,28 @@ def synth_cmd(
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = "OPENAI_API_KEY",
     concurrency: ConcurrencyOpt = 8,
-    env: Annotated[str, typer.Option(help="'auto', 'none', or a domain: travel, retail, airline.")] = "auto",
+    env: Annotated[
+        str,
+        typer.Option(
+            help="'auto', 'none', or a domain: travel, retail, airline, bfcl:<Class> (e.g. bfcl:GorillaFileSystem; "
+            "bfcl:A+B runs several classes in one session)."
+        ),
+    ] = "auto",
+    state: StateOpt = None,
+    entry: EntryOpt = None,
+    data: DataOpt = None,
     judge: Annotated[bool, typer.Option("--judge", help="Add the LLM semantic check (needs --model).")] = False,
     no_cache: NoCacheOpt = False,
     price_in: Annotated[float, typer.Option(help="USD per million prompt tokens, for the cost column.")] = 0.0,
     price_out: Annotated[float, typer.Option(help="USD per million completion tokens.")] = 0.0,
 ) -> None:
-    """Turn paths into verified trajectories (resumable: run again to continue an interrupted job)."""
+    """Turn paths into verified trajectories (resumable: run again to continue an interrupted job).
+
+    Calls run in the chosen environment (``auto``: the domain that runs most of a path's tools) and every
+    trajectory is verified by running its calls again on a fresh copy of the same start state."""
     from fcstudio.synth.job import run_synth
 
+    bfcl_start = bfcl_start_of(state, entry, data)
     llm = (
         llm_config(model, base_url, api_key_env, concurrency, no_cache, price_in=price_in, price_out=price_out)
         if model
@@ -66,6 +83,7 @@ def synth_cmd(
                 env=env,
                 judge=judge,
                 progress=lambda f, label: bar.update(task, completed=f, description=label),
+                bfcl_start=bfcl_start,
             )
         except (ValueError, KeyError) as exc:
             raise fail(str(exc).strip("'"), 2) from None

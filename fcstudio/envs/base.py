@@ -8,6 +8,11 @@ back as ``ToolResult(error=True)`` with the text the agent sees (``Error: ...``,
 State is copy-on-write: a new episode shallow-copies the table dicts (cheap), and a write tool asks
 ``self.record_for_write(table, key)`` for a private deep copy before changing a record, so the
 loaded database is never mutated and resetting costs O(tables).
+
+Environments that are not written as ``@tool`` methods (BFCL's API classes, ``envs/bfcl/environment.py``)
+override the tool table (``tool_names``, ``tool_kind``, ``tool_specs``, ``execute``) and the hooks below it:
+``binds`` (which catalogue tools run here), ``fresh``, ``start_record``/``from_start`` (a start state recorded
+with a trajectory) and ``value_state``/``value_calls`` (real argument values for synthesis).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import inspect
 import json
 import re
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
@@ -176,6 +181,33 @@ class Environment:
         except (DomainError, ValueError, KeyError, TypeError, ArithmeticError) as exc:
             return ToolResult(f"Error: {exc}", True)
         return ToolResult(to_output(result), False)
+
+    @classmethod
+    def binds(cls, name: str, labels: Sequence[str] = ()) -> bool:
+        """Whether a catalogue tool with this name and these labels runs here: by name alone for these domains."""
+        return cls.tool_kind(name) is not None
+
+    # -- start states (for synthesis and re-execution) -------------------------------------------------
+    def fresh(self) -> Environment:
+        """A new environment on the same initial state: one per trajectory, so calls in flight never mix."""
+        return type(self)(self.initial, policy=self.policy)
+
+    def start_record(self) -> dict[str, Any] | None:
+        """What a trajectory keeps to be run again on this start state; None: the domain's own database."""
+        return None
+
+    @classmethod
+    def from_start(cls, record: Mapping[str, Any]) -> Environment:
+        """An environment on a recorded start state (``start_record``)."""
+        raise ValueError(f"{cls.name} starts from its database, not from a recorded start state")
+
+    def value_state(self) -> State:
+        """Records whose fields give synthesis real argument values (``ValueBank.add_state``)."""
+        return self.initial
+
+    def value_calls(self) -> list[tuple[str, dict[str, Any]]]:
+        """Real calls ``(tool, arguments)`` that fit this state, for argument values; none for a plain database."""
+        return []
 
     # -- state inspection ----------------------------------------------------------------------
     def state_hash(self, *, full: bool = False) -> str:

@@ -70,8 +70,8 @@ class PairSummary:
 
 async def episode_at(traj: dict[str, Any], upto: int, pool: EnvPool, tools: dict[str, ToolSpec]) -> Episode:
     """An episode holding ``messages[:upto]``: the environment has run every call in it, outputs are known."""
-    domain = traj.get("domain") if traj.get("domain") in pool.available() else None
-    env = pool.make(domain) if domain else None
+    domain = traj.get("domain") if pool.runs(traj.get("domain")) else None
+    env = pool.make(domain, traj["meta"].get("env_start")) if domain else None
     ep = Episode(tools=tools, env=env, bank=pool.bank(domain), long_outputs=False)
     plan = traj["meta"].get("plan") or []
     announced_at = {c["tool_id"]: p["end"] for p in plan if p["kind"] == "miss_func" for c in p["calls"]}
@@ -80,7 +80,8 @@ async def episode_at(traj: dict[str, Any], upto: int, pool: EnvPool, tools: dict
     ep.counter = max([int(re.sub(r"\D", "", k) or 0) for k in ep.call_ids] or [0])
     ep.messages = copy.deepcopy(traj["messages"][:upto])
     for i, name, args, _ in tool_results(ep.messages):
-        if env is not None and env.tool_kind(name) is not None:
+        spec = ep.by_name.get(name)
+        if env is not None and env.binds(name, spec.labels if spec is not None else ()):
             env.execute(name, args)  # rebuild the state; the recorded output stays what it was
         where = ep.call_ids.get(ep.messages[i]["tool_call_id"])
         if where is not None:

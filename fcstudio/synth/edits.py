@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from fcstudio.llm import check_tool_calls
 from fcstudio.models import Message, Trajectory
-from fcstudio.synth.job import reexecute
+from fcstudio.synth.job import reexecute, replay_env
 from fcstudio.synth.trajectories import get_trajectory, save_trajectory
 from fcstudio.synth.verify import verify
 from fcstudio.validation import first_error
@@ -54,9 +54,10 @@ def apply_edit(
         raise ValueError(f"no trajectory {tid}")
     named = {s.name: s for s in traj["tools"].values()}
     clean = validate_messages(messages, named)
+    start = traj["meta"].get("env_start")
     if reexecute_from is not None:
-        clean = reexecute(con, clean, reexecute_from, traj.get("domain"), named)
-    verdict = verify(clean, named, traj["meta"]) if traj["meta"].get("plan") else None
+        clean = reexecute(con, clean, reexecute_from, traj.get("domain"), named, start)
+    verdict = verify(clean, named, traj["meta"], env=replay_env(con, traj)) if traj["meta"].get("plan") else None
     if verdict is not None and len(clean) != len(traj["messages"]):
         verdict = None  # the stored plan's message ranges no longer line up: keep the old verdict
     return save_trajectory(con, tid, clean, version, note=note, editor=editor, verdict=verdict)

@@ -146,15 +146,15 @@ async def synthesize(
     records = []
     for plan in plans:
         records.append(await run_turn(ep, plan, translator, hint=plan, rng=rng))
-    return {
-        "messages": ep.messages,
-        "tool_ids": list(dict.fromkeys(ep.offered)),
-        "meta": {
-            "plan": plan_meta(plans, records),
-            "call_ids": ep.call_ids,
-            "backend": translator.name,
-            "env": env.name if env is not None else None,
-            "ops": [p.get("op") for p in fsp.provenance],
-            "removed_tools": fsp.removed_tools,
-        },
+    meta: dict[str, Any] = {
+        "plan": plan_meta(plans, records),
+        "call_ids": ep.call_ids,
+        "backend": translator.name,
+        "env": env.name if env is not None else None,
+        "ops": [p.get("op") for p in fsp.provenance],
+        "removed_tools": fsp.removed_tools,
     }
+    start = env.start_record() if env is not None else None
+    if start is not None:  # a start state that is not the domain's own database: kept to run the calls again
+        meta["env_start"] = start
+    return {"messages": ep.messages, "tool_ids": list(dict.fromkeys(ep.offered)), "meta": meta}

@@ -15,10 +15,11 @@ from typing import Any
 import duckdb
 
 from fcstudio.envs.base import Environment, to_output
-from fcstudio.envs.registry import DOMAINS, open_env
+from fcstudio.envs.bfcl.environment import is_bfcl, open_bfcl
+from fcstudio.envs.registry import DOMAINS, get_domain, open_env, runnable
 from fcstudio.jobs import close_job, record_failure, run_job, save_job_progress, start_job
 from fcstudio.llm import LLMClient, LLMConfig, parse_arguments, run_async
-from fcstudio.models import ToolSpec
+from fcstudio.models import BfclStart, ToolSpec
 from fcstudio.paths.fsp import FSP
 from fcstudio.paths.store import get_path
 from fcstudio.store import run, transaction
@@ -47,39 +48,59 @@ class SynthSummary:
 
 
 class EnvPool:
-    """Per-job resources: fresh environments per trajectory (each database read once) and value banks."""
+    """Per-job resources: fresh environments per trajectory (each database read once) and value banks.
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    ``bfcl_start`` is the start state of the BFCL domains (a BFCL entry's or a file's) instead of their
+    shipped defaults."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, bfcl_start: BfclStart | None = None) -> None:
         self.con = con
+        self.bfcl_start = bfcl_start
         self._loaded: dict[str, Environment] = {}
         self._banks: dict[str | None, ValueBank] = {}
 
     def available(self) -> list[str]:
-        return [n for n, d in DOMAINS.items() if d.default_file("db.json").is_file()]
+        return [n for n in DOMAINS if runnable(n)]
 
-    def make(self, name: str) -> Environment:
+    def runs(self, name: str | None) -> bool:
+        """A domain this machine can execute (a listed one, or a BFCL combination such as ``bfcl:A+B``)."""
+        return bool(name) and runnable(str(name))
+
+    def make(self, name: str, start: dict[str, Any] | None = None) -> Environment:
+        """A fresh environment: on the start state a trajectory recorded (``meta["env_start"]``), if any."""
+        if start is not None:
+            return get_domain(name).env.from_start(start)
         if name not in self._loaded:
-            self._loaded[name] = open_env(name)
-        loaded = self._loaded[name]
-        return type(loaded)(loaded.initial, policy=loaded.policy)
+            if is_bfcl(name) and self.bfcl_start is not None:
+                self._loaded[name] = open_bfcl(name, start=self.bfcl_start)
+            else:
+                self._loaded[name] = open_env(name)
+        return self._loaded[name].fresh()
 
     def bank(self, name: str | None) -> ValueBank:
-        """The workspace's observed values plus this domain's database, built once per job."""
+        """The workspace's observed values plus this domain's database (and its real calls), built once per job."""
         if name not in self._banks:
-            self._banks[name] = bank_from_workspace(self.con, self.make(name).initial if name else None)
+            env = self.make(name) if name else None
+            bank = bank_from_workspace(self.con, env.value_state() if env is not None else None)
+            for tool, arguments in env.value_calls() if env is not None else []:
+                bank.add_call(tool, arguments)
+            self._banks[name] = bank
         return self._banks[name]
 
-    def choose(self, names: list[str], choice: str) -> str | None:
-        """``auto``: the available domain implementing most of the path's functions (none if it implements none)."""
+    def choose(self, tools: list[ToolSpec], choice: str) -> str | None:
+        """``auto``: the available domain running most of the path's tools (none if it runs none); a tool runs in a
+        domain that ``binds`` it (tau2 and travel by name, BFCL by name and class label)."""
         if choice == "none":
             return None
         if choice != "auto":
-            if choice not in DOMAINS:
-                raise ValueError(f"unknown environment {choice!r}; known: auto, none, {', '.join(DOMAINS)}")
+            try:
+                get_domain(choice)
+            except KeyError:
+                raise ValueError(f"unknown environment {choice!r}; known: auto, none, {', '.join(DOMAINS)}") from None
             return choice
         best, hits = None, 0
         for name in self.available():
-            n = sum(1 for x in names if DOMAINS[name].env.tool_kind(x) is not None)
+            n = sum(1 for t in tools if DOMAINS[name].env.binds(t.name, t.labels))
             if n > hits:
                 best, hits = name, n
         return best
@@ -107,15 +128,19 @@ def run_synth(
     env: str = "auto",
     judge: bool = False,
     progress: Progress | None = None,
+    bfcl_start: BfclStart | None = None,
 ) -> SynthSummary:
     """Synthesise a trajectory for every path without one. A path that fails is recorded (``job_failures``) and
-    the others go on; the job ends ``done`` only when none failed."""
+    the others go on; the job ends ``done`` only when none failed. ``bfcl_start``: the BFCL domains' start state.
+    Every trajectory is verified, its calls re-executed on a fresh copy of the start state it ran on."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; one of {', '.join(BACKENDS)}")
     if (backend == "openai" or judge) and llm is None:
         raise ValueError("the openai backend and the semantic judge need a model: pass --model (and --base-url)")
     todo, skipped = pending_paths(con, path_ids)
-    params = {"paths": todo, "env": env, "judge": judge, "base_url": llm.base_url if llm else None}
+    params: dict[str, Any] = {"paths": todo, "env": env, "judge": judge, "base_url": llm.base_url if llm else None}
+    if bfcl_start is not None:
+        params["bfcl_start"] = bfcl_start.source
     job_id = start_job(con, "synth", backend, llm.model if llm else None, params, total=len(todo))
     summary = SynthSummary(job_id=job_id, requested=len(todo) + len(skipped), skipped=skipped)
     client = LLMClient(llm, con, job_id) if llm is not None else None
@@ -127,7 +152,8 @@ def run_synth(
                 con, job_id, client, items=len(summary.created), finished=finished, crashed=crashed
             )
 
-    run_job(lambda: run_async(_run(con, todo, backend, client, env, judge, summary, progress), client), end)
+    pool = EnvPool(con, bfcl_start)
+    run_job(lambda: run_async(_run(con, todo, backend, client, env, judge, summary, progress, pool), client), end)
     return summary
 
 
@@ -145,8 +171,8 @@ async def _run(
     judge: bool,
     summary: SynthSummary,
     progress: Progress | None,
+    pool: EnvPool,
 ) -> None:
-    pool = EnvPool(con)
     translator: Translator = LLMTranslator(client) if backend == "openai" and client else TemplateTranslator()
     limit = asyncio.Semaphore(client.config.concurrency if client else 1)
     paths: dict[int, FSP] = {}
@@ -173,7 +199,7 @@ async def _run(
                         invalid.get(call.tool_id)
                         or f"the path calls {call.name} ({call.tool_id}), which is not in the catalogue"
                     )
-            domain = pool.choose([c.name for _, _, c in fsp.calls()], env_choice)
+            domain = pool.choose([tools[c.tool_id] for _, _, c in fsp.calls()], env_choice)
             environment = pool.make(domain) if domain else None
             async with limit:
                 result = await synthesize(
@@ -186,7 +212,8 @@ async def _run(
                     simulator=client if backend == "openai" else None,
                 )
                 named = {tools[t].name: tools[t] for t in result["tool_ids"] if t in tools}
-                verdict = verify(result["messages"], named, result["meta"])
+                replay = pool.make(domain, result["meta"].get("env_start")) if domain else None
+                verdict = verify(result["messages"], named, result["meta"], env=replay)
                 if judge and client is not None:
                     verdict = await judge_semantics(client, result["messages"], verdict)
         except Exception as exc:  # one bad path never stops the job: it is recorded and the rest go on
@@ -227,20 +254,21 @@ def reexecute(
     from_index: int,
     domain: str | None,
     tools: dict[str, ToolSpec],
+    start: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Recompute every tool result at or after ``from_index``: earlier calls rebuild the state, later ones run again.
 
     ``tools`` are the trajectory's functions by name; those the environment lacks get the offline simulated
-    response, as in synthesis.
+    response, as in synthesis. ``start`` is the start state the trajectory recorded (``meta["env_start"]``).
     """
     pool = EnvPool(con)
-    known = domain if domain and domain in pool.available() else None
-    environment = pool.make(known) if known else None
+    known = domain if pool.runs(domain) else None
+    environment = pool.make(known, start) if known else None
     out = [dict(m) for m in messages]
     for i, name, args, problem in tool_results(out):
         if problem is not None:
             output = f"Error: {problem}"
-        elif environment is not None and environment.tool_kind(name) is not None:
+        elif environment is not None and environment.binds(name, tools[name].labels if name in tools else ()):
             output = environment.execute(name, args).output  # runs before and after: the state must be rebuilt
         elif name in tools:
             output = to_output(simulate_output(name, args, tools[name].returns, pool.bank(known)))
@@ -249,6 +277,14 @@ def reexecute(
         if i >= from_index:
             out[i] = {**out[i], "content": output}
     return out
+
+
+def replay_env(con: duckdb.DuckDBPyConnection, traj: dict[str, Any]) -> Environment | None:
+    """A fresh environment on the start state a stored trajectory ran on, to verify it by execution (None when
+    its domain does not run on this machine)."""
+    pool = EnvPool(con)
+    domain = traj.get("domain")
+    return pool.make(str(domain), traj["meta"].get("env_start")) if pool.runs(domain) else None
 
 
 def tool_results(messages: list[dict[str, Any]]) -> Iterator[tuple[int, str, dict[str, Any], str | None]]:

@@ -17,7 +17,7 @@ from fcstudio.envs.base import Environment, to_output
 from fcstudio.llm import LLMClient, parse_json_reply
 from fcstudio.models import ToolSpec
 from fcstudio.paths.fsp import FSP
-from fcstudio.synth.values import ValueBank, extract_field, simulate_output
+from fcstudio.synth.values import ValueBank, extract_field, fits, simulate_output
 
 SYSTEM_PROMPT = (
     "You are a helpful assistant that can call functions. Call a function when it helps; ask the user for any "
@@ -87,11 +87,11 @@ class Episode:
         return f"call_{self.counter}"
 
     async def execute(self, name: str, arguments: dict[str, Any]) -> tuple[str, bool]:
-        """(output text, error) from the environment, or a simulated response for a tool it lacks."""
-        if self.env is not None and self.env.tool_kind(name) is not None:
+        """(output text, error) from the environment, or a simulated response for a tool it does not run."""
+        spec = self.by_name.get(name)
+        if self.env is not None and self.env.binds(name, spec.labels if spec is not None else ()):
             result = self.env.execute(name, arguments)
             return result.output, result.error
-        spec = self.by_name.get(name)
         if spec is None:
             return f"Error: Tool '{name}' not found.", True
         output = None
@@ -185,9 +185,8 @@ def resolve(call: PlannedCall, ep: Episode) -> dict[str, Any]:
             continue
         produced = ep.outputs.get((src["turn"], src["call"]))
         value = extract_field(produced, src.get("field") or "") if produced is not None else None
-        if value is None:  # the producer failed or lacks the field: fall back to a plausible value
-            spec = ep.spec(call.tool_id)
-            props = spec.property_schemas()
-            value = ep.bank.value(call.name, arg, props.get(arg) or {}, random.Random(arg))
+        schema = ep.spec(call.tool_id).property_schemas().get(arg) or {}
+        if value is None or not fits(value, schema):  # the producer failed, lacks the field or gave another type
+            value = ep.bank.value(call.name, arg, schema, random.Random(arg))
         args[arg] = value
     return args

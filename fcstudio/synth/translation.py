@@ -34,8 +34,10 @@ class Translator(Protocol):
 
 
 def _intent(spec: ToolSpec) -> str:
-    """The tool's purpose as a phrase, from its description, with its own name scrubbed out."""
-    text = (spec.description or spec.name.replace("_", " ")).strip().split(". ")[0].rstrip(".")
+    """The tool's purpose as a phrase, from its description, with its own name scrubbed out. (BFCL's multi-turn
+    docs open with their class's blurb; the tool's own purpose follows ``Tool description:``.)"""
+    text = (spec.description or spec.name.replace("_", " ")).split("Tool description:")[-1]
+    text = text.strip().split(". ")[0].rstrip(".")
     text = re.sub(re.escape(spec.name), "it", text, flags=re.IGNORECASE)
     return text[:1].lower() + text[1:] if text else "that"
 

@@ -99,6 +99,11 @@ class ValueBank:
         return None
 
 
+def fits(value: Any, schema: Any) -> bool:
+    """Whether a value has the schema's JSON type (its first non-null branch's); untyped schemas take anything."""
+    return _fits(value, _chosen_branch(schema).get("type"))
+
+
 def _fits(value: Any, typ: Any) -> bool:
     if typ is None or isinstance(typ, list):
         return True

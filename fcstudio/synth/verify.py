@@ -2,7 +2,9 @@
 
 - format: every assistant call names a function offered at that point and its arguments validate;
 - execution: no error result where none is expected; a miss-param turn asks instead of calling, a
-  miss-func turn calls nothing;
+  miss-func turn calls nothing; given the environment, every call it runs is run again, in order, on a fresh
+  copy of the start state, and must give exactly the recorded result (a result that was edited, simulated
+  or corrupted fails);
 - coverage (back-translation): a user turn never names a function and says every value it gives;
 - plan: the calls made are the path's calls with the values the user gave;
 - semantic (optional): an LLM judge's verdict on whether the assistant did what was asked, with its reason.
@@ -14,7 +16,8 @@ import json
 import re
 from typing import Any
 
-from fcstudio.llm import LLMClient, check_tool_calls, parse_json_reply
+from fcstudio.envs.base import Environment
+from fcstudio.llm import CheckedCall, LLMClient, check_tool_calls, parse_json_reply
 from fcstudio.models import ToolSpec
 
 CHECKS = ("format", "execution", "coverage", "plan")
@@ -44,8 +47,29 @@ def _names_function(name: str, text: str) -> bool:
     return re.search(rf"\b{re.escape(name)}\b", text, flags=re.IGNORECASE) is not None
 
 
-def verify(messages: list[dict[str, Any]], tools: dict[str, ToolSpec], meta: dict[str, Any]) -> dict[str, Any]:
-    """The verdict: per-check pass/fail with problems, per-turn problems, and ``passed``."""
+def _rerun(env: Environment, call: CheckedCall, recorded: str, spec: ToolSpec | None) -> str | None:
+    """Run a call again; the problem when its result differs from the recorded one or is an error."""
+    if not env.binds(call.name, spec.labels if spec is not None else ()):
+        return None
+    result = env.execute(call.name, call.arguments or {})
+    if result.output != recorded:
+        return (
+            f"{call.name}: the recorded result is not what the call gives when run again "
+            f"(recorded {recorded[:120]!r}, executed {result.output[:120]!r})"
+        )
+    if result.error and not recorded.startswith("Error"):
+        return f"{call.name} returned an error: {recorded[:200]}"
+    return None
+
+
+def verify(
+    messages: list[dict[str, Any]], tools: dict[str, ToolSpec], meta: dict[str, Any], env: Environment | None = None
+) -> dict[str, Any]:
+    """The verdict: per-check pass/fail with problems, per-turn problems, and ``passed``.
+
+    ``env``: the environment on the start state the trajectory ran on; its calls are run there again."""
+    if env is not None:
+        env.reset()
     plan = meta.get("plan") or []
     removed = {c["name"] for t in plan if t["kind"] == "miss_func" for c in t["calls"]}
     available = {n: s for n, s in tools.items() if n not in removed}
@@ -69,6 +93,9 @@ def verify(messages: list[dict[str, Any]], tools: dict[str, ToolSpec], meta: dic
                 output = results.get(call.id, "")
                 if output.startswith("Error") and not call.problem:
                     problems["execution"].append(f"{call.name} returned an error: {output[:200]}")
+                rerun = _rerun(env, call, output, tools.get(call.name)) if env and not call.problem else None
+                if rerun is not None:
+                    problems["execution"].append(rerun)
         if entry["kind"] == "miss_param":
             if made:
                 problems["execution"].append(

@@ -39,7 +39,11 @@ FORMATS: dict[str, Format] = {
         Format(
             "openai-chat", "openai_chat", "OpenAI chat conversations with tools, one per line (JSONL or JSON array)"
         ),
-        Format("bfcl", "bfcl", "BFCL v3/v4 question files (+ possible_answer/ and multi_turn_func_doc/ beside them)"),
+        Format(
+            "bfcl",
+            "bfcl",
+            "BFCL v3/v4 question files (+ possible_answer/ and multi_turn_func_doc/ beside them), or a multi_turn_func_doc file",
+        ),
         Format("xlam", "xlam", "xLAM function-calling rows {id, query, tools, answers} (JSON, JSONL, Parquet)"),
         Format(
             "toolalpaca",

@@ -6,6 +6,10 @@ Multi-turn questions carry ``involved_classes`` instead of ``function``; their d
 functions are held back. Gold answers sit in ``possible_answer/<same file name>`` when present:
 single-turn as ``{func: {param: [allowed values]}}`` (``""`` among them = optional), multi-turn as
 Python call strings per turn.
+
+A ``multi_turn_func_doc/`` file itself (named as BFCL names it, e.g. ``gorilla_file_system.json``; fcstudio ships
+copies in ``fcstudio/envs/bfcl/data/func_doc/``) imports its class's tools alone, labelled ``bfcl:<Class>`` as the
+questions' copies are, so a catalogue can hold the executable BFCL tools without BFCL's question files.
 """
 
 from __future__ import annotations
@@ -96,6 +100,32 @@ class _ToolCache:
         return spec
 
 
+def class_tools(path: str, cls: str, records: list[Record]) -> list[ToolSpec]:
+    """One API class's tools from its function-doc records, as a multi-turn question's import makes them."""
+    cache = _ToolCache(path, TypeMapper("python"))
+    out = []
+    for rec in records:
+        name = rec.value.get("name") if isinstance(rec.value, dict) else None
+        out.append(cache.tool(rec.value, rec, name if isinstance(name, str) else str(rec.line), [f"bfcl:{cls}"]))
+    return out
+
+
+def _read_func_docs(path: str, cls: str, progress: RecordProgress | None) -> tuple[ImportBatch, str]:
+    data = read_file(path)
+    if not data.records:
+        raise FormatError(path, "holds no function docs")
+    for _, rec in tracked(data.records, progress):
+        if isinstance(rec.value, dict) and "question" in rec.value:
+            raise FormatError(path, f"a question in a function-doc file (its name says {cls})", line=rec.line)
+    tools = class_tools(path, cls, data.records)
+    seen: set[str] = set()
+    for tool, rec in zip(tools, data.records, strict=True):
+        if tool.name in seen:
+            raise FormatError(path, f"function {tool.name!r} is documented twice", line=rec.line, record=tool.name)
+        seen.add(tool.name)
+    return ImportBatch(tools=tools), hashlib.sha256(f"{data.content_hash}\x00{cls}".encode()).hexdigest()
+
+
 def _answers(path: str) -> tuple[dict[str, tuple[int, Any]], str | None, str]:
     """Gold answers by id from ``possible_answer/<name>`` beside ``path`` (empty when absent)."""
     answer_path = Path(path).parent / "possible_answer" / Path(path).name
@@ -175,6 +205,9 @@ def parse_call(text: str, param_order: dict[str, list[str]]) -> tuple[str, dict[
 
 
 def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch, str]:
+    doc_class = {file: cls for cls, file in CLASS_DOCS.items()}.get(Path(path).name)
+    if doc_class is not None:
+        return _read_func_docs(path, doc_class, progress)
     data = read_file(path)
     if not data.records:
         raise FormatError(path, "holds no questions")
