@@ -1,7 +1,8 @@
 """A scripted model for BFCL multi-turn entries, served by the local OpenAI-protocol test server.
 
 Per turn it answers with the ground truth's calls as tool calls in one step, then (once the results are back)
-with a text. Entries in ``fail`` answer their turn 1 with a text and no call, so the checker fails them there.
+with a text. Entries in ``fail`` answer their turn 1 with a text and no call, so the checker fails them there;
+entries in ``drop_last`` leave out turn 0's last call, so their state differs from the ground truth's there.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ def tool_call(call: str, i: int, classes: list[str]) -> dict[str, Any]:
     return {"id": f"call_{i}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
 
 
-def script(entries: list[dict[str, Any]], fail: set[str] = frozenset()) -> Callable[[dict[str, Any]], Any]:  # type: ignore[assignment]
+def script(
+    entries: list[dict[str, Any]], fail: frozenset[str] = frozenset(), drop_last: frozenset[str] = frozenset()
+) -> Callable[[dict[str, Any]], Any]:
     firsts = {e["question"][0][0]["content"]: e for e in entries}
     assert len(firsts) == len(entries), "the script tells entries apart by their first user message"
 
@@ -38,6 +41,8 @@ def script(entries: list[dict[str, Any]], fail: set[str] = frozenset()) -> Calla
         if entry["id"] in fail and turn == 1:
             return "I will not do that."
         calls = entry["ground_truth"][turn]
+        if entry["id"] in drop_last and turn == 0:
+            calls = calls[:-1]  # the turn's last call left out: the state differs from the ground truth's
         if not calls:
             return "None of the functions I have can do that."
         return {

@@ -18,7 +18,7 @@ from fcstudio.llm import LLMConfig
 from fcstudio.store import Workspace
 
 IDS = {"multi_turn_base_0", "multi_turn_base_1", "multi_turn_miss_func_3"}
-FAIL = {"multi_turn_base_1"}
+FAIL = frozenset({"multi_turn_base_1"})
 
 
 def _entries() -> list[dict]:

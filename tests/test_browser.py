@@ -520,3 +520,34 @@ def test_episodes_page_reviews_a_failed_episode_and_makes_a_pair(app: App, page:
     _assert_no_exception(page)
     pairs = json.loads(run_cli("pairs", "list", workspace=app.workspace).stdout)
     assert any(p["strategy"] == "failed_episode" and p["episode_ref"].endswith(f"#{target['id']}") for p in pairs)
+
+
+def test_episodes_page_reviews_a_failed_bfcl_multi_turn_episode(app: App, page: Page, tmp_path: Path) -> None:
+    """A scripted model misses turn 0's last call of one entry: the review shows that turn and the differing field."""
+    from openai_stub import StubServer
+    from scripted_bfcl import script
+
+    from fcstudio.envs.bfcl.entries import load_entries
+
+    data = conftest.shared_path("bfcl_v4")
+    ids = {"multi_turn_base_0", "multi_turn_base_1"}
+    entries = load_entries(data, ["multi_turn_base"], ids=ids)
+    with StubServer(respond=script(entries, drop_last=frozenset({"multi_turn_base_0"}))) as stub:
+        proc = run_cli(
+            "bfcl", "run", "--data", str(data), "--model", "scripted-fc", "--base-url", stub.base_url,
+            "--categories", "multi_turn_base", "--ids", ",".join(sorted(ids)), workspace=app.workspace,
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    run_id = json.loads(proc.stdout)["run"]
+
+    _open(page, app, "episodes", page.get_by_text("Review evaluation episodes, failed ones first"))
+    page.get_by_label("Run").click()
+    page.get_by_role("option", name=re.compile(rf"^run {run_id} · scripted-fc · bfcl-v3")).click()
+    _idle(page, _metric(page, "Failed at turn"))
+    expect(_metric(page, "Failed at turn")).to_contain_text("0")
+    expect(page.get_by_text("multi_turn:instance_state_mismatch").first).to_be_visible()
+    expect(page.get_by_text("Turn 0 · failed here")).to_be_visible()
+    expect(page.get_by_text("GorillaFileSystem: expected vs actual after turn 0").first).to_be_visible()
+    expect(page.locator("[data-testid='stDataFrame']").first).to_be_visible()
+    _assert_no_exception(page)
+    page.screenshot(path=str(tmp_path / "multi_turn_review.png"), full_page=True)

@@ -90,10 +90,8 @@ class _GroundTruth:
 
 
 def clear_caches() -> None:
-    """Forget the memoised ground truths and turns and the sessions' templates: the next checks start cold."""
+    """Forget the memoised ground truths and the sessions' templates: the next checks start cold."""
     _GroundTruth._memo.clear()
-    _PREFIXES.clear()
-    _prefix_count[0] = 0
     session_caches()
 
 
@@ -116,16 +114,32 @@ def _missing_unordered(expected: list[str], got: list[str]) -> list[str]:
 def check(
     decoded: list[list[list[str]]], ground_truth: list[list[str]], entry: dict[str, Any], *, keep_states: bool = False
 ) -> MultiTurnVerdict:
-    """BFCL's ``multi_turn_checker`` on one entry: ``decoded`` is, per turn, the model's steps of call strings.
-
-    Both sides are deterministic functions of the entry and the calls so far, so for an entry whose classes
-    share nothing between the sides (``_shares_world``) each turn's model results and judgement are memoised by
-    the model's calls up to that turn: a later check of the same entry whose output begins the same way (the
-    trials of one entry, an output and its perturbations) reuses them, and replays the shared prefix only
-    where it goes another way. ``keep_states`` (the runner's per-turn states) always runs live."""
-    if keep_states or _shares_world(tuple(entry["involved_classes"]), is_long_context(entry["id"])):
-        return _check_live(decoded, ground_truth, entry, keep_states=keep_states)
-    return _check_memo(decoded, ground_truth, entry)
+    """BFCL's ``multi_turn_checker`` on one entry: ``decoded`` is, per turn, the model's steps of call strings."""
+    world = World()  # the two sides share what BFCL's process would share between them
+    model = Session.for_entry(entry, world)
+    gold = _GroundTruth.of(entry, ground_truth, world)
+    all_model_results: list[str] = []
+    turns: list[dict[str, Any]] = []
+    for turn, gt_calls in enumerate(ground_truth):
+        response = decoded[turn]
+        model_results: list[str] = []
+        for step in response:
+            model_results.extend(model.execute(step))
+        gt_results, gt_instances = gold.turn(turn)
+        all_model_results.extend(model_results)
+        record: dict[str, Any] = {"turn": turn, "model_results": model_results, "ground_truth_results": gt_results}
+        if keep_states:
+            record["model_state"] = {k: plain(v) for k, v in model.state().items()}
+            record["ground_truth_state"] = {
+                k: plain(public_state(v)) for k, v in gt_instances.items() if k not in STATELESS
+            }
+        turns.append(record)
+        empty = not response or is_empty_response(response)
+        failed = _judge(turn, gt_calls, empty, model.instances, gt_instances, gt_results, all_model_results)
+        if failed is not None:
+            failed.turns = turns
+            return failed
+    return MultiTurnVerdict(True, turns=turns)
 
 
 def _judge(
@@ -170,97 +184,6 @@ def _judge(
             {"missing_items": missing},
         )
     return None
-
-
-def _check_live(
-    decoded: list[list[list[str]]], ground_truth: list[list[str]], entry: dict[str, Any], *, keep_states: bool
-) -> MultiTurnVerdict:
-    world = World()  # the two sides share what BFCL's process would share between them
-    model = Session.for_entry(entry, world)
-    gold = _GroundTruth.of(entry, ground_truth, world)
-    all_model_results: list[str] = []
-    turns: list[dict[str, Any]] = []
-    for turn, gt_calls in enumerate(ground_truth):
-        response = decoded[turn]
-        model_results: list[str] = []
-        for step in response:
-            model_results.extend(model.execute(step))
-        gt_results, gt_instances = gold.turn(turn)
-        all_model_results.extend(model_results)
-        record: dict[str, Any] = {"turn": turn, "model_results": model_results, "ground_truth_results": gt_results}
-        if keep_states:
-            record["model_state"] = {k: plain(v) for k, v in model.state().items()}
-            record["ground_truth_state"] = {
-                k: plain(public_state(v)) for k, v in gt_instances.items() if k not in STATELESS
-            }
-        turns.append(record)
-        empty = not response or is_empty_response(response)
-        failed = _judge(turn, gt_calls, empty, model.instances, gt_instances, gt_results, all_model_results)
-        if failed is not None:
-            failed.turns = turns
-            return failed
-    return MultiTurnVerdict(True, turns=turns)
-
-
-_Key = tuple[tuple[tuple[str, ...], bool], ...]
-_Turn = tuple[list[str], "MultiTurnVerdict | None", bytes | None]  # results, judgement, instances after it
-_PREFIXES: dict[tuple[int, int], tuple[Any, Any, dict[_Key, _Turn]]] = {}
-_PREFIX_LIMIT = 200_000  # memoised turns in all, then forgotten at once
-_prefix_count = [0]
-
-
-def _check_memo(
-    decoded: list[list[list[str]]], ground_truth: list[list[str]], entry: dict[str, Any]
-) -> MultiTurnVerdict:
-    slot = _PREFIXES.get((id(entry), id(ground_truth)))
-    if slot is None or slot[0] is not entry or slot[1] is not ground_truth:
-        slot = (entry, ground_truth, {})
-        _PREFIXES[(id(entry), id(ground_truth))] = slot
-    memo = slot[2]
-    gold = _GroundTruth.of(entry, ground_truth, World())
-    live: Session | None = None
-    live_key: _Key | None = None
-    key: _Key = ()
-    all_model_results: list[str] = []
-    turns: list[dict[str, Any]] = []
-    for turn, gt_calls in enumerate(ground_truth):
-        response = decoded[turn]
-        flat = tuple(c for step in response for c in step)
-        key_t: _Key = (*key, (flat, not response or is_empty_response(response)))
-        gt_results, gt_instances = gold.turn(turn)
-        hit = memo.get(key_t)
-        if hit is None:
-            if live is None or live_key != key:  # resume where the shared prefix left the model's instances
-                blob = memo[key][2] if key else None
-                if blob is not None:
-                    live = Session.resumed(blob, entry["involved_classes"], long_context=is_long_context(entry["id"]))
-                else:
-                    live = Session.for_entry(entry, World())
-                    for calls, _ in key:
-                        live.execute(calls)
-            model_results = live.execute(flat)
-            all_model_results.extend(model_results)
-            failed = _judge(turn, gt_calls, key_t[-1][1], live.instances, gt_instances, gt_results, all_model_results)
-            if _prefix_count[0] >= _PREFIX_LIMIT:
-                _PREFIXES.clear()
-                _prefix_count[0] = 0
-                _PREFIXES[(id(entry), id(ground_truth))] = slot
-                memo.clear()
-            # a turn that passes may be the prefix of a later check: keep where it left the instances
-            snapshot = live.snapshot() if failed is None and turn + 1 < len(ground_truth) else None
-            memo[key_t] = (model_results, failed, snapshot)
-            _prefix_count[0] += 1
-            live_key = key_t
-        else:
-            model_results, failed, _ = hit
-            all_model_results.extend(model_results)
-        turns.append({"turn": turn, "model_results": model_results, "ground_truth_results": gt_results})
-        if failed is not None:
-            return MultiTurnVerdict(
-                False, failed.error_type, failed.error_message, failed.turn, failed.details, turns=turns
-            )
-        key = key_t
-    return MultiTurnVerdict(True, turns=turns)
 
 
 def check_entry(

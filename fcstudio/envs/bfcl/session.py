@@ -64,27 +64,6 @@ class Session:
                 self.owner[method_name] = name
 
     @classmethod
-    def resumed(cls, blob: bytes, classes: Iterable[str], *, long_context: bool, world: World | None = None) -> Session:
-        """A session continuing from ``snapshot()``'s bytes: the same instances, in a world of its own."""
-        session = cls.__new__(cls)
-        session.classes = list(classes)
-        session.long_context = long_context
-        session.world = world or World()
-        session.instances = pickle.loads(blob)
-        session.methods, session.owner = {}, {}
-        for name in session.classes:
-            instance = session.instances[name]
-            instance._world = session.world
-            for method_name in _method_names(type(instance)):
-                session.methods[method_name] = getattr(instance, method_name)
-                session.owner[method_name] = name
-        return session
-
-    def snapshot(self) -> bytes:
-        """The instances as bytes, for ``resumed``."""
-        return pickle.dumps(self.instances, protocol=pickle.HIGHEST_PROTOCOL)
-
-    @classmethod
     def for_entry(cls, entry: dict[str, Any], world: World | None = None) -> Session:
         return cls(
             entry.get("initial_config") or {},
