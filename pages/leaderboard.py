@@ -181,13 +181,19 @@ if len(metrics) > 1 and wide:
         wide_frame = pd.DataFrame(wide)
         metric_cols = [c for c in wide_frame.columns if c not in ("run_id", "model", "source")]
         ordered = [c for c in column_names if c in metric_cols] + [c for c in metric_cols if c not in column_names]
-        wide_frame = wide_frame[["model", "source", *ordered, "run_id"]].sort_values(
-            metric, ascending=False, na_position="last"
-        )
+        wide_frame = wide_frame[["model", "source", *ordered, "run_id"]]
+        if metric in wide_frame.columns:
+            wide_frame = wide_frame.sort_values(metric, ascending=False, na_position="last")
         st.dataframe(
             wide_frame,
             hide_index=True,
-            column_config={c: st.column_config.NumberColumn(column_names.get(c, c), format="percent") for c in ordered}
+            column_config={
+                c: st.column_config.NumberColumn(
+                    column_names.get(c, c),
+                    format="percent" if wide_frame[c].dropna().between(0, 1).all() else "%.3f",
+                )
+                for c in ordered
+            }
             | {"run_id": st.column_config.NumberColumn("run")},
             height=min(38 + 35 * len(wide_frame), 460),
             key="lb_wide",

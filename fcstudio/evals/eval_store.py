@@ -370,21 +370,22 @@ def delete_run(con: duckdb.DuckDBPyConnection, run_id: int) -> None:
 def score_table(
     con: duckdb.DuckDBPyConnection, benchmark: str, domain: str
 ) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Every run of the benchmark with all its k=0 scores as columns (MAGNET's table layout), best overall first,
-    and the readable column names the runs' configs give (a published table's headers, a runner's own)."""
+    """Every run of the benchmark with all its scores as columns, named as the Metric box names them (MAGNET's
+    table layout for BFCL), and the readable column titles the runs' configs give (a published table's headers,
+    a runner's own)."""
     found = rows(
         con,
-        """SELECT r.id AS run_id, r.model, r.source, r.config, s.metric, s.value
+        """SELECT r.id AS run_id, r.model, r.source, r.config, s.metric, s.k, s.value
            FROM run_scores s JOIN eval_runs r ON r.id = s.run_id
-           WHERE r.benchmark = ? AND s.domain = ? AND s.k = 0 AND s.value IS NOT NULL
-           ORDER BY r.id, s.metric""",
+           WHERE r.benchmark = ? AND s.domain = ? AND s.value IS NOT NULL
+           ORDER BY r.id, s.metric, s.k""",
         [benchmark, domain],
     )
     by_run: dict[int, dict[str, Any]] = {}
     names: dict[str, str] = {}
     for r in found:
         row = by_run.setdefault(r["run_id"], {"run_id": r["run_id"], "model": r["model"], "source": r["source"]})
-        row[r["metric"]] = r["value"]
+        row[metric_label(r["metric"], r["k"])] = r["value"]
         config = json.loads(r["config"]) if isinstance(r["config"], str) else (r["config"] or {})
         names.update({k: v for k, v in (config.get("metrics") or {}).items() if isinstance(v, str)})
     return list(by_run.values()), names
