@@ -15,7 +15,7 @@ import ast
 import operator
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 # BFCL refuses these names before evaluating (a guard against shell-like tools); so does fcstudio.
 FORBIDDEN = frozenset({"kill", "exit", "quit", "remove", "unlink", "popen", "Popen", "run"})
@@ -48,13 +48,74 @@ def parse(call: str) -> ast.expr:
     return ast.parse(call.strip(), filename="<string>", mode="eval").body
 
 
-def evaluate(node: ast.expr, methods: Mapping[str, Callable[..., Any]]) -> Any:
+class Plan:
+    """A parsed call string, ready to run: the tree, and for a call of one method whose arguments are all
+    immutable literals (most calls), the method's name and its arguments already evaluated."""
+
+    __slots__ = ("_args", "_kwargs", "name", "node", "simple")
+
+    def __init__(self, node: ast.expr):
+        self.node = node
+        self.simple = False
+        self.name = ""
+        self._args: tuple[Any, ...] = ()
+        self._kwargs: dict[str, Any] = {}
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+            return
+        if any(isinstance(a, ast.Starred) for a in node.args) or any(k.arg is None for k in node.keywords):
+            return
+        try:
+            args = tuple(_literal(a) for a in node.args)
+            kwargs = {k.arg: _literal(k.value) for k in node.keywords if k.arg is not None}
+        except _NotLiteral:
+            return
+        self.simple, self.name, self._args, self._kwargs = True, node.func.id, args, kwargs
+
+    def args(self) -> tuple[Any, ...]:
+        return self._args
+
+    def kwargs(self) -> dict[str, Any]:
+        return self._kwargs
+
+
+class _NotLiteral(Exception):
+    pass
+
+
+def _literal(node: ast.expr) -> Any:
+    """An immutable literal's value (a number, string, bool, None, a signed number, a tuple of those)."""
+    if isinstance(node, ast.Constant) and (node.value is None or type(node.value) in (str, int, float, bool, bytes)):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = _literal(node.operand)
+        if type(value) in (int, float):
+            return _UNARY[type(node.op)](value)
+    if isinstance(node, ast.Tuple):
+        return tuple(_literal(e) for e in node.elts)
+    raise _NotLiteral
+
+
+@lru_cache(maxsize=65536)
+def plan(call: str) -> Plan:
+    """The call string parsed and checked (BFCL's forbidden names refused, a syntax error raised as Python
+    words it), cached: the same call strings come back across turns, steps and checks."""
+    name = first_name(call)
+    if name in FORBIDDEN:
+        raise CallRefused(f"Function call {name} is not allowed.")
+    return Plan(parse(call))
+
+
+class Methods(Protocol):
+    def get(self, name: str) -> Callable[..., Any] | None: ...
+
+
+def evaluate(node: ast.expr, methods: Methods | Mapping[str, Callable[..., Any]]) -> Any:
     """The value of a parsed call string, calling only ``methods`` (name -> bound method)."""
     return _Evaluator(methods).value(node)
 
 
 class _Evaluator:
-    def __init__(self, methods: Mapping[str, Callable[..., Any]]):
+    def __init__(self, methods: Methods | Mapping[str, Callable[..., Any]]):
         self.methods = methods
 
     def value(self, node: ast.expr) -> Any:

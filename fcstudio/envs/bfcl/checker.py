@@ -53,13 +53,13 @@ class _GroundTruth:
     only ever read) are reused by every later check of the entry; otherwise it runs alongside the model's, in
     the same world, as in BFCL."""
 
-    _memo: ClassVar[dict[tuple[int, int, int], tuple[Any, list[tuple[list[str], dict[str, Any]]]]]] = {}
+    _memo: ClassVar[dict[tuple[int, int, int], tuple[Any, list[tuple[list[str], dict[str, dict[str, Any]]]]]]] = {}
     _limit: ClassVar[int] = 2048
 
     def __init__(self, entry: dict[str, Any], ground_truth: list[list[str]], world: World):
         self.session = Session.for_entry(entry, world)
         self.ground_truth = ground_truth
-        self.done: list[tuple[list[str], dict[str, Any]]] | None = None
+        self.done: list[tuple[list[str], dict[str, dict[str, Any]]]] | None = None
 
     @classmethod
     def of(cls, entry: dict[str, Any], ground_truth: list[list[str]], world: World) -> _GroundTruth:
@@ -73,9 +73,12 @@ class _GroundTruth:
             return memo
         fresh = cls(entry, ground_truth, World())
         done = []
-        for calls in ground_truth:
+        for n, calls in enumerate(ground_truth):
             results = fresh.session.execute(calls)
-            done.append((results, pickle.loads(pickle.dumps(fresh.session.instances))))
+            states = _public_states(fresh.session.instances)
+            if n + 1 < len(ground_truth):  # later turns change the instances: keep a copy of this turn's state
+                states = pickle.loads(pickle.dumps(states, protocol=pickle.HIGHEST_PROTOCOL))
+            done.append((results, states))
         if len(cls._memo) >= cls._limit:
             cls._memo.clear()
         cls._memo[key] = ((entry, ground_truth), done)
@@ -83,10 +86,15 @@ class _GroundTruth:
         memo.done = done
         return memo
 
-    def turn(self, n: int) -> tuple[list[str], dict[str, Any]]:
+    def turn(self, n: int) -> tuple[list[str], dict[str, dict[str, Any]]]:
+        """Turn ``n``'s results and, by class, the public attributes after it (to be read, never changed)."""
         if self.done is not None:
             return self.done[n]
-        return self.session.execute(self.ground_truth[n]), self.session.instances
+        return self.session.execute(self.ground_truth[n]), _public_states(self.session.instances)
+
+
+def _public_states(instances: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {name: public_state(instance) for name, instance in instances.items()}
 
 
 def clear_caches() -> None:
@@ -125,17 +133,15 @@ def check(
         model_results: list[str] = []
         for step in response:
             model_results.extend(model.execute(step))
-        gt_results, gt_instances = gold.turn(turn)
+        gt_results, gt_states = gold.turn(turn)
         all_model_results.extend(model_results)
         record: dict[str, Any] = {"turn": turn, "model_results": model_results, "ground_truth_results": gt_results}
         if keep_states:
             record["model_state"] = {k: plain(v) for k, v in model.state().items()}
-            record["ground_truth_state"] = {
-                k: plain(public_state(v)) for k, v in gt_instances.items() if k not in STATELESS
-            }
+            record["ground_truth_state"] = {k: plain(v) for k, v in gt_states.items() if k not in STATELESS}
         turns.append(record)
         empty = not response or is_empty_response(response)
-        failed = _judge(turn, gt_calls, empty, model.instances, gt_instances, gt_results, all_model_results)
+        failed = _judge(turn, gt_calls, empty, model.instances, gt_states, gt_results, all_model_results)
         if failed is not None:
             failed.turns = turns
             return failed
@@ -147,7 +153,7 @@ def _judge(
     gt_calls: list[str],
     empty: bool,
     model_instances: dict[str, Any],
-    gt_instances: dict[str, Any],
+    gt_states: dict[str, dict[str, Any]],
     gt_results: list[str],
     all_model_results: list[str],
 ) -> MultiTurnVerdict | None:
@@ -158,12 +164,12 @@ def _judge(
         return MultiTurnVerdict(
             False, "multi_turn:empty_turn_model_response", f"Model response list is empty for turn {turn}", turn
         )
-    for name, gt_instance in gt_instances.items():
-        m_instance = model_instances[name]
+    for name, gt_state in gt_states.items():
+        m_vars = vars(model_instances[name])
         differences = {
-            attr: {"model": plain(getattr(m_instance, attr, None)), "ground_truth": plain(value)}
-            for attr, value in public_state(gt_instance).items()
-            if getattr(m_instance, attr, _MISSING) != value
+            attr: {"model": plain(m_vars.get(attr)), "ground_truth": plain(value)}
+            for attr, value in gt_state.items()
+            if m_vars.get(attr, _MISSING) != value
         }
         if differences:
             return MultiTurnVerdict(

@@ -12,6 +12,7 @@ import copy
 import inspect
 import json
 import pickle
+import random
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -52,16 +53,11 @@ class Session:
         self.long_context = long_context
         self.world = world or World()  # what BFCL would share with other instances (see ``world``)
         self.instances: dict[str, Any] = {}
-        self.methods: dict[str, Callable[..., Any]] = {}  # name -> bound method; a later class wins, as in BFCL
-        self.owner: dict[str, str] = {}  # method name -> class name
         for name in self.classes:
-            instance = self.instances.get(name)
-            if instance is None:
-                instance = _loaded(name, initial_config.get(name, {}), long_context, self.world)
-                self.instances[name] = instance
-            for method_name in _method_names(type(instance)):
-                self.methods[method_name] = getattr(instance, method_name)
-                self.owner[method_name] = name
+            if name not in self.instances:
+                self.instances[name] = _loaded(name, initial_config.get(name, {}), long_context, self.world)
+        self.owner: dict[str, str] = _owners(tuple(self.classes))  # method name -> class; a later class wins
+        self.methods = _Methods(self.instances, self.owner)  # name -> bound method, bound when first called
 
     @classmethod
     def for_entry(cls, entry: dict[str, Any], world: World | None = None) -> Session:
@@ -75,10 +71,13 @@ class Session:
     def run(self, call: str) -> str:
         """One call string's result, as BFCL's executor renders it; never raises."""
         try:
-            name = calls.first_name(call)
-            if name in calls.FORBIDDEN:
-                raise calls.CallRefused(f"Function call {name} is not allowed.")
-            return render(calls.evaluate(calls.parse(call), self.methods))
+            plan = calls.plan(call)
+            if plan.simple:  # a call of one method with literal arguments only: no tree to walk
+                method = self.methods.get(plan.name)
+                if method is None:
+                    raise NameError(f"name '{plan.name}' is not defined")
+                return render(method(*plan.args(), **plan.kwargs()))
+            return render(calls.evaluate(plan.node, self.methods))
         except Exception as exc:  # a tool's own failure is a result the model sees, as in BFCL
             return f"Error during execution: {exc}"
 
@@ -88,6 +87,52 @@ class Session:
     def state(self) -> dict[str, dict[str, Any]]:
         """Each stateful instance's public attributes (what BFCL's state check compares), by class."""
         return {name: public_state(inst) for name, inst in self.instances.items() if name not in STATELESS}
+
+
+class _Methods:
+    """The session's tools by name, as BFCL maps them; a method is bound the first time it is called."""
+
+    __slots__ = ("_bound", "_instances", "_owner")
+
+    def __init__(self, instances: dict[str, Any], owner: dict[str, str]):
+        self._instances, self._owner = instances, owner
+        self._bound: dict[str, Callable[..., Any]] = {}
+
+    def get(self, name: str) -> Callable[..., Any] | None:
+        method = self._bound.get(name)
+        if method is None:
+            cls = self._owner.get(name)
+            if cls is None:
+                return None
+            method = self._bound[name] = getattr(self._instances[cls], name)
+        return method
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._owner
+
+    def __getitem__(self, name: str) -> Callable[..., Any]:
+        method = self.get(name)
+        if method is None:
+            raise KeyError(name)
+        return method
+
+    def keys(self) -> list[str]:
+        return list(self._owner)
+
+
+_OWNERS: dict[tuple[str, ...], dict[str, str]] = {}
+
+
+def _owners(classes: tuple[str, ...]) -> dict[str, str]:
+    """Method name -> class for a list of classes (shared by every session of that list: read only)."""
+    known = _OWNERS.get(classes)
+    if known is None:
+        known = {}
+        for name in classes:
+            for method_name in _method_names(api_class(name)):
+                known[method_name] = name
+        _OWNERS[classes] = known
+    return known
 
 
 _METHODS: dict[type, tuple[str, ...]] = {}
@@ -103,7 +148,7 @@ def _method_names(cls: type) -> tuple[str, ...]:
     return _METHODS[cls]
 
 
-_TEMPLATES: dict[tuple[str, bool, str], bytes] = {}
+_TEMPLATES: dict[tuple[str, bool, str], tuple[bytes, Any]] = {}  # pickled instance, its generator's state
 _TEMPLATE_LIMIT = 4096
 _KEYS: dict[tuple[int, str, bool], tuple[Any, tuple[str, bool, str] | None]] = {}  # id(config) -> its key
 
@@ -129,31 +174,51 @@ def _loaded(name: str, config: Any, long_context: bool, world: World) -> Any:
 
     Loading is deterministic, so the first load of a (class, config, variant) is pickled and later ones are
     unpickled from it: the same instance, its seeded generator's state included, for a fraction of the cost
-    of copying the config and rebuilding (a long-context file tree, a trading history). A class whose loaded
-    instance refers to its world's shared objects (``_loads_shared``) is always loaded afresh."""
+    of copying the config and rebuilding (a long-context file tree, a trading history). A class whose loading
+    takes objects from its world splits it into ``_load_own`` (templated) and ``_after_load`` (run on every
+    instance, in its own world)."""
     cls = api_class(name)
-    shared = getattr(cls, "_loads_shared", None)
-    if name in STATELESS or (shared is not None and shared(long_context)):
+    if name in STATELESS:
         return _load(cls, name, config, long_context, world)
     key = _template_key(name, config, long_context)
     if key is None:  # not JSON data: no template
         return _load(cls, name, config, long_context, world)
     blob = _TEMPLATES.get(key)
-    if blob is None:
-        instance = _load(cls, name, config, long_context, world)
+    if blob is not None:
+        instance = pickle.loads(blob[0])
+        if blob[1] is not None:  # the seeded generator, restored without re-seeding one from the OS first
+            generator = random.Random.__new__(random.Random)
+            generator.setstate(blob[1])
+            instance._random = generator
+        instance._world = world
+        if hasattr(instance, "_after_load"):
+            instance._after_load()
+        return instance
+    instance = cls()
+    split = hasattr(instance, "_load_own")
+    if split:
+        instance._load_own(copy.deepcopy(config), long_context)
+    else:
+        instance._world = world
+        instance._load_scenario(copy.deepcopy(config), long_context=long_context)
         del instance._world  # a template belongs to no world
-        try:
-            blob = pickle.dumps(instance, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # something in the state cannot be pickled: no template
-            instance._world = world
-            return instance
+    generator = vars(instance).pop("_random", None)
+    state = generator.getstate() if type(generator) is random.Random else None
+    if generator is not None and state is None:
+        instance._random = generator  # not a plain Random: pickled with the rest
+    try:
+        made: tuple[bytes, Any] | None = (pickle.dumps(instance, protocol=pickle.HIGHEST_PROTOCOL), state)
+    except Exception:  # something in the state cannot be pickled: no template
+        made = None
+    if generator is not None:
+        instance._random = generator
+    instance._world = world
+    if split:
+        instance._after_load()
+    if made is not None:
         if len(_TEMPLATES) >= _TEMPLATE_LIMIT:
             _TEMPLATES.clear()
-        _TEMPLATES[key] = blob
-        instance._world = world
-        return instance
-    instance = pickle.loads(blob)
-    instance._world = world
+        _TEMPLATES[key] = made
     return instance
 
 
@@ -174,3 +239,4 @@ def clear_caches() -> None:
     _TEMPLATES.clear()
     _KEYS.clear()
     calls.parse.cache_clear()
+    calls.plan.cache_clear()

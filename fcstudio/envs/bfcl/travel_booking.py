@@ -128,11 +128,9 @@ class TravelAPI:
     _world: World = PROCESS  # set by the Session that owns the instance
 
     @staticmethod
-    def _loads_shared(long_context: bool) -> bool:
-        """Loaded in long context, the instance holds its world's shared records: never from a template."""
+    def _shares_world(long_context: bool) -> bool:
+        """In long context the model's bookings may change the ground truth's records (see ``world``)."""
         return long_context
-
-    _shares_world = _loads_shared  # and the model's bookings may change the ground truth's (see ``world``)
 
     def __init__(self) -> None:
         # Public attributes appear only once a scenario is loaded, as in BFCL.
@@ -153,6 +151,10 @@ class TravelAPI:
         self._flight_cost_lookup: dict[str, dict[str, float]] = {}
 
     def _load_scenario(self, scenario: dict[str, Any], long_context: bool = False) -> None:
+        self._load_own(scenario, long_context)
+        self._after_load()
+
+    def _load_own(self, scenario: dict[str, Any], long_context: bool) -> None:
         """Take the scenario's values as they are (no copy: the executor already copied it); defaults otherwise."""
         self._random = random.Random(scenario.get("random_seed", _DEFAULT_SEED))
         self.credit_card_list = scenario.get("credit_card_list", {})
@@ -165,8 +167,12 @@ class TravelAPI:
         self.user_last_name = scenario.get("user_last_name", None)
         self.budget_limit = scenario.get("budget_limit", None)
         self.long_context = long_context
-        if long_context:
-            # BFCL adds the extension records by reference: shared by every instance of the world (see ``world``)
+
+    def _after_load(self) -> None:
+        """What loading takes from the instance's world: in long context BFCL adds the extension records by
+        reference, shared by every instance of the world (see ``world``). A Session runs it again on an
+        instance made from a template, which was taken just before it."""
+        if self.long_context:
             for target, name in (
                 (self.credit_card_list, "CREDIT_CARD_EXTENSION"),
                 (self.booking_record, "BOOKING_RECORD_EXTENSION"),
