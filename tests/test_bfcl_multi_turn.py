@@ -258,3 +258,14 @@ def test_entries_name_the_place_of_a_bad_line(tmp_path: Path) -> None:
         "multi_turn_base_2",
     ]
     assert bad[0][0] == "multi_turn_base_1"
+
+
+def test_rendering_a_long_list_reuses_its_text_only_while_it_is_unchanged() -> None:
+    big = [i / 7 for i in range(600)]
+    result = {"price": 1.5, "MA(5)": big, "name": "é", "n": None}
+    assert render(result) == json.dumps(result)
+    assert render(result) == json.dumps(result)  # from the cached text
+    big[300] = -1.0
+    assert render(result) == json.dumps(result)  # changed: encoded again
+    assert render({1: big}) == json.dumps({1: big})  # a non-string key: json's own way
+    assert render({"x": [*big, Ellipsis]}) == str({"x": [*big, Ellipsis]})  # json cannot: BFCL's str()
