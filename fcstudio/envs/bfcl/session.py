@@ -84,7 +84,7 @@ class Session:
         self.instances: dict[str, Any] = {}
         for name in self.classes:
             if name not in self.instances:
-                self.instances[name] = _loaded(name, initial_config.get(name, {}), long_context, self.world)
+                self.instances[name] = _loaded(name, initial_config.get(name, _EMPTY), long_context, self.world)
         self.owner: dict[str, str] = _owners(tuple(self.classes))  # method name -> class; a later class wins
         self.methods = _Methods(self.instances, self.owner)  # name -> bound method, bound when first called
 
@@ -177,6 +177,7 @@ def _method_names(cls: type) -> tuple[str, ...]:
     return _METHODS[cls]
 
 
+_EMPTY: dict[str, Any] = {}  # the config of a class the entry does not configure (never changed: copied first)
 _TEMPLATES: dict[tuple[str, bool, str], tuple[bytes, Any]] = {}  # pickled instance, its generator's state
 _TEMPLATE_LIMIT = 4096
 _KEYS: dict[tuple[int, str, bool], tuple[Any, tuple[str, bool, str] | None]] = {}  # id(config) -> its key

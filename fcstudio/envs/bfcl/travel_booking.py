@@ -11,10 +11,11 @@ in the process (BFCL's own module constant changes the same way).
 
 from __future__ import annotations
 
+import pickle
 import random
 from copy import deepcopy
 from datetime import datetime
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from fcstudio.envs.bfcl import long_context as extensions
@@ -23,8 +24,14 @@ from fcstudio.envs.bfcl.world import PROCESS, World
 _DEFAULT_SEED = 141053
 
 
+@cache
+def _extension_bytes(name: str) -> bytes:
+    return pickle.dumps(extensions.get(name), protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def _copied_extension(name: str) -> Any:
-    return deepcopy(extensions.get(name))
+    """A world's own copy of a long-context extension (unpickled: the same as a deep copy, and faster)."""
+    return pickle.loads(_extension_bytes(name))
 
 
 # Every route BFCL prices, in BFCL's order (the long-context price list follows it): "FROM TO:base TO:base ...".
