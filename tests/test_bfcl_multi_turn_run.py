@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -115,8 +116,9 @@ def test_a_model_that_never_stops_calling_is_force_terminated(tmp_path: Path) ->
     assert len(ep["reward_info"]["turns"]) == 1 and len(ep["reward_info"]["turns"][0]["steps"]) == 4
 
 
-def test_cli_run_dispatches_multi_turn_categories(tmp_path: Path) -> None:
-    with StubServer(respond=script(_entries(), FAIL)) as stub:
+def test_cli_run_dispatches_multi_turn_categories_and_review_shows_the_differing_field(tmp_path: Path) -> None:
+    """base_0 leaves out turn 0's last call (its file is never moved), base_1 answers turn 1 with no call."""
+    with StubServer(respond=script(_entries(), FAIL, drop_last=frozenset({"multi_turn_base_0"}))) as stub:
         proc = run_cli(
             "bfcl",
             "run",
@@ -134,7 +136,18 @@ def test_cli_run_dispatches_multi_turn_categories(tmp_path: Path) -> None:
             str(tmp_path / "ws.duckdb"),
         )
     assert proc.returncode == 0, proc.stderr
-    assert '"multi_turn_base": 0.5' in proc.stdout
+    run = json.loads(proc.stdout)
+    assert run["accuracy"] == {"multi_turn_base": 0.0, "multi_turn_acc": 0.0}
+    ws = ["-w", str(tmp_path / "ws.duckdb")]
+    failed = json.loads(run_cli("eval", "episodes", str(run["run"]), "--failed", "--json", *ws).stdout)
+    by_task = {e["task_id"]: e["id"] for e in failed}
+    got = json.loads(run_cli("eval", "review", str(by_task["multi_turn_base_0"]), "--json", *ws).stdout)
+    assert got["error"] == "multi_turn:instance_state_mismatch" and got["failed_turn"] == 0
+    (turn,) = got["turns"]
+    assert [f["field"] for f in turn["differing"]["GorillaFileSystem"]] == ["root"]
+    assert turn["ground_truth_calls"][-1] not in turn["model_calls"]
+    text = run_cli("eval", "review", str(by_task["multi_turn_base_1"]), *ws).stdout
+    assert "multi_turn:empty_turn_model_response at turn 1" in text
 
 
 # -- pages -----------------------------------------------------------------------------------------------------

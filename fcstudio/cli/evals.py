@@ -31,6 +31,7 @@ from fcstudio.cli.common import (
 )
 from fcstudio.envs.tasks import TaskFileError
 from fcstudio.evals import eval_store, review
+from fcstudio.evals.bfcl_multi_turn import multi_turn_review
 from fcstudio.evals.importers import KINDS, EvalImportError, import_results
 from fcstudio.evals.runner import RunError, RunSpec, create_run, default_tasks_file, execute_run
 from fcstudio.evals.tau2_export import to_tau2_results
@@ -264,8 +265,13 @@ def eval_review(
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Gold vs actual actions, the first divergence and the expected → actual state diff."""
+    """Gold vs actual actions, the first divergence and the expected → actual state diff (a BFCL multi-turn
+    episode: the turn it failed at and, per turn and class, the fields that differ from the ground truth's)."""
     with connect(workspace) as con:
+        raw = eval_store.get_episode(con, episode_id)
+        if raw is not None and multi_turn_review(raw) is not None:
+            _print_multi_turn(raw, as_json)
+            return
         try:
             ep = review.ensure_review(con, episode_id)
         except KeyError as exc:
@@ -291,6 +297,27 @@ def eval_review(
     if rev.get("executable"):
         changed = {t: {k: len(v) for k, v in parts.items() if k != "table"} for t, parts in rev["diff"].items()}
         out.print(f"state diff (expected → actual): {json.dumps(changed) if changed else 'none'}", markup=False)
+
+
+def _print_multi_turn(ep: dict, as_json: bool) -> None:
+    summary = multi_turn_review(ep)
+    assert summary is not None
+    if as_json:
+        dump(summary)
+        return
+    out.print(
+        f"episode {ep['id']} · {ep['task_id']}: {'valid' if summary['valid'] else summary['error']}"
+        + ("" if summary["failed_turn"] is None else f" at turn {summary['failed_turn']}"),
+        markup=False,
+    )
+    table = Table("turn", "class", "field", "expected", "actual")
+    for turn in summary["turns"]:
+        for cls, fields in turn["differing"].items():
+            for f in fields:
+                table.add_row(
+                    str(turn["turn"]), cls, f["field"], json.dumps(f["expected"])[:60], json.dumps(f["actual"])[:60]
+                )
+    out.print(table)
 
 
 @eval_app.command("pair")

@@ -185,6 +185,36 @@ def score(entry: dict[str, Any], played: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def multi_turn_review(episode: dict[str, Any]) -> dict[str, Any] | None:
+    """A stored multi-turn episode's check, for the CLI (the Episodes page shows the same): its verdict, the turn
+    it failed at and, per checked turn and class, the fields that differ. None for any other episode."""
+    info = episode.get("reward_info") or {}
+    if "review" not in info or "ground_truth" not in (episode.get("gold") or {}):
+        return None
+    return {
+        "episode": episode["id"],
+        "task_id": episode["task_id"],
+        "valid": info.get("valid"),
+        "error": info.get("error"),
+        "error_message": info.get("error_message"),
+        "failed_turn": info.get("failed_turn"),
+        "turns": [
+            {
+                "turn": t["turn"],
+                "ground_truth_calls": t["ground_truth_calls"],
+                "model_calls": [c for s in (info.get("turns") or [])[t["turn"]]["steps"] for c in s["calls"]]
+                if t["turn"] < len(info.get("turns") or [])
+                else [],
+                "differing": {
+                    cls: [{k: r[k] for k in ("field", "expected", "actual")} for r in rows if not r["equal"]]
+                    for cls, rows in t["state"].items()
+                },
+            }
+            for t in info["review"]
+        ],
+    }
+
+
 def run_multi_turn(
     con: duckdb.DuckDBPyConnection,
     data_dir: str | Path,
