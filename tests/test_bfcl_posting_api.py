@@ -167,3 +167,12 @@ def test_session_reports_bad_calls_as_bfcl_does() -> None:
     assert session.run("get_tweet(tweet_id=3)") == (
         '{"id": 3, "username": "v", "content": "Hello World", "tags": ["#Greet"], "mentions": []}'
     )
+
+
+def test_a_check_shares_a_world_only_when_the_ground_truth_posts_with_the_default_lists() -> None:
+    shares = TwitterAPI._shares_world
+    assert shares(False, [["post_tweet(content='x')"]])  # its tweet holds the shared default lists
+    assert shares(False, [["post_tweet(content='x', tags=['#a'])"]])  # mentions left out
+    assert not shares(False, [["post_tweet(content='x', tags=['#a'], mentions=[])", "get_tweet(tweet_id=1)"]])
+    assert not shares(False, [["post_tweet('x', ['#a'], ['@b'])"], []])
+    assert shares(False, [["comment(tweet_id=post_tweet(content='x'), comment_content='c')"]])  # too involved

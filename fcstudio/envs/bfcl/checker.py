@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import pickle
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any, ClassVar
 
 from fcstudio.envs.bfcl.classes import STATELESS, api_class
@@ -40,9 +39,8 @@ class MultiTurnVerdict:
 _MISSING = object()
 
 
-@cache
-def _shares_world(classes: tuple[str, ...], long_context: bool) -> bool:
-    return any(getattr(api_class(c), "_shares_world", lambda _: False)(long_context) for c in classes)
+def _never(long_context: bool, ground_truth: list[list[str]]) -> bool:
+    return False
 
 
 class _GroundTruth:
@@ -53,7 +51,9 @@ class _GroundTruth:
     only ever read) are reused by every later check of the entry; otherwise it runs alongside the model's, in
     the same world, as in BFCL."""
 
-    _memo: ClassVar[dict[tuple[int, int, int], tuple[Any, list[tuple[list[str], dict[str, dict[str, Any]]]]]]] = {}
+    _memo: ClassVar[
+        dict[tuple[int, int, int], tuple[Any, list[tuple[list[str], dict[str, dict[str, Any]]]] | None]]
+    ] = {}
     _limit: ClassVar[int] = 2048
 
     def __init__(self, entry: dict[str, Any], ground_truth: list[list[str]], world: World):
@@ -63,14 +63,23 @@ class _GroundTruth:
 
     @classmethod
     def of(cls, entry: dict[str, Any], ground_truth: list[list[str]], world: World) -> _GroundTruth:
-        if _shares_world(tuple(entry["involved_classes"]), is_long_context(entry["id"])):
-            return cls(entry, ground_truth, world)
         key = (id(entry), id(ground_truth), id(entry.get("initial_config")))
         hit = cls._memo.get(key)
         if hit is not None and hit[0][0] is entry and hit[0][1] is ground_truth:
+            if hit[1] is None:  # this entry's sides share a world: live, as in BFCL
+                return cls(entry, ground_truth, world)
             memo = cls.__new__(cls)
             memo.done = hit[1]
             return memo
+        if len(cls._memo) >= cls._limit:
+            cls._memo.clear()
+        long_context = is_long_context(entry["id"])
+        if any(
+            getattr(api_class(c), "_shares_world", _never)(long_context, ground_truth)
+            for c in entry["involved_classes"]
+        ):
+            cls._memo[key] = ((entry, ground_truth), None)
+            return cls(entry, ground_truth, world)
         fresh = cls(entry, ground_truth, World())
         done = []
         for n, calls in enumerate(ground_truth):
@@ -79,8 +88,6 @@ class _GroundTruth:
             if n + 1 < len(ground_truth):  # later turns change the instances: keep a copy of this turn's state
                 states = pickle.loads(pickle.dumps(states, protocol=pickle.HIGHEST_PROTOCOL))
             done.append((results, states))
-        if len(cls._memo) >= cls._limit:
-            cls._memo.clear()
         cls._memo[key] = ((entry, ground_truth), done)
         memo = cls.__new__(cls)
         memo.done = done

@@ -12,9 +12,11 @@ Behaviour follows bfcl-eval's ``posting_api`` exactly, quirks included:
 
 from __future__ import annotations
 
+import ast
 import copy
 from typing import Any
 
+from fcstudio.envs.bfcl import calls
 from fcstudio.envs.bfcl.world import PROCESS, World
 
 _DEFAULT_STATE: dict[str, Any] = {
@@ -53,9 +55,25 @@ class TwitterAPI:
     _world: World = PROCESS  # set by the Session that owns the instance
 
     @staticmethod
-    def _shares_world(long_context: bool) -> bool:
-        """The model's tweets may share ``post_tweet``'s default lists with the ground truth's (see ``world``)."""
-        return True
+    def _shares_world(long_context: bool, ground_truth: list[list[str]]) -> bool:
+        """Whether the model's and the ground truth's instances may share objects in a check (see ``world``):
+        only through ``post_tweet``'s default lists, which a ground-truth tweet holds only when one of its
+        ``post_tweet`` calls leaves ``tags`` or ``mentions`` out (or is too involved to tell)."""
+        for call in (c for turn in ground_truth for c in turn):
+            if "post_tweet" not in call:
+                continue
+            try:
+                node = calls.parse(call)
+            except SyntaxError:
+                continue  # an error result: it posts nothing
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+                return True
+            if node.func.id != "post_tweet" or any(isinstance(a, ast.Starred) for a in node.args):
+                return True  # a nested or unpacked post_tweet: too involved to tell
+            given, named = len(node.args), {k.arg for k in node.keywords}
+            if None in named or not ((given >= 2 or "tags" in named) and (given >= 3 or "mentions" in named)):
+                return True
+        return False
 
     username: str
     password: str

@@ -135,7 +135,7 @@ class TravelAPI:
     _world: World = PROCESS  # set by the Session that owns the instance
 
     @staticmethod
-    def _shares_world(long_context: bool) -> bool:
+    def _shares_world(long_context: bool, ground_truth: list[list[str]]) -> bool:
         """In long context the model's bookings may change the ground truth's records (see ``world``)."""
         return long_context
 
