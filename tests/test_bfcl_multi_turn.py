@@ -191,6 +191,9 @@ def test_checker_verdicts_on_built_cases() -> None:
     assert _verdict(e, "not a list") == (False, "multi_turn:inference_error")
     failed = check_entry(one_step(dropped), gt, e)
     assert failed.turn == 0 and failed.details["class"] == "GorillaFileSystem"
+    root = failed.plain_details()["differences"]["root"]
+    assert root["model"]["__class__"] == "Directory" and root["model"] != root["ground_truth"]
+    json.dumps(failed.plain_details())  # JSON-ready
 
 
 def test_a_turn_whose_ground_truth_is_empty_is_not_checked() -> None:

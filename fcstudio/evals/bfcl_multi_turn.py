@@ -172,7 +172,7 @@ def score(entry: dict[str, Any], played: dict[str, Any]) -> dict[str, Any]:
             "error": verdict.error_type,
             "error_message": verdict.error_message,
             "failed_turn": verdict.turn,
-            "details": verdict.details,
+            "details": verdict.plain_details(),
             "model_output": played["decoded"],
             "turns": played["turns"],
             "review": review_of(entry, verdict),

@@ -28,12 +28,16 @@ class MultiTurnVerdict:
     error_type: str | None = None
     error_message: str = ""
     turn: int | None = None  # the turn the check failed at
-    details: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)  # live values; plain_details() for JSON
     # per checked turn: {"turn", "model_results", "ground_truth_results"}; states (plain) of both sides per turn
     turns: list[dict[str, Any]] = field(default_factory=list)
 
     def line(self) -> dict[str, Any]:
         return {"valid": self.valid, "error": self.error_type}
+
+    def plain_details(self) -> dict[str, Any]:
+        """``details`` as JSON-ready values (a state mismatch keeps the live values until asked)."""
+        return plain(self.details)
 
 
 _MISSING = object()
@@ -174,7 +178,7 @@ def _judge(
     for name, gt_state in gt_states.items():
         m_vars = vars(model_instances[name])
         differences = {
-            attr: {"model": plain(m_vars.get(attr)), "ground_truth": plain(value)}
+            attr: {"model": m_vars.get(attr), "ground_truth": value}
             for attr, value in gt_state.items()
             if m_vars.get(attr, _MISSING) != value
         }

@@ -129,6 +129,31 @@ def _cost_key(travel_from: Any, travel_to: Any, travel_class: Any, travel_date: 
     return f"{travel_from}|{travel_to}|{travel_class}|{travel_date}"
 
 
+@cache
+def _all_prices(factor: float, date_factor: int) -> tuple[float, ...]:
+    """Every route's price for one class and date factor, in route order (the long-context price list)."""
+    return tuple(float(fare * factor * date_factor) for fare in _BASE_COSTS.values())
+
+
+class _AllRoutes:
+    """The long-context cost lookup (every route's ``{"cost": price}`` by its cost key), built only when a
+    booking reads it: most calls only want the price list."""
+
+    __slots__ = ("_built", "_class", "_date", "_prices")
+
+    def __init__(self, prices: tuple[float, ...], travel_class: Any, travel_date: Any):
+        self._prices, self._class, self._date = prices, travel_class, travel_date
+        self._built: dict[str, dict[str, float]] | None = None
+
+    def get(self, key: str) -> dict[str, float] | None:
+        if self._built is None:
+            self._built = {
+                _cost_key(origin, destination, self._class, self._date): {"cost": price}
+                for (origin, destination), price in zip(_BASE_COSTS, self._prices, strict=True)
+            }
+        return self._built.get(key)
+
+
 class TravelAPI:
     """Flight booking for one user, with cards, bookings, a budget limit and an access token."""
 
@@ -155,7 +180,7 @@ class TravelAPI:
             "This tool belongs to the travel system, which allows users to book flights, manage credit cards, "
             "and view budget information."
         )
-        self._flight_cost_lookup: dict[str, dict[str, float]] = {}
+        self._flight_cost_lookup: dict[str, dict[str, float]] | _AllRoutes = {}
 
     def _load_scenario(self, scenario: dict[str, Any], long_context: bool = False) -> None:
         self._load_own(scenario, long_context)
@@ -281,13 +306,9 @@ class TravelAPI:
         date_factor = 2 if sum(int(ch) for ch in travel_date if ch.isdigit()) % 2 == 0 else 1
 
         if self.long_context:
-            self._flight_cost_lookup = {}
-            prices = []
-            for (origin, destination), fare in _BASE_COSTS.items():
-                price = float(fare * factor * date_factor)
-                self._flight_cost_lookup[_cost_key(origin, destination, travel_class, travel_date)] = {"cost": price}
-                prices.append(price)
-            return {"travel_cost_list": prices}
+            prices = _all_prices(factor, date_factor)
+            self._flight_cost_lookup = _AllRoutes(prices, travel_class, travel_date)
+            return {"travel_cost_list": list(prices)}
         price = float(base * factor * date_factor)
         self._flight_cost_lookup = {_cost_key(travel_from, travel_to, travel_class, travel_date): {"cost": price}}
         return {"travel_cost_list": [price]}
