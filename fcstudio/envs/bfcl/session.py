@@ -47,7 +47,12 @@ def _dumps(result: dict[Any, Any]) -> str:
     moving averages, the same list object in every answer) encoded once: json's output for a dict is the
     ``key: value`` texts of its items joined, so a cached list text splices in byte for byte. A cached text
     is used only while the list still equals the copy kept with it."""
-    if not any(type(v) is list and len(v) >= _BIG for v in result.values()) or not all(type(k) is str for k in result):
+    for v in result.values():
+        if type(v) is list and len(v) >= _BIG:
+            break
+    else:
+        return json.dumps(result)
+    if not all(type(k) is str for k in result):
         return json.dumps(result)
     parts = []
     for key, value in result.items():
