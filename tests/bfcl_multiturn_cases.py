@@ -17,6 +17,9 @@ import random
 import re
 from typing import Any
 
+from fcstudio.envs.bfcl.session import Session
+from fcstudio.envs.bfcl.state import digest, plain
+
 SEED = 13
 KINDS = (
     "gold",
@@ -173,3 +176,20 @@ def results_digest(results: list[str]) -> str:
         [_SET_DISPLAY.sub(lambda m: "{" + ", ".join(sorted(m.group(0)[1:-1].split(", "))) + "}", r) for r in results]
     )
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def execute(entry: dict[str, Any], output: list[list[list[str]]]) -> list[dict[str, Any]]:
+    """fcstudio's side of a case: per turn its results and each class's state (plain), steps run in order."""
+    session = Session.for_entry(entry)
+    out = []
+    for steps in output:
+        results: list[str] = []
+        for step in steps:
+            results.extend(session.execute(step))
+        out.append({"results": results, "state": {k: plain(v) for k, v in session.state().items()}})
+    return out
+
+
+def turns_digests(turns: list[dict[str, Any]]) -> list[list[str]]:
+    """Per turn ``[results digest, state digest]``: what the reference fixture keeps of each turn."""
+    return [[results_digest(t["results"]), digest(t["state"])] for t in turns]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bfcl_multiturn_cases import cases_for, one_step, results_digest
+from bfcl_multiturn_cases import cases_for, execute, one_step, turns_digests
 
 from conftest import run_cli, shared_path
 from fcstudio.envs.bfcl import calls
@@ -47,17 +47,6 @@ def entries() -> tuple[dict[str, Any], ...]:
 
 def entry(entry_id: str) -> dict[str, Any]:
     return copy.deepcopy(next(e for e in entries() if e["id"] == entry_id))
-
-
-def _digests(e: dict[str, Any], output: list[list[list[str]]]) -> list[list[str]]:
-    session = Session.for_entry(e)
-    out = []
-    for steps in output:
-        results: list[str] = []
-        for step in steps:
-            results.extend(session.execute(step))
-        out.append([results_digest(results), digest(session.state())])
-    return out
 
 
 # -- the API classes -------------------------------------------------------------------------------------------
@@ -92,7 +81,7 @@ def test_gold_results_are_byte_identical_to_bfcl() -> None:
         got = replay(e)
         if [t["results"] for t in got["turns"]] != ref[e["id"]]["results"]:
             differ.append(e["id"])
-        elif _digests(e, one_step(e["ground_truth"])) != ref[e["id"]]["digests"]:
+        elif turns_digests(execute(e, one_step(e["ground_truth"]))) != ref[e["id"]]["digests"]:
             differ.append(f"{e['id']} (state)")
     assert differ == [], f"{len(differ)} entries differ from bfcl-eval, first {differ[:5]}"
 
@@ -107,7 +96,7 @@ def test_every_perturbed_case_executes_and_is_judged_as_bfcl_does() -> None:
     for case in cases:
         e = by_id[case["entry_id"]]
         want = ref[case["id"]]
-        if _digests(e, case["model_output"]) != want["digests"]:
+        if turns_digests(execute(e, case["model_output"])) != want["digests"]:
             exec_differ.append(case["id"])
         v = check_entry(case["model_output"], e["ground_truth"], e)
         if (v.valid, v.error_type) != (want["verdict"]["valid"], want["verdict"]["error_type"]):

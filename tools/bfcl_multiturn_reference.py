@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools"), str(ROOT / "tests")]
 
 import bfcl_reference  # noqa: E402
-from bfcl_multiturn_cases import cases_for  # noqa: E402
+from bfcl_multiturn_cases import cases_for, execute  # noqa: E402
 
 from fcstudio.envs.bfcl.state import digest, plain  # noqa: E402
 
@@ -148,19 +148,6 @@ def restrict(entry: dict[str, Any], case: dict[str, Any], classes: set[str], met
     return small, dict(case, model_output=output)
 
 
-def ours_execute(entry: dict[str, Any], turns: list[list[list[str]]]) -> list[dict[str, Any]]:
-    from fcstudio.envs.bfcl.session import Session
-
-    session = Session.for_entry(entry)
-    out = []
-    for steps in turns:
-        results: list[str] = []
-        for step in steps:
-            results.extend(session.execute(step))
-        out.append({"results": results, "state": {k: plain(v) for k, v in session.state().items()}})
-    return out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description="Compare fcstudio's BFCL multi-turn classes with bfcl-eval's.")
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "bfcl_v4")
@@ -188,7 +175,7 @@ def main() -> None:
             entry, case = restrict(entry, case, classes, ref.methods)
         want = ref.execute(entry, case["model_output"])
         try:
-            got = ours_execute(entry, case["model_output"])
+            got = execute(entry, case["model_output"])
         except Exception as exc:  # an unfinished class: report, go on
             got = [{"results": [f"<fcstudio raised {type(exc).__name__}: {exc}>"], "state": {}}]
         for turn, (w, g) in enumerate(itertools.zip_longest(want, got, fillvalue={"results": [], "state": {}})):

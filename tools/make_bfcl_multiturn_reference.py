@@ -25,19 +25,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tools"), str(ROOT / "tests")]
 
-from bfcl_multiturn_cases import SEED, cases_for, results_digest  # noqa: E402
+from bfcl_multiturn_cases import SEED, cases_for, turns_digests  # noqa: E402
 from bfcl_multiturn_reference import MultiTurnReference  # noqa: E402
 from bfcl_reference import VERSION  # noqa: E402
 
 from fcstudio.envs.bfcl.entries import load_entries  # noqa: E402
-from fcstudio.envs.bfcl.state import digest  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "bfcl_multiturn_reference.json.gz"
-
-
-def turns_digests(turns: list[dict[str, Any]]) -> list[list[str]]:
-    """Per turn ``[results digest, state digest]``."""
-    return [[results_digest(t["results"]), digest(t["state"])] for t in turns]
 
 
 def build(data: Path, ref: MultiTurnReference) -> dict[str, Any]:

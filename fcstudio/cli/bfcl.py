@@ -4,9 +4,6 @@ truth, and run a model on BFCL's single- and multi-turn categories."""
 from __future__ import annotations
 
 import json
-import os
-import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,10 +21,12 @@ from fcstudio.cli.common import (
     err,
     fail,
     llm_config,
+    parse_names,
     report_failures,
+    write_out,
 )
 from fcstudio.envs.bfcl.entries import MULTI_TURN, load_entries
-from fcstudio.evals.bfcl_data import BfclDataError, read_check_file
+from fcstudio.evals.bfcl_data import BfclDataError, _json_lines, read_check_file
 from fcstudio.evals.bfcl_run import BfclRunSummary, check_file_lines, run_bfcl, to_jsonl
 
 bfcl_app = typer.Typer(
@@ -35,22 +34,6 @@ bfcl_app = typer.Typer(
 )
 DataOpt = Annotated[Path, typer.Option(help="A BFCL data folder (question files + possible_answer/).")]
 OutOpt = Annotated[Path | None, typer.Option("--out", help="Write here (default: stdout).")]
-
-
-def write_text(text: str, out_path: Path | None) -> None:
-    """To stdout, or to ``out_path`` whole or not at all (a temporary file renamed into place)."""
-    if out_path is None:
-        sys.stdout.write(text)
-        return
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, out_path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @bfcl_app.command("check")
@@ -72,7 +55,7 @@ def bfcl_check(
         raise fail(str(exc)) from None
     except ValueError as exc:
         raise fail(f"{cases}: {exc}") from None
-    write_text(to_jsonl(lines, detail), out_path)
+    write_out(to_jsonl(lines, detail), out_path)
     valid = sum(1 for line in lines if line["valid"])
     err.print(f"{valid} of {len(lines)} valid", markup=False)
 
@@ -91,8 +74,8 @@ def bfcl_exec(
     from fcstudio.envs.bfcl.replay import errors_in, replay
 
     bad: list[tuple[str, str]] = []
-    wanted = {i.strip() for i in ids.split(",") if i.strip()} if ids else None
-    cats = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
+    wanted = set(parse_names(ids) or []) or None
+    cats = parse_names(categories)
     try:
         entries = load_entries(data, cats, ids=wanted, bad=bad)
     except BfclDataError as exc:
@@ -106,7 +89,7 @@ def bfcl_exec(
             continue
         with_errors += bool(errors_in(got))
         lines.append(json.dumps(got) + "\n")
-    write_text("".join(lines), out_path)
+    write_out("".join(lines), out_path)
     for item, why in bad:
         err.print(f"{item}: {why}", markup=False)
     err.print(
@@ -119,18 +102,10 @@ def bfcl_exec(
 
 def _read_multi_cases(path: Path) -> list[dict[str, Any]]:
     """The lines of a check-multi file; a line that is not a case names PATH:LINE and nothing is checked."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BfclDataError(f"{path}: cannot read: {exc}") from None
+    if not path.is_file():
+        raise BfclDataError(f"{path}: no such file")
     cases = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise BfclDataError(f"{path}:{n}: not JSON: {exc.msg}") from None
+    for n, obj in _json_lines(path):
         if not isinstance(obj, dict):
             raise BfclDataError(f"{path}:{n}: expected an object")
         for key in ("id", "entry_id"):
@@ -170,7 +145,7 @@ def bfcl_check_multi(
         entry = entries[case["entry_id"]]
         verdict = check_entry(case["model_output"], entry["ground_truth"], entry)
         lines.append(json.dumps({"id": case["id"], **verdict.line()}) + "\n")
-    write_text("".join(lines), out_path)
+    write_out("".join(lines), out_path)
     valid = sum(1 for line in lines if '"valid": true' in line)
     err.print(f"{valid} of {len(lines)} valid", markup=False)
 
@@ -197,10 +172,10 @@ def bfcl_run_cmd(
     from fcstudio.evals.bfcl_multi_turn import run_multi_turn
 
     config = llm_config(model, base_url, key_env, concurrency, no_cache)
-    cats = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
+    cats = parse_names(categories)
     multi = [c for c in cats or [] if c in MULTI_TURN]
     single = [c for c in cats or [] if c not in MULTI_TURN] if cats else None
-    wanted = {i.strip() for i in ids.split(",") if i.strip()} if ids else None
+    wanted = set(parse_names(ids) or []) or None
     summaries: list[BfclRunSummary] = []
     with connect(workspace) as con:
         try:

@@ -11,7 +11,9 @@ them.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -174,6 +176,29 @@ def parse_ids(text: str | None) -> list[int] | None:
         return [int(x) for x in text.replace(" ", "").split(",") if x]
     except ValueError:
         raise fail(f"ids must be comma-separated integers, not {text!r}", 2) from None
+
+
+def write_out(text: str, out_path: Path | None) -> None:
+    """To stdout, or to ``out_path`` whole or not at all (a temporary file renamed into place)."""
+    if out_path is None:
+        sys.stdout.write(text)
+        return
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+        os.replace(tmp, out_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def parse_names(text: str | None) -> list[str] | None:
+    """``a, b,c`` as names (empty ones dropped); None when not given."""
+    if not text:
+        return None
+    return [x.strip() for x in text.split(",") if x.strip()]
 
 
 def report_failures(job_id: int, status: str, failed: dict[Any, str], total: int, what: str = "items") -> int:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -28,6 +26,7 @@ from fcstudio.cli.common import (
     llm_config,
     out,
     report_failures,
+    write_out,
 )
 from fcstudio.envs.tasks import TaskFileError
 from fcstudio.evals import eval_store, review
@@ -370,9 +369,5 @@ def eval_export(
             data = to_tau2_results(con, run_id)
         except KeyError as exc:
             raise fail(str(exc).strip("'")) from None
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.")
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=1)
-    os.replace(tmp, out_path)
+    write_out(json.dumps(data, ensure_ascii=False, indent=1), out_path)
     err.print(f"{len(data['simulations'])} episodes written to {out_path}", markup=False)

@@ -82,6 +82,27 @@ def category_file(root: Path, category: str) -> Path | None:
     return None
 
 
+def category_files(
+    root: str | Path, categories: list[str] | None, default: tuple[str, ...]
+) -> Iterator[tuple[str, Path, Path, dict[str, Any]]]:
+    """Per category (the given ones, each required; else those of ``default`` present): its question file, its
+    ``possible_answer/`` file and the answers by id (empty when that file is absent)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise BfclDataError(f"{root}: not a folder of BFCL files")
+    for category in categories or default:
+        path = category_file(root, category)
+        if path is None:
+            if categories:
+                raise BfclDataError(f"{root}: no BFCL_v4_{category}.json")
+            continue
+        answer_path = path.parent / "possible_answer" / path.name
+        answers: dict[str, Any] = {}
+        if answer_path.is_file():
+            answers = {obj["id"]: obj.get("ground_truth") for _, obj in _lines(answer_path)}
+        yield category, path, answer_path, answers
+
+
 def load_cases(
     root: str | Path,
     categories: list[str] | None = None,
@@ -94,20 +115,8 @@ def load_cases(
     A malformed case raises BfclDataError, unless ``bad`` is given: then it is listed there as (case id or
     PATH:LINE, reason) and the others are read (a run goes on without it). An unreadable file always raises.
     """
-    root = Path(root)
-    if not root.is_dir():
-        raise BfclDataError(f"{root}: not a folder of BFCL files")
     cases: list[dict[str, Any]] = []
-    for category in categories or SINGLE_TURN:
-        path = category_file(root, category)
-        if path is None:
-            if categories:
-                raise BfclDataError(f"{root}: no BFCL_v4_{category}.json")
-            continue
-        answers: dict[str, Any] = {}
-        answer_path = path.parent / "possible_answer" / path.name
-        if answer_path.is_file():
-            answers = {obj["id"]: obj.get("ground_truth") for _, obj in _lines(answer_path)}
+    for category, path, answer_path, answers in category_files(root, categories, SINGLE_TURN):
         taken = 0
         for n, obj in _lines(path):
             if limit is not None and taken >= limit:

@@ -13,9 +13,7 @@ names are those of MAGNET's published table, so the Leaderboard shows both in th
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +22,11 @@ import duckdb
 from fcstudio.catalog.formats.types import TypeMapper
 from fcstudio.envs.bfcl.checker import MultiTurnVerdict, check_entry
 from fcstudio.envs.bfcl.classes import func_docs
-from fcstudio.envs.bfcl.entries import MULTI_TURN, load_entries
+from fcstudio.envs.bfcl.entries import load_entries
 from fcstudio.envs.bfcl.session import Session
 from fcstudio.envs.bfcl.state import compare_fields
-from fcstudio.evals import eval_store
-from fcstudio.evals.bfcl_run import BfclRunSummary, Progress, _store_results
-from fcstudio.jobs import close_job, record_failure, run_job, start_job
+from fcstudio.evals.bfcl_run import BfclRunSummary, Progress, openai_tool, run_and_score
 from fcstudio.llm import LLMClient, LLMConfig
-from fcstudio.store import transaction
 
 MAX_STEPS = 20  # BFCL's MAXIMUM_STEP_LIMIT: more steps than this in one turn force the model to quit
 ADDITIONAL_FUNCTIONS_PROMPT = "I have updated some more functions you can choose from. What about now?"
@@ -46,20 +41,9 @@ METRICS = {
 
 
 def tools_of(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """BFCL function docs as OpenAI tools (BFCL's loose types mapped to JSON Schema)."""
+    """BFCL function docs as OpenAI tools, named as BFCL names them (multi-turn names are valid tool names)."""
     mapper = TypeMapper("python")
-    tools = []
-    for doc in docs:
-        params = mapper.schema(doc.get("parameters") or {"type": "dict", "properties": {}}, doc["name"], top=True)
-        params.setdefault("type", "object")
-        params.setdefault("properties", {})
-        tools.append(
-            {
-                "type": "function",
-                "function": {"name": doc["name"], "description": str(doc.get("description", "")), "parameters": params},
-            }
-        )
-    return tools
+    return [openai_tool(doc, mapper) for doc in docs]
 
 
 def entry_docs(entry: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
@@ -231,63 +215,22 @@ def run_multi_turn(
     bad: list[tuple[str, str]] = []
     entries = load_entries(data_dir, categories, ids=ids, limit=limit, bad=bad)
     params = {"data": str(data_dir), "categories": categories, "limit": limit, "max_steps": max_steps}
-    job_id = start_job(con, "bfcl-multi-turn", "openai", config.model, params, total=len(entries) + len(bad))
-    run_id = eval_store.create_run(
+
+    async def entry_result(client: LLMClient, entry: dict[str, Any]) -> dict[str, Any]:
+        return score(entry, await play(client, entry, max_steps=max_steps))
+
+    return run_and_score(
         con,
+        config,
+        entries,
+        bad,
+        entry_result,
+        kind="bfcl-multi-turn",
         benchmark=BENCHMARK,
-        model=config.model,
-        source="run",
         origin=str(data_dir),
-        config={**params, "llm": config.model_dump(mode="json"), "metrics": METRICS},
-        status="running",
-        trials=1,
-        job_id=job_id,
+        params=params,
+        run_config={**params, "llm": config.model_dump(mode="json"), "metrics": METRICS},
+        overall="multi_turn_acc",
+        what="entries",
+        progress=progress,
     )
-    summary = BfclRunSummary(run_id=run_id, job_id=job_id)
-    for item, why in bad:
-        summary.failed[item] = record_failure(con, job_id, item, why)
-    client = LLMClient(config, con, job_id)
-    results: list[dict[str, Any]] = []
-    failures: list[tuple[str, BaseException]] = []
-    started = time.perf_counter()
-
-    async def one(entry: dict[str, Any]) -> None:
-        try:
-            results.append(score(entry, await play(client, entry, max_steps=max_steps)))
-        except Exception as exc:  # one entry that breaks never stops the run
-            failures.append((str(entry["id"]), exc))
-        if progress:
-            done = len(results) + len(failures)
-            progress(done / max(len(entries), 1), f"{done} of {len(entries)} entries")
-
-    async def main() -> None:
-        try:
-            await asyncio.gather(*(one(e) for e in entries))
-        finally:
-            await client.aclose()
-
-    def finish(crashed: BaseException | None) -> None:
-        stored = _store_results(con, run_id, job_id, results, failures)
-        summary.cases = len(stored)
-        with transaction(con):
-            for item, exc in failures:
-                summary.failed[item] = record_failure(con, job_id, item, exc)
-            by_cat: dict[str, list[float]] = {}
-            for r in stored:
-                by_cat.setdefault(r["category"], []).append(r["reward"])
-            for cat in MULTI_TURN:
-                if cat in by_cat:
-                    summary.accuracy[cat] = sum(by_cat[cat]) / len(by_cat[cat])
-                    eval_store.set_score(con, run_id, cat, summary.accuracy[cat])
-            if summary.accuracy:
-                summary.accuracy["multi_turn_acc"] = sum(summary.accuracy.values()) / len(summary.accuracy)
-                eval_store.set_score(con, run_id, "multi_turn_acc", summary.accuracy["multi_turn_acc"])
-            finished = len(results) + len(failures) == len(entries)
-            summary.status, summary.usage = close_job(
-                con, job_id, client, items=len(stored), finished=finished, crashed=crashed
-            )
-            eval_store.set_status(con, run_id, summary.status)
-
-    run_job(lambda: asyncio.run(main()), finish)
-    summary.seconds = time.perf_counter() - started
-    return summary

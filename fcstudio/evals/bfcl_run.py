@@ -13,7 +13,7 @@ import asyncio
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,22 +49,25 @@ def safe_name(name: str) -> str:
     return re.sub(r"[^a-zA-Z0-9_-]", "_", name)[:64]
 
 
+def openai_tool(doc: dict[str, Any], mapper: TypeMapper, name: str | None = None) -> dict[str, Any]:
+    """One BFCL function doc as an OpenAI tool (its loose types mapped to JSON Schema), named ``name`` if given."""
+    params = mapper.schema(doc.get("parameters") or {"type": "dict", "properties": {}}, doc["name"], top=True)
+    params.setdefault("type", "object")
+    params.setdefault("properties", {})
+    return {
+        "type": "function",
+        "function": {"name": name or doc["name"], "description": str(doc.get("description", "")), "parameters": params},
+    }
+
+
 def tools_for(case: dict[str, Any]) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """(OpenAI tools, safe name → BFCL name) for a case's function docs."""
     mapper = TypeMapper(case["language"])
     tools, names = [], {}
     for doc in case["functions"]:
-        params = mapper.schema(doc.get("parameters") or {"type": "dict", "properties": {}}, doc["name"], top=True)
-        params.setdefault("type", "object")
-        params.setdefault("properties", {})
         name = safe_name(doc["name"])
         names[name] = doc["name"]
-        tools.append(
-            {
-                "type": "function",
-                "function": {"name": name, "description": str(doc.get("description", "")), "parameters": params},
-            }
-        )
+        tools.append(openai_tool(doc, mapper, name))
     return tools, names
 
 
@@ -99,34 +102,8 @@ def run_bfcl(
     recorded as a failed item of the job and left out of the accuracy; the others go on."""
     bad: list[tuple[str, str]] = []
     cases = load_cases(data_dir, categories, limit, bad=bad)
-    job_id = start_job(
-        con,
-        "bfcl",
-        "openai",
-        config.model,
-        {"data": str(data_dir), "categories": categories, "limit": limit},
-        total=len(cases) + len(bad),
-    )
-    run_id = eval_store.create_run(
-        con,
-        benchmark="bfcl-v4",
-        model=config.model,
-        source="run",
-        origin=str(data_dir),
-        config={"categories": categories, "limit": limit, "llm": config.model_dump(mode="json")},
-        status="running",
-        trials=1,
-        job_id=job_id,
-    )
-    summary = BfclRunSummary(run_id=run_id, job_id=job_id)
-    for item, why in bad:
-        summary.failed[item] = record_failure(con, job_id, item, why)
-    client = LLMClient(config, con, job_id)
-    results: list[dict[str, Any]] = []
-    failures: list[tuple[str, BaseException]] = []
-    started = time.perf_counter()
 
-    async def case_result(case: dict[str, Any]) -> dict[str, Any]:
+    async def case_result(client: LLMClient, case: dict[str, Any]) -> dict[str, Any]:
         tools, names = tools_for(case)
         messages = _messages(case)
         reply = await client.chat(messages, tools=tools, purpose="bfcl")
@@ -151,17 +128,75 @@ def run_bfcl(
             "tokens_out": reply.completion_tokens,
         }
 
-    async def one(case: dict[str, Any]) -> None:
+    params = {"data": str(data_dir), "categories": categories, "limit": limit}
+    return run_and_score(
+        con,
+        config,
+        cases,
+        bad,
+        case_result,
+        kind="bfcl",
+        benchmark="bfcl-v4",
+        origin=str(data_dir),
+        params=params,
+        run_config={"categories": categories, "limit": limit, "llm": config.model_dump(mode="json")},
+        overall="overall_acc",
+        what="cases",
+        progress=progress,
+    )
+
+
+def run_and_score(
+    con: duckdb.DuckDBPyConnection,
+    config: LLMConfig,
+    items: list[dict[str, Any]],
+    bad: list[tuple[str, str]],
+    result_of: Callable[[LLMClient, dict[str, Any]], Awaitable[dict[str, Any]]],
+    *,
+    kind: str,
+    benchmark: str,
+    origin: str,
+    params: dict[str, Any],
+    run_config: dict[str, Any],
+    overall: str,
+    what: str,
+    progress: Progress | None = None,
+) -> BfclRunSummary:
+    """What a BFCL run does around its items (single-turn cases, multi-turn entries): a job and a run, every item's
+    episode from ``result_of`` (concurrently; one that raises is a failed item of the job, the others go on),
+    stored together, then accuracy per category (in the items' order) and ``overall``, their unweighted mean."""
+    job_id = start_job(con, kind, "openai", config.model, params, total=len(items) + len(bad))
+    run_id = eval_store.create_run(
+        con,
+        benchmark=benchmark,
+        model=config.model,
+        source="run",
+        origin=origin,
+        config=run_config,
+        status="running",
+        trials=1,
+        job_id=job_id,
+    )
+    summary = BfclRunSummary(run_id=run_id, job_id=job_id)
+    for item, why in bad:
+        summary.failed[item] = record_failure(con, job_id, item, why)
+    client = LLMClient(config, con, job_id)
+    results: list[dict[str, Any]] = []
+    failures: list[tuple[str, BaseException]] = []
+    started = time.perf_counter()
+
+    async def one(item: dict[str, Any]) -> None:
         try:
-            results.append(await case_result(case))
-        except Exception as exc:  # one case that breaks never stops the run
-            failures.append((str(case["id"]), exc))
+            results.append(await result_of(client, item))
+        except Exception as exc:  # one item that breaks never stops the run
+            failures.append((str(item["id"]), exc))
         if progress:
-            progress((len(results) + len(failures)) / max(len(cases), 1), f"{len(results)} of {len(cases)} cases")
+            done = len(results) + len(failures)
+            progress(done / max(len(items), 1), f"{done} of {len(items)} {what}")
 
     async def main() -> None:
         try:
-            await asyncio.gather(*(one(c) for c in cases))
+            await asyncio.gather(*(one(i) for i in items))
         finally:
             await client.aclose()
 
@@ -169,25 +204,23 @@ def run_bfcl(
         stored = _store_results(con, run_id, job_id, results, failures)
         summary.cases = len(stored)
         with transaction(con):
-            _finish(stored, crashed)
-
-    def _finish(stored: list[dict[str, Any]], crashed: BaseException | None) -> None:
-        for item, exc in failures:
-            summary.failed[item] = record_failure(con, job_id, item, exc)
-        by_cat: dict[str, list[float]] = {}
-        for r in stored:
-            by_cat.setdefault(r["category"], []).append(r["reward"])
-        for cat, values in by_cat.items():
-            summary.accuracy[cat] = sum(values) / len(values)
-            eval_store.set_score(con, run_id, cat, summary.accuracy[cat])
-        if summary.accuracy:
-            summary.accuracy["overall_acc"] = sum(summary.accuracy.values()) / len(summary.accuracy)
-            eval_store.set_score(con, run_id, "overall_acc", summary.accuracy["overall_acc"])
-        finished = len(results) + len(failures) == len(cases)
-        summary.status, summary.usage = close_job(
-            con, job_id, client, items=len(stored), finished=finished, crashed=crashed
-        )
-        eval_store.set_status(con, run_id, summary.status)
+            for item, exc in failures:
+                summary.failed[item] = record_failure(con, job_id, item, exc)
+            by_cat: dict[str, list[float]] = {str(i["category"]): [] for i in items}
+            for r in stored:
+                by_cat.setdefault(r["category"], []).append(r["reward"])
+            for cat, values in by_cat.items():
+                if values:
+                    summary.accuracy[cat] = sum(values) / len(values)
+                    eval_store.set_score(con, run_id, cat, summary.accuracy[cat])
+            if summary.accuracy:
+                summary.accuracy[overall] = sum(summary.accuracy.values()) / len(summary.accuracy)
+                eval_store.set_score(con, run_id, overall, summary.accuracy[overall])
+            finished = len(results) + len(failures) == len(items)
+            summary.status, summary.usage = close_job(
+                con, job_id, client, items=len(stored), finished=finished, crashed=crashed
+            )
+            eval_store.set_status(con, run_id, summary.status)
 
     run_job(lambda: asyncio.run(main()), finish)
     summary.seconds = time.perf_counter() - started

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fcstudio.envs.bfcl.classes import CLASSES
-from fcstudio.evals.bfcl_data import BfclDataError, _lines, category_file
+from fcstudio.evals.bfcl_data import BfclDataError, _lines, category_files
 
 MULTI_TURN = ("multi_turn_base", "multi_turn_miss_func", "multi_turn_miss_param", "multi_turn_long_context")
 
@@ -56,22 +56,11 @@ def load_entries(
     bad: list[tuple[str, str]] | None = None,
 ) -> list[dict[str, Any]]:
     """Entries of ``categories`` (default: the four multi-turn ones present), optionally only ``ids``."""
-    root = Path(root)
-    if not root.is_dir():
-        raise BfclDataError(f"{root}: not a folder of BFCL files")
-    entries: list[dict[str, Any]] = []
-    for category in categories or MULTI_TURN:
+    for category in categories or ():
         if category not in MULTI_TURN:
             raise BfclDataError(f"{category}: not a multi-turn category (one of {', '.join(MULTI_TURN)})")
-        path = category_file(root, category)
-        if path is None:
-            if categories:
-                raise BfclDataError(f"{root}: no BFCL_v4_{category}.json")
-            continue
-        answer_path = path.parent / "possible_answer" / path.name
-        answers: dict[str, Any] = {}
-        if answer_path.is_file():
-            answers = {obj["id"]: obj.get("ground_truth") for _, obj in _lines(answer_path)}
+    entries: list[dict[str, Any]] = []
+    for category, path, _, answers in category_files(root, categories, MULTI_TURN):
         taken = 0
         for n, obj in _lines(path):
             if limit is not None and taken >= limit:

@@ -31,24 +31,8 @@ def plain(value: Any, _path: tuple[int, ...] = ()) -> Any:
     return repr(value)
 
 
-def plain_state(instance: Any) -> dict[str, Any]:
-    """An instance's public attributes, plain."""
-    out = plain(instance)
-    out.pop("__class__", None)
-    return dict(out)
-
-
 def digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(plain(value), sort_keys=True, default=repr).encode()).hexdigest()[:16]
-
-
-def field_diff(expected: dict[str, Any], actual: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per top-level field whose values differ: ``{"field", "expected", "actual"}`` (plain values)."""
-    rows = []
-    for key in sorted(set(expected) | set(actual)):
-        if expected.get(key) != actual.get(key):
-            rows.append({"field": key, "expected": expected.get(key), "actual": actual.get(key)})
-    return rows
 
 
 def compare_fields(expected: dict[str, Any], actual: dict[str, Any]) -> list[dict[str, Any]]:
