@@ -48,12 +48,12 @@ def _never(long_context: bool, ground_truth: list[list[str]]) -> bool:
 
 
 class _GroundTruth:
-    """The ground truth's side of a check: its results and instances after each turn.
+    """The ground truth's side of a check: its results and each class's public attributes after each turn.
 
     The ground truth does not depend on the model, so for an entry whose classes share nothing with the
-    model's instances (``_shares_world``) it is executed once and its per-turn results and instances (copies,
-    only ever read) are reused by every later check of the entry; otherwise it runs alongside the model's, in
-    the same world, as in BFCL."""
+    model's instances (``_shares_world``) it is executed once and its per-turn results and public attributes
+    (copies, only ever read) are reused by every later check of the entry; otherwise it runs alongside the
+    model's, in the same world, as in BFCL."""
 
     _memo: ClassVar[
         dict[tuple[int, int, int], tuple[Any, list[tuple[list[str], dict[str, dict[str, Any]]]] | None]]
