@@ -33,13 +33,25 @@ DbOpt = Annotated[
 ]
 
 
-def _open(domain: str, db: Path | None, entry: str | None = None, data: Path | None = None) -> Environment:
+UserDbOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--user-db",
+        help="Dual-control domains (telecom): the user's phone database (tau2's user_db.toml); "
+        "default: user_db.toml beside --db.",
+    ),
+]
+
+
+def _open(
+    domain: str, db: Path | None, entry: str | None = None, data: Path | None = None, user_db: Path | None = None
+) -> Environment:
     try:
         if entry is not None or data is not None:
             if not is_bfcl(domain):
                 raise KeyError(f"--entry starts BFCL domains (bfcl:<Class>), not {domain}")
             return open_bfcl(domain, start=bfcl_start_of(db, entry, data))
-        return open_env(domain, db)
+        return open_env(domain, db, user_db=user_db)
     except (KeyError, FileNotFoundError, StateError, StartError) as exc:
         err.print(f"error: {_why(exc)}", markup=False)
         raise typer.Exit(1) from None
@@ -49,15 +61,29 @@ def _why(exc: Exception) -> str:
     return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
 
 
+SideOpt = Annotated[
+    str, typer.Option("--side", help="assistant (the agent's tools) or user (a dual-control domain's user tools).")
+]
+
+
+def _side(side: str) -> str:
+    if side not in ("assistant", "user"):
+        err.print(f"error: --side is assistant or user, not {side!r}", markup=False)
+        raise typer.Exit(2)
+    return side
+
+
 @env_app.command("tools")
-def tools_cmd(domain: DomainOpt, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def tools_cmd(
+    domain: DomainOpt, as_json: Annotated[bool, typer.Option("--json")] = False, side: SideOpt = "assistant"
+) -> None:
     """The domain's tools (OpenAI function specs, derived from the code or BFCL's function docs), with their kind."""
     try:
         dom = get_domain(domain)
     except KeyError as exc:
         err.print(f"error: {_why(exc)}", markup=False)
         raise typer.Exit(1) from None
-    specs = dom.env.tool_specs()
+    specs = dom.env.tool_specs(_side(side))
     if as_json:
         sys.stdout.write(json.dumps([s.openai() | {"kind": dom.env.tool_kind(s.name)} for s in specs], indent=2) + "\n")
         return
@@ -74,14 +100,16 @@ def call_cmd(
     db: DbOpt = None,
     entry: EntryOpt = None,
     data: DataOpt = None,
+    side: SideOpt = "assistant",
+    user_db: UserDbOpt = None,
 ) -> None:
-    """Run one tool call on a fresh state and print what the agent would see."""
+    """Run one tool call on a fresh state and print what the caller (the agent, or the user) would see."""
     try:
         arguments = json.loads(args)
     except json.JSONDecodeError as exc:
         err.print(f"error: --args is not JSON: {exc}", markup=False)
         raise typer.Exit(2) from None
-    result = _open(domain, db, entry, data).execute(name, arguments)
+    result = _open(domain, db, entry, data, user_db).execute(name, arguments, side=_side(side))
     sys.stdout.write(result.output + "\n")
     raise typer.Exit(1 if result.error else 0)
 
@@ -90,6 +118,7 @@ def call_cmd(
 def replay_cmd(
     domain: DomainOpt,
     db: DbOpt = None,
+    user_db: UserDbOpt = None,
     tasks: Annotated[
         Path | None, typer.Option("--tasks", help="tau2 tasks.json or tau-bench v1 tasks; default: the domain's.")
     ] = None,
@@ -98,8 +127,11 @@ def replay_cmd(
         bool, typer.Option("--strict", help="Exit 1 when the validator finds problems (or a task cannot be read).")
     ] = False,
 ) -> None:
-    """Replay every task's gold actions on a fresh state: one JSON line per task, then the validator's report."""
-    env = _open(domain, db)
+    """Replay every task's gold actions on a fresh state: one JSON line per task, then the validator's report.
+
+    A task's set-up (tau2's initial_state) runs first; each gold action runs on the side its requestor names
+    (the agent's or, in telecom, the user's phone), and the line carries both states' diffs and hashes."""
+    env = _open(domain, db, user_db=user_db)
     task_path = tasks or get_domain(domain).default_file("tasks.json")
     unreadable: list[tuple[str, str]] = []  # a malformed task is reported; the others are replayed
     try:

@@ -83,6 +83,8 @@ class Environment:
 
     name: ClassVar[str] = ""
     tables: ClassVar[tuple[str, ...]] = ()
+    user_tables: ClassVar[tuple[str, ...]] = ()  # tables of the user's side (dual control: telecom's phone)
+    dual_control: ClassVar[bool] = False  # the user has tools of their own (``tool_specs("user")``)
     _tool_cache: ClassVar[dict[str, Any]]
 
     def __init__(self, state: State, policy: str = ""):
@@ -100,6 +102,21 @@ class Environment:
         """Back to the initial state: one shallow copy per table; records are shared until written."""
         self.state = {t: dict(records) for t, records in self.initial.items()}
         self._owned = set()
+        self.start: State = self.initial  # where the task starts (after its set-up, ``start_task``)
+
+    def start_task(self, initial_state: Mapping[str, Any] | None) -> None:
+        """Apply a task's tau2 ``initial_state``; these domains have no set-up functions, so one that asks for
+        any is refused (the gold would not start where the task means)."""
+        if initial_state and (initial_state.get("initialization_actions") or initial_state.get("initialization_data")):
+            raise ValueError(f"{self.name} has no initialization functions; the task's initial_state needs them")
+
+    def user_state_hash(self) -> str | None:
+        """tau2's hash of the user's database; None where the user has none."""
+        return None
+
+    def run_assertion(self, assertion: Mapping[str, Any]) -> dict[str, Any]:
+        """A task's env assertion; these domains have none to run."""
+        return {**dict(assertion), "met": False, "error": f"{self.name} has no assertion functions"}
 
     def record_for_write(self, table: str, key: str) -> Any:
         """This episode's own copy of a record, safe to change."""

@@ -18,6 +18,8 @@ from fcstudio.envs.base import Environment, State
 from fcstudio.envs.bfcl import environment as bfcl
 from fcstudio.envs.bfcl.classes import CLASSES
 from fcstudio.envs.retail import RetailEnv, load_retail
+from fcstudio.envs.telecom.environment import TelecomEnv
+from fcstudio.envs.telecom.records import load_telecom
 from fcstudio.envs.travel import TravelEnv, load_travel
 
 ENV_TAU2_DATA = "FCSTUDIO_TAU2_DATA"
@@ -30,12 +32,26 @@ class Domain:
     load: Callable[[str], State]
     default_dir: Callable[[], Path]
     db_file: str = "db.json"  # the default database's file name in default_dir
+    policy_text: Callable[[Path], str] | None = None  # the policy beside a database; default: its policy.md
 
     def default_file(self, name: str) -> Path:
         return self.default_dir() / name
 
     def default_db(self) -> Path:
         return self.default_file(self.db_file)
+
+
+def telecom_policy(folder: Path) -> str:
+    """tau2's telecom agent policy: the main policy and the tech-support manual, in its tags."""
+
+    def read(name: str) -> str:
+        path = folder / name
+        return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+    return (
+        f"<main_policy>\n{read('main_policy.md')}\n</main_policy>\n"
+        f"<tech_support_policy>\n{read('tech_support_manual.md')}\n</tech_support_policy>"
+    )
 
 
 def _tau2_dir(domain: str) -> Callable[[], Path]:
@@ -50,6 +66,7 @@ def _tau2_dir(domain: str) -> Callable[[], Path]:
 DOMAINS: dict[str, Domain] = {
     "retail": Domain("retail", RetailEnv, load_retail, _tau2_dir("retail")),
     "airline": Domain("airline", AirlineEnv, load_airline, _tau2_dir("airline")),
+    "telecom": Domain("telecom", TelecomEnv, load_telecom, _tau2_dir("telecom"), "db.toml", telecom_policy),
     "travel": Domain("travel", TravelEnv, load_travel, lambda: DATA_DIR / "travel"),
 }
 
@@ -82,9 +99,11 @@ def runnable(name: str) -> bool:
         return False
 
 
-def open_env(name: str, db: str | Path | None = None, policy: str | Path | None = None) -> Environment:
+def open_env(
+    name: str, db: str | Path | None = None, policy: str | Path | None = None, user_db: str | Path | None = None
+) -> Environment:
     """An environment on ``db`` (default: the domain's own db.json; a BFCL domain's: a start state file) with
-    its policy text."""
+    its policy text; ``user_db``: a dual-control domain's user database (default: ``user_db.toml`` beside db)."""
     domain = get_domain(name)
     if bfcl.is_bfcl(name):
         return bfcl.open_bfcl(name, db)
@@ -93,6 +112,17 @@ def open_env(name: str, db: str | Path | None = None, policy: str | Path | None 
         raise FileNotFoundError(
             f"no database for {name} at {db_path}: pass --db PATH (tau2's db.json) or set ${ENV_TAU2_DATA}"
         )
-    policy_path = Path(policy) if policy else db_path.parent / "policy.md"
-    text = policy_path.read_text() if policy_path.is_file() else ""
+    if user_db is not None and not domain.env.dual_control:
+        raise KeyError(f"--user-db is for dual-control domains (telecom), not {name}")
+    if policy:
+        text = Path(policy).read_text(encoding="utf-8")
+    elif domain.policy_text is not None:
+        text = domain.policy_text(db_path.parent)
+    else:
+        policy_path = db_path.parent / "policy.md"
+        text = policy_path.read_text() if policy_path.is_file() else ""
+    if user_db is not None:
+        if not Path(user_db).is_file():
+            raise FileNotFoundError(f"no user database for {name} at {user_db}")
+        return domain.env(load_telecom(str(db_path), user_db), policy=text)
     return domain.env(domain.load(str(db_path)), policy=text)

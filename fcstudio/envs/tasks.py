@@ -19,6 +19,8 @@ class GoldTask:
     instruction: str = ""
     domain: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+    initial_state: dict[str, Any] | None = None  # tau2's: initialization_data / initialization_actions
+    env_assertions: list[dict[str, Any]] = field(default_factory=list)  # tau2's, run on the final state
 
 
 class TaskFileError(ValueError):
@@ -78,7 +80,20 @@ def parse_task(obj: Any, index: int, where: str) -> GoldTask:
         domain = instructions.get("domain", "") if isinstance(instructions, dict) else ""
         domain = domain if isinstance(domain, str) else ""
         outputs = [str(x) for x in (criteria.get("communicate_info") or [])]
-        return GoldTask(task_id, actions, outputs, scenario_text(scenario), domain or "", obj)
+        initial = obj.get("initial_state")
+        if initial is not None and not isinstance(initial, dict):
+            raise TaskFileError(f"{where}: task {task_id}: initial_state must be an object")
+        for key in ("initialization_actions",):
+            if initial and not isinstance(initial.get(key) or [], list):
+                raise TaskFileError(f"{where}: task {task_id}: initial_state.{key} must be a list")
+        assertions = criteria.get("env_assertions") or []
+        if not isinstance(assertions, list) or not all(
+            isinstance(a, dict) and isinstance(a.get("func_name"), str) for a in assertions
+        ):
+            raise TaskFileError(f"{where}: task {task_id}: env_assertions must be objects with a 'func_name'")
+        return GoldTask(
+            task_id, actions, outputs, scenario_text(scenario), domain or "", obj, initial or None, list(assertions)
+        )
     if "actions" in obj and ("instruction" in obj or "user_id" in obj):  # tau-bench v1
         task_id = str(obj.get("task_id", obj.get("id", index)))
         if not isinstance(obj.get("actions") or [], list) or not isinstance(obj.get("outputs") or [], list):
@@ -138,12 +153,16 @@ def load_tasks(path: str | Path, *, bad: list[tuple[str, str]] | None = None) ->
 def gold_task_from_row(task: dict[str, Any]) -> GoldTask:
     """A workspace task (``store.get_task``) as a replayable GoldTask."""
     actions = [
-        {"name": g["name"], "arguments": g.get("arguments") or {}, "requestor": "assistant"} for g in task["gold"]
+        {"name": g["name"], "arguments": g.get("arguments") or {}, "requestor": g.get("requestor") or "assistant"}
+        for g in task["gold"]
     ]
+    meta = task.get("meta") or {}
     return GoldTask(
         str(task["source_ref"]),
         actions,
         list(task.get("outputs") or []),
         task.get("instruction", ""),
         task.get("domain", ""),
+        initial_state=meta.get("initial_state") or None,
+        env_assertions=list(meta.get("env_assertions") or []),
     )
