@@ -126,6 +126,7 @@ class GoldCall(BaseModel):
     alternatives: dict[str, list[Any]] | None = None
     turn: int = 0
     raw: str | None = None
+    requestor: Literal["assistant", "user"] | None = None  # tau2: who makes the call (telecom's user acts too)
 
 
 class Trajectory(BaseModel):

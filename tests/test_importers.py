@@ -231,6 +231,35 @@ def test_progress_moves_through_a_large_file(tmp_path: Path, ws: Workspace) -> N
     assert 0 < seen[2] < 0.6 and seen[-1] == 1.0
 
 
+def test_tau2_telecom_tasks_keep_who_acts(ws: Workspace, shared_data: Path) -> None:
+    """Telecom's gold actions are the agent's and the user's: the requestor, the set-up and the env assertions
+    are kept, and a stored task replays to tau2's end state (the gold user calls run on the phone)."""
+    from fcstudio.envs.registry import open_env
+    from fcstudio.envs.replay import replay_task
+    from fcstudio.envs.tasks import gold_task_from_row
+
+    with ws.connect() as con:
+        [result] = import_files(con, "tau2-tasks", [shared_data / "tau2" / "telecom" / "tasks_small.json"], dataset="t")
+        assert result.tasks_added == 20
+        rows = store.run(con, "SELECT id FROM tasks WHERE domain = 'telecom' ORDER BY id")
+        tasks = [store.get_task(con, int(r[0])) for r in rows]
+    sides = {g["requestor"] for t in tasks for g in t["gold"]}
+    assert sides == {"assistant", "user"}
+    task = next(
+        t for t in tasks if t["source_ref"] == "[mobile_data_issue]user_abroad_roaming_enabled_off[PERSONA:None]"
+    )
+    assert task["gold"] == [{"name": "toggle_roaming", "arguments": {}, "turn": 0, "requestor": "user"}]
+    assert task["meta"]["initial_state"]["initialization_actions"][0]["func_name"] == "set_user_info"
+    assert [a["func_name"] for a in task["meta"]["env_assertions"]] == [
+        "assert_mobile_data_status",
+        "assert_internet_speed",
+    ]
+    line = replay_task(open_env("telecom"), gold_task_from_row(task))
+    assert line["actions"][0]["requestor"] == "user" and not line["actions"][0]["error"]
+    assert all(a["met"] for a in line["env_assertions"])
+    assert line["user_db_diff"]["device"]["roaming_enabled"] is True
+
+
 def test_tau2_and_tau_bench_v1_tasks(ws: Workspace, shared_data: Path) -> None:
     files = [
         shared_data / "tau2" / "retail" / "tasks.json",
@@ -254,6 +283,7 @@ def test_tau2_and_tau_bench_v1_tasks(ws: Workspace, shared_data: Path) -> None:
             "name": "find_user_id_by_name_zip",
             "arguments": {"first_name": "Yusuf", "last_name": "Rossi", "zip": "19122"},
             "turn": 0,
+            "requestor": "assistant",
         }
         assert "Reason for call" in task["instruction"] and task["n_tools"] == 16
         v1 = store.get_task(

@@ -199,6 +199,11 @@ class Environment:
             return ToolResult(f"Error: {exc}", True)
         return ToolResult(to_output(result), False)
 
+    def call_raw(self, name: str, arguments: dict[str, Any] | None = None, *, side: str = "assistant") -> ToolResult:
+        """A call as tau2's evaluator makes gold actions: the tool alone, with none of the episode's
+        bookkeeping around it (telecom: no sync after it). The same as ``execute`` here."""
+        return self.execute(name, arguments, side=side)
+
     @classmethod
     def binds(cls, name: str, labels: Sequence[str] = ()) -> bool:
         """Whether a catalogue tool with this name and these labels runs here: by name alone for these domains."""

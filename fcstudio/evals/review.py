@@ -5,9 +5,12 @@ Alignment is a small dynamic programme over the two call sequences: a call that 
 the rest are missing gold actions or extra calls. The first divergence is the first mismatch, missing
 action, or extra call that writes (extra reads change nothing and are not counted).
 
-For a domain fcstudio can execute, both final states are rebuilt on the initial database: the expected
-one by replaying the gold actions, the actual one by replaying the agent's recorded calls. Their diff
-(expected → actual, per record and field) is what the Episodes page shows.
+For a domain fcstudio can execute, both final states are rebuilt on the initial database (after the task's
+set-up): the expected one by replaying the gold actions as a live episode would run them, the actual one by
+replaying the recorded calls (the agent's and, in telecom, the user's). Their diff (expected → actual, per
+record and field; both the operator's and the user's state) is what the Episodes page shows. tau2's own
+DB check builds its expected state without telecom's sync between gold calls; the DB part of the reward
+follows tau2 (``runner``), the review compares with what the gold really leaves.
 """
 
 from __future__ import annotations
@@ -20,15 +23,15 @@ from typing import Any
 import duckdb
 
 from fcstudio.catalog.schemas import canonical_json
-from fcstudio.envs.base import Environment, State
+from fcstudio.envs.base import Environment
 from fcstudio.envs.diff import diff
-from fcstudio.envs.registry import DOMAINS, get_domain
+from fcstudio.envs.registry import DOMAINS, get_domain, open_env
 from fcstudio.evals import eval_store
-from fcstudio.evals.rewards import action_matches, agent_calls, replay
+from fcstudio.evals.rewards import action_matches, all_calls, is_user_side, replay
 from fcstudio.llm import parse_arguments
 from fcstudio.prefs.pairs import store_pair
 
-REVIEW_VERSION = 2
+REVIEW_VERSION = 3  # 3: rows carry the requestor (dual control), the state comes from the task's set-up
 
 
 class ReviewError(ValueError):
@@ -36,19 +39,16 @@ class ReviewError(ValueError):
 
 
 @lru_cache(maxsize=4)
-def _initial_state(domain: str) -> tuple[State, str]:
-    d = get_domain(domain)
-    db = d.default_file("db.json")
-    policy = db.parent / "policy.md"
-    return d.load(str(db)), policy.read_text() if policy.is_file() else ""
+def _opened(domain: str) -> Environment:
+    return open_env(domain)
 
 
 def executable_env(domain: str) -> Environment | None:
     """A fresh environment for ``domain`` when its database is on this machine, else None."""
-    if domain not in DOMAINS or not get_domain(domain).default_file("db.json").is_file():
+    if domain not in DOMAINS or not get_domain(domain).default_db().is_file():
         return None
-    state, policy = _initial_state(domain)
-    return get_domain(domain).env(state, policy=policy)
+    loaded = _opened(domain)
+    return type(loaded)(loaded.initial, policy=loaded.policy)
 
 
 # -- alignment -----------------------------------------------------------------------------------------
@@ -87,7 +87,10 @@ def _kind(env: Environment | None, name: str) -> str:
 
 
 def first_divergence(rows: list[dict[str, Any]]) -> int | None:
+    """The first row where the agent went wrong (the user's own calls are not the agent's to get right)."""
     for k, row in enumerate(rows):
+        if row.get("requestor", "assistant") == "user":
+            continue
         if row["status"] in ("mismatch", "missing"):
             return k
         if row["status"] == "extra" and row.get("kind") not in ("read", "generic"):
@@ -117,10 +120,28 @@ def build_review(episode: dict[str, Any], state_diff: dict[str, Any] | None = No
     ``state_diff`` is the expected → actual diff when the caller already has it (the runner does)."""
     messages = episode["messages"]
     gold_all = list((episode.get("gold") or {}).get("actions") or [])
-    gold = [g for g in gold_all if g.get("requestor", "assistant") != "user"]
-    calls = agent_calls(messages)
+    initial_state = (episode.get("gold") or {}).get("initial_state")
+    calls = all_calls(messages)
     env = executable_env(episode.get("domain") or "")
-    rows = align(gold, calls)
+    # the agent's calls align with the agent's gold actions, the user's (dual control) with the user's
+    placed = []  # (message position, side, order within the side, row): merged in conversation order
+    for s, side in enumerate(("assistant", "user")):
+        gold_ix = [i for i, g in enumerate(gold_all) if (g.get("requestor") or "assistant") == side]
+        call_ix = [j for j, c in enumerate(calls) if c["requestor"] == side]
+        at = -1  # a missing gold action sits just after the call before it
+        for k, row in enumerate(align([gold_all[i] for i in gold_ix], [calls[j] for j in call_ix])):
+            call = call_ix[row["call"]] if row["call"] is not None else None
+            if call is not None:
+                at = calls[call]["message"]
+            entry = {
+                "status": row["status"],
+                "gold": gold_ix[row["gold"]] if row["gold"] is not None else None,
+                "call": call,
+                "requestor": side,
+            }
+            placed.append((at, s, k, entry))
+    rows = [entry for *_, entry in sorted(placed, key=lambda p: p[:3])]
+    gold = gold_all
     for row in rows:
         name = gold[row["gold"]]["name"] if row["gold"] is not None else calls[row["call"]]["name"]
         row["name"] = name
@@ -143,9 +164,9 @@ def build_review(episode: dict[str, Any], state_diff: dict[str, Any] | None = No
         review["diff"] = state_diff
         review["db_match"] = not state_diff
     elif env is not None:
-        replay(env, gold_all)
+        replay(env, gold_all, initial_state)  # the gold as a live episode leaves it (telecom: synced)
         expected = env.state
-        replay(env, [c for c in calls if c["arguments"] is not None])
+        replay(env, [c for c in calls if c["arguments"] is not None], initial_state)
         review["diff"] = diff(expected, env.state)
         review["db_match"] = not review["diff"]  # equal states, i.e. equal hashes, without hashing the database
     return review
@@ -209,7 +230,7 @@ def make_episode_pair(
     # the gold call alone when the agent never made one there.
     turn = copy.deepcopy(messages[at])
     if row["call"] is not None and turn.get("tool_calls"):
-        index = agent_calls(messages)[row["call"]]["call"]
+        index = all_calls(messages)[row["call"]]["call"]
         turn["tool_calls"][index] = gold_call
     else:
         turn = {"role": "assistant", "content": None, "tool_calls": [gold_call]}
@@ -219,7 +240,8 @@ def make_episode_pair(
     if env is not None:
         if env.tool_kind(chosen_call["name"]) is None:
             raise ReviewError(f"{chosen_call['name']!r} is not a tool of the {ep['domain']} domain")
-        replay(env, [c for c in agent_calls(prefix) if c["arguments"] is not None])
+        initial_state = (ep.get("gold") or {}).get("initial_state")
+        replay(env, [c for c in all_calls(prefix) if c["arguments"] is not None], initial_state)
         for tc in turn["tool_calls"]:
             args, problem = parse_arguments(tc["function"]["arguments"], tc["function"]["name"])
             output = (
@@ -227,6 +249,7 @@ def make_episode_pair(
             )
             chosen.append({"role": "tool", "tool_call_id": tc["id"], "name": tc["function"]["name"], "content": output})
         tools = [t.openai() for t in env.tool_specs()]
+    prefix = [m for m in prefix if not is_user_side(m)]  # the pair is the agent's: what the agent saw
     kind = row["status"]
     reason = {
         "mismatch": f"{row['name']} called with other arguments than the gold",

@@ -1,12 +1,17 @@
 """Rewards as tau2 defines them, combined by the task's reward basis.
 
-- DB: the final database hash equals that of the initial database after replaying the gold actions;
-- ACTION: every gold action appears among the agent's calls (same name; the arguments the call gives
-  equal the gold's, or only ``compare_args`` when the task names them);
+- DB: the final database hash equals that of the initial database after replaying the gold actions (in a
+  dual-control domain both databases: the operator's and the user's phone);
+- ENV_ASSERTION: every env assertion of the task holds on the final state (telecom: checks of either side);
+- ACTION: every gold action appears among the calls (the agent's, and in a dual-control domain the user's
+  too, as tau2 extracts them from both; same name; the arguments the call gives equal the gold's, or only
+  ``compare_args`` when the task names them);
 - COMMUNICATE: every required string appears in some assistant text (case-insensitive, commas dropped);
 - NL_ASSERTION: an LLM judge says each assertion holds (skipped, and said so, when no judge is set).
 
-An episode that did not end normally (the agent or user stopped, or the agent transferred) gets 0.
+The reward is the product of the parts the task's reward basis names (tau2's ``evaluate_simulation`` with
+``EvaluationType.ALL``). An episode that did not end normally (the agent or user stopped, or the agent
+transferred) gets 0.
 """
 
 from __future__ import annotations
@@ -37,6 +42,8 @@ class EvalTask:
     reward_basis: tuple[str, ...] = DEFAULT_BASIS
     scenario: str = ""
     user_turns: list[str] = field(default_factory=list)
+    initial_state: dict[str, Any] | None = None  # tau2's set-up (telecom's initialization actions)
+    env_assertions: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_gold(cls, gold: GoldTask, domain: str = "") -> EvalTask:
@@ -62,14 +69,30 @@ class EvalTask:
             reward_basis=tuple(str(b) for b in basis),
             scenario=gold.instruction,
             user_turns=[str(t) for t in turns],
+            initial_state=gold.initial_state,
+            env_assertions=list(gold.env_assertions),
         )
+
+
+def is_user_side(message: dict[str, Any]) -> bool:
+    """A message of the user's own tool use (a call or its result): the agent never sees these."""
+    return message.get("requestor") == "user"
 
 
 def agent_calls(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every assistant tool call in order: name, parsed arguments (None if broken), where it sits."""
+    return [c for c in all_calls(messages) if c["requestor"] == "assistant"]
+
+
+def all_calls(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every tool call in order, the agent's and (dual control) the user's, each with its ``requestor``."""
     out = []
     for i, m in enumerate(messages):
-        if m.get("role") != "assistant":
+        if m.get("role") == "assistant":
+            requestor = "assistant"
+        elif m.get("role") == "user" and m.get("tool_calls"):
+            requestor = "user"
+        else:
             continue
         for j, tc in enumerate(m.get("tool_calls") or []):
             fn = tc.get("function") or {}
@@ -82,6 +105,7 @@ def agent_calls(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "message": i,
                     "call": j,
                     "id": tc.get("id"),
+                    "requestor": requestor,
                 }
             )
     return out
@@ -111,14 +135,26 @@ def said(messages: list[dict[str, Any]], info: str) -> bool:
     )
 
 
-def replay(env: Environment, calls: list[dict[str, Any]]) -> None:
-    """Reset ``env`` and run ``calls`` ({"name", "arguments", "requestor"?}) on it, errors included."""
+def replay(
+    env: Environment,
+    calls: list[dict[str, Any]],
+    initial_state: dict[str, Any] | None = None,
+    *,
+    gold: bool = False,
+) -> None:
+    """Reset ``env``, apply the task's set-up, and run ``calls`` ({"name", "arguments", "requestor"?}) on it,
+    errors included. ``gold``: as tau2's evaluator builds the expected state, with no sync between the calls
+    (it calls the tools directly); otherwise as a live episode ran them."""
     env.reset()
+    env.start_task(initial_state)
     for c in calls:
         if c.get("arguments") is None:
             continue
         side = "user" if c.get("requestor") == "user" else "assistant"
-        env.execute(c["name"], c["arguments"], side=side)
+        if gold:
+            env.call_raw(c["name"], c["arguments"], side=side)
+        else:
+            env.execute(c["name"], c["arguments"], side=side)
 
 
 def db_check(gold_state: State, final_state: State) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -147,16 +183,23 @@ def evaluate(
     *,
     db: dict[str, Any] | None,
     nl_verdicts: list[dict[str, Any]] | None = None,
+    env_checks: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The reward and its parts (JSON-able): ``reward``, ``basis``, ``db``, ``actions``, ``communicate``, ``nl``.
+    """The reward and its parts (JSON-able): ``reward``, ``basis``, ``db``, ``actions``, ``communicate``, ``nl``,
+    ``env_assertions``.
 
-    ``db`` is ``{"match": bool, "hash", "gold_hash"}`` from an executable environment, None without one.
+    ``db`` is ``{"match": bool, "hash", "gold_hash"}`` from an executable environment, None without one;
+    ``env_checks`` the task's env assertions run on the final state (``Environment.run_assertion``).
     """
-    calls = agent_calls(messages)
+    calls = all_calls(messages)
     action_checks = [
-        {"name": g["name"], "arguments": g.get("arguments") or {}, "matched": any(action_matches(g, c) for c in calls)}
+        {
+            "name": g["name"],
+            "arguments": g.get("arguments") or {},
+            "requestor": g.get("requestor") or "assistant",
+            "matched": any(action_matches(g, c) for c in calls),
+        }
         for g in task.actions
-        if g.get("requestor", "assistant") != "user"
     ]
     communicate = [{"info": o, "met": said(messages, o)} for o in task.outputs]
     parts = {
@@ -165,6 +208,10 @@ def evaluate(
         "COMMUNICATE": 1.0 if all(c["met"] for c in communicate) else 0.0,
     }
     notes = []
+    if env_checks is not None:
+        parts["ENV_ASSERTION"] = 1.0 if all(c.get("met") for c in env_checks) else 0.0
+    elif "ENV_ASSERTION" in task.reward_basis and task.env_assertions:
+        notes.append("env assertions not run (no executable environment)")
     if nl_verdicts is not None:
         parts["NL_ASSERTION"] = 1.0 if all(v.get("met") for v in nl_verdicts) else 0.0
     elif "NL_ASSERTION" in task.reward_basis and task.nl_assertions:
@@ -174,9 +221,8 @@ def evaluate(
     reward = 1.0
     used = []
     for basis in task.reward_basis:
-        key = "DB" if basis in ("DB", "ENV_ASSERTION") else basis
-        if key in parts and not (key == "DB" and db is None):
-            reward *= parts[key]
+        if basis in parts and not (basis == "DB" and db is None):
+            reward *= parts[basis]
             used.append(basis)
     if termination not in NORMAL_ENDS:
         reward = 0.0
@@ -190,6 +236,7 @@ def evaluate(
         "actions": action_checks,
         "communicate": communicate,
         "nl": nl_verdicts or [],
+        "env_assertions": env_checks or [],
         "notes": notes,
     }
 

@@ -23,17 +23,18 @@ import duckdb
 from pydantic import BaseModel, Field
 
 from fcstudio.envs.base import Environment, State
+from fcstudio.envs.diff import diff
 from fcstudio.envs.registry import get_domain
 from fcstudio.envs.tasks import load_tasks
 from fcstudio.evals import eval_store
 from fcstudio.evals.review import build_review, executable_env
-from fcstudio.evals.rewards import EvalTask, db_check, evaluate, replay
+from fcstudio.evals.rewards import EvalTask, db_check, evaluate, is_user_side, replay
 from fcstudio.jobs import finish_job, job_failures, record_failure, run_job, set_total, start_job
 from fcstudio.llm import LLMClient, LLMConfig, Reply, Usage, parse_arguments, parse_json_reply
 from fcstudio.store import run, transaction
 
 GREETING = "Hi! How can I help you today?"
-TAU2_DOMAINS = ("airline", "retail")  # runs on these sit on the τ²-bench leaderboard beside published rows
+TAU2_DOMAINS = ("airline", "retail", "telecom")  # runs on these sit on the τ²-bench leaderboard beside published rows
 STOP, TRANSFER, OUT_OF_SCOPE = "###STOP###", "###TRANSFER###", "###OUT-OF-SCOPE###"
 Progress = Callable[[float, str], object]  # whatever it returns is ignored (a page's lambda returns its progress bar)
 
@@ -58,7 +59,13 @@ Rules:
 - Do not repeat the scenario word for word.
 - When your request is fully handled, or cannot be, end with a message that contains only {stop}.
 - If you are transferred to a human agent, reply {transfer}.
-- If the scenario does not give you what the agent asks for and you cannot go on, reply {oos}."""
+- If the scenario does not give you what the agent asks for and you cannot go on, reply {oos}.{tools}"""
+
+USER_TOOLS_NOTE = """
+- You hold your own phone and have tools to act on it. When the agent asks you to check or change something on
+  it, call the tool yourself, then tell the agent in words what you did and saw; the agent cannot see your
+  screen or your tool results. Never invent a result you did not get from a tool."""
+MAX_USER_TOOL_ROUNDS = 10  # tool calls the user may chain in one turn before saying something
 
 
 class RunSpec(BaseModel):
@@ -135,29 +142,68 @@ class ScriptedUser:
     def __init__(self, turns: list[str]):
         self.turns = list(turns)
 
-    async def respond(self, messages: list[dict[str, Any]], salt: str) -> tuple[str | None, Reply | None]:
+    async def respond(
+        self, messages: list[dict[str, Any]], salt: str, tally: Tally | None = None
+    ) -> tuple[str | None, Reply | None]:
         return (self.turns.pop(0) if self.turns else STOP), None
 
 
 class SimulatedUser:
-    """An LLM playing the task's user: it sees the agent's words as the other party's, its own as its own."""
+    """An LLM playing the task's user: it sees the agent's words as the other party's, its own as its own.
 
-    def __init__(self, client: LLMClient, scenario: str):
+    In a dual-control domain (``env`` given) it is offered the user's tools; its calls run on the user's side
+    of the environment and are kept in the episode as user-side messages (``requestor: "user"``), which the
+    agent never sees: the agent learns only what the user then says."""
+
+    def __init__(self, client: LLMClient, scenario: str, env: Environment | None = None):
         self.client = client
-        self.system = USER_PROMPT.format(scenario=scenario, stop=STOP, transfer=TRANSFER, oos=OUT_OF_SCOPE)
+        self.env = env if env is not None and env.dual_control else None
+        self.tools = [s.openai() for s in self.env.tool_specs("user")] if self.env else None
+        note = USER_TOOLS_NOTE if self.env else ""
+        self.system = USER_PROMPT.format(scenario=scenario, stop=STOP, transfer=TRANSFER, oos=OUT_OF_SCOPE, tools=note)
 
-    async def respond(self, messages: list[dict[str, Any]], salt: str) -> tuple[str | None, Reply | None]:
+    def _view(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The conversation from the user's seat: roles swapped, the agent's tool use left out."""
         flipped: list[dict[str, Any]] = [{"role": "system", "content": self.system}]
         for m in messages:
             text = m.get("content")
-            if m["role"] == "assistant" and isinstance(text, str) and text.strip() and not m.get("tool_calls"):
+            if is_user_side(m):
+                if m["role"] == "tool":
+                    flipped.append({"role": "tool", "tool_call_id": m["tool_call_id"], "content": text or ""})
+                else:
+                    flipped.append({"role": "assistant", "content": text, "tool_calls": m["tool_calls"]})
+            elif m["role"] == "assistant" and isinstance(text, str) and text.strip() and not m.get("tool_calls"):
                 flipped.append({"role": "user", "content": text})
             elif m["role"] == "user":
                 flipped.append({"role": "assistant", "content": text or ""})
-        reply = await self.client.chat(flipped, purpose="eval_user", cache_salt=salt)
-        if reply.error:
-            return None, reply
-        return (reply.content or "").strip() or STOP, reply
+        return flipped
+
+    async def respond(
+        self, messages: list[dict[str, Any]], salt: str, tally: Tally | None = None
+    ) -> tuple[str | None, Reply | None]:
+        """The user's next words; before them, any tool calls the user makes (appended to ``messages``)."""
+        for round_ in range(MAX_USER_TOOL_ROUNDS + 1):
+            reply = await self.client.chat(self._view(messages), tools=self.tools, purpose="eval_user", cache_salt=salt)
+            if tally is not None:
+                tally.add(reply, self.client.config)
+            if reply.error:
+                return None, reply
+            if not (self.env and reply.tool_calls):
+                return (reply.content or "").strip() or STOP, reply
+            if round_ == MAX_USER_TOOL_ROUNDS:
+                break
+            messages.append({**reply.message(), "role": "user", "requestor": "user"})
+            for i, tc in enumerate(reply.tool_calls):
+                fn = tc.get("function") or {}
+                name = str(fn.get("name") or "")
+                call_id = str(tc.get("id") or f"user_call_{len(messages)}_{i}")
+                args, problem = parse_arguments(fn.get("arguments"), name)
+                if problem or args is None:
+                    output = f"Error: {problem or 'arguments are not a JSON object'}"
+                else:
+                    output = self.env.execute(name, args, side="user").output
+                messages.append({**_tool_message(call_id, name, output), "requestor": "user"})
+        return None, Reply(error=f"the user called tools {MAX_USER_TOOL_ROUNDS} times in a row without speaking")
 
 
 # -- one episode -------------------------------------------------------------------------------------------
@@ -190,6 +236,7 @@ async def run_episode(
 ) -> dict[str, Any]:
     """Play one episode; returns messages, termination, tokens and cost (scoring happens after)."""
     env.reset()
+    env.start_task(task.initial_state)
     salt = f"{task.task_id}/{trial}"
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": AGENT_PROMPT.format(policy=env.policy)},
@@ -201,9 +248,7 @@ async def run_episode(
     termination = ""
     error: str | None = None
     while not termination:
-        text, reply = await user.respond(messages, salt)
-        if isinstance(user, SimulatedUser):
-            tally.add(reply, user.client.config)
+        text, reply = await user.respond(messages, salt, tally)
         if text is None:
             termination = "user_error"
             error = reply.error if reply else None
@@ -220,7 +265,8 @@ async def run_episode(
                 termination = "max_steps"
                 break
             steps += 1
-            answer = await agent.chat(messages, tools=tools, purpose="eval_agent", cache_salt=salt)
+            seen = [m for m in messages if not is_user_side(m)]  # the user's own tool use stays on the phone
+            answer = await agent.chat(seen, tools=tools, purpose="eval_agent", cache_salt=salt)
             tally.add(answer, agent.config)
             if answer.error:
                 termination = "agent_error"
@@ -403,11 +449,15 @@ def execute_run(con: duckdb.DuckDBPyConnection, run_id: int, progress: Progress 
         for item, why in bad:
             record_failure(con, job_id, item, why)
     done = eval_store.done_keys(con, run_id)
-    gold_states: dict[str, State] = {}
+    gold_states: dict[str, State] = {}  # the DB check's expected state, built as tau2's evaluator builds it
+    live_states: dict[str, State] = {}  # the gold as a live episode leaves it (dual control: synced after each call)
     for t in tasks:
         try:
-            replay(env0, t.actions)
+            replay(env0, t.actions, t.initial_state, gold=True)
             gold_states[t.task_id] = env0.state
+            if env0.dual_control:
+                replay(env0, t.actions, t.initial_state)
+            live_states[t.task_id] = env0.state
         except Exception as exc:
             with transaction(con):
                 record_failure(con, job_id, f"task {t.task_id}", exc)
@@ -427,15 +477,20 @@ def execute_run(con: duckdb.DuckDBPyConnection, run_id: int, progress: Progress 
         async with gate:
             env = executable_env(spec.domain)
             assert env is not None
-            user = SimulatedUser(user_client, task.scenario) if user_client else ScriptedUser(task.user_turns)
+            user = SimulatedUser(user_client, task.scenario, env) if user_client else ScriptedUser(task.user_turns)
             played = await run_episode(task, trial, env, agent, user, spec, tools)
             db, state_diff = db_check(gold_states[task.task_id], env.state)
+            if env.dual_control:  # the review shows what differs from a live gold episode, not tau2's unsynced one
+                state_diff = diff(live_states[task.task_id], env.state)
+            env_checks = [env.run_assertion(a) for a in task.env_assertions]  # after the DB check, as tau2
             nl = (
                 await judge_assertions(judge, task.nl_assertions, played["messages"])
                 if judge and task.nl_assertions
                 else None
             )
-        reward_info = evaluate(task, played["messages"], played["termination"], db=db, nl_verdicts=nl)
+        reward_info = evaluate(
+            task, played["messages"], played["termination"], db=db, nl_verdicts=nl, env_checks=env_checks
+        )
         if played["error"]:
             reward_info["notes"].append(f"model error: {played['error']}")
         episode = {
@@ -446,7 +501,7 @@ def execute_run(con: duckdb.DuckDBPyConnection, run_id: int, progress: Progress 
             "reward_info": reward_info,
             "termination": played["termination"],
             "messages": played["messages"],
-            "gold": {"actions": task.actions, "outputs": task.outputs},
+            "gold": {"actions": task.actions, "outputs": task.outputs, "initial_state": task.initial_state},
             "instruction": task.scenario,
             "cost": played["cost"],
             "tokens_in": played["tokens_in"],

@@ -68,7 +68,12 @@ def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch
             ["DB", "OUTPUTS"] if benchmark == "tau-bench" else ["DB"]
         )
         meta["nl_assertions"] = criteria.get("nl_assertions")
-        gold = [GoldCall(name=a["name"], arguments=a["arguments"], turn=0) for a in task.actions]
+        if task.env_assertions:
+            meta["env_assertions"] = task.env_assertions
+        gold = [
+            GoldCall(name=a["name"], arguments=a["arguments"], turn=0, requestor=a.get("requestor") or "assistant")
+            for a in task.actions
+        ]
         batch.tasks.append(
             make_task(
                 path,

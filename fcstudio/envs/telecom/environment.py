@@ -103,6 +103,11 @@ class TelecomEnv(OperatorTools, PhoneTools, Environment):
             return ToolResult(f"Error: {exc}", True)
         return result
 
+    def call_raw(self, name: str, arguments: dict[str, Any] | None = None, *, side: str = "assistant") -> ToolResult:
+        """The tool alone, no sync: how tau2's evaluator runs gold actions to build the expected state."""
+        wrong = self._signature_error(name, arguments, side)
+        return ToolResult(f"Error: {wrong}", True) if wrong else super().execute(name, arguments, side=side)
+
     @classmethod
     def _signature_error(cls, name: str, arguments: Any, side: str) -> str | None:
         """Python's TypeError text for missing or unexpected arguments, which is what tau2 (calling the method
