@@ -1,4 +1,7 @@
-"""A conversation drawn as chat bubbles: tool calls and tool results in expanders (Trajectories, Preferences)."""
+"""A conversation drawn as chat bubbles: tool calls and tool results in expanders (Trajectories, Preferences).
+
+In a dual-control episode (telecom) the user's own tool use is drawn on the user's side and marked as the
+user's phone, so who did what is plain; the agent never saw those messages."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import Any
 import streamlit as st
 
 AVATARS = {"user": ":material/person:", "assistant": ":material/smart_toy:", "tool": ":material/build:"}
+PHONE = ":material/smartphone:"
 
 
 def _pretty(text: str | None) -> str:
@@ -25,6 +29,7 @@ def render_messages(
     Tool results stay folded unless they are errors; ``expand_calls`` opens the calls' arguments.
     """
     names = {tc["id"]: tc["function"]["name"] for m in messages for tc in m.get("tool_calls") or []}
+    dual = any(m.get("requestor") == "user" for m in messages)
     for i, m in enumerate(messages, start=start):
         role = m.get("role", "?")
         if role == "system":
@@ -32,16 +37,21 @@ def render_messages(
                 with st.expander(f"[{i}] system", expanded=False):
                     st.markdown(m.get("content") or "")
             continue
-        with st.chat_message(role if role in ("user", "assistant") else "tool", avatar=AVATARS.get(role)):
+        users = m.get("requestor") == "user"
+        bubble = "user" if users else role if role in ("user", "assistant") else "tool"
+        avatar = PHONE if users else AVATARS.get(role)
+        with st.chat_message(bubble, avatar=avatar):
             if role == "tool":
                 label = names.get(m.get("tool_call_id") or "", "result")
                 error = (m.get("content") or "").startswith("Error")
-                with st.expander(f"[{i}] {'⚠ ' if error else ''}{label} → result", expanded=error):
+                who = "user's phone · " if users else ""
+                with st.expander(f"[{i}] {'⚠ ' if error else ''}{who}{label} → result", expanded=error):
                     st.code(_pretty(m.get("content")), language="json")
                 continue
             if m.get("content"):
                 st.markdown(f"`[{i}]` {m['content']}")
             for tc in m.get("tool_calls") or []:
                 fn = tc.get("function") or {}
-                with st.expander(f"[{i}] calls **{fn.get('name')}**", expanded=expand_calls):
+                caller = "user calls on the phone" if users else "agent calls" if dual else "calls"
+                with st.expander(f"[{i}] {caller} **{fn.get('name')}**", expanded=expand_calls):
                     st.code(_pretty(fn.get("arguments")), language="json")

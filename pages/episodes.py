@@ -13,6 +13,7 @@ from components.episode_charts import endings, per_task_success
 from components.layout import empty_state, page_header, show_error
 from components.multi_turn import episode_review
 from components.state_diff import EXPECTED_VS_ACTUAL, state_diff_view
+from fcstudio.envs.registry import DOMAINS
 from fcstudio.evals import eval_store
 from fcstudio.evals.review import ReviewError, ensure_review, make_episode_pair
 
@@ -145,12 +146,16 @@ rev = ep["review"]
 rows = rev["alignment"]
 at = rev["divergence"]
 
-h = st.columns(5)
+dual = any(r.get("requestor") == "user" for r in rows)  # telecom: the user acts on their phone too
+two_sides = dual or (ep.get("domain") in DOMAINS and DOMAINS[ep["domain"]].env.dual_control)
+h = st.columns(6 if dual else 5)
 h[0].metric("Reward", f"{ep['reward'] or 0:.2f}")
 h[1].metric("Ended by", ep["termination"])
-h[2].metric("Agent calls", sum(1 for r in rows if r["call"] is not None))
-h[3].metric("Gold actions", sum(1 for r in rows if r["gold"] is not None))
-h[4].metric("First divergence", "none" if at is None else f"step {at + 1}")
+h[2].metric("Agent calls", sum(1 for r in rows if r["call"] is not None and r.get("requestor") != "user"))
+if dual:
+    h[-3].metric("User calls", sum(1 for r in rows if r["call"] is not None and r.get("requestor") == "user"))
+h[-2].metric("Gold actions", sum(1 for r in rows if r["gold"] is not None))
+h[-1].metric("First divergence", "none" if at is None else f"step {at + 1}")
 if ep.get("instruction"):
     with st.expander("User scenario", expanded=False):
         st.markdown(ep["instruction"])
@@ -166,13 +171,16 @@ with tab_actions:
             [
                 {
                     "step": i + 1,
+                    **({"by": "user" if r.get("requestor") == "user" else "agent"} if dual else {}),
                     "status": r["status"],
                     "kind": r["kind"],
                     "function": r["name"],
                     "gold arguments": json.dumps(r.get("gold_arguments"), ensure_ascii=False)
                     if r["gold"] is not None
                     else "",
-                    "agent arguments": json.dumps(r.get("arguments"), ensure_ascii=False)
+                    ("arguments made" if dual else "agent arguments"): json.dumps(
+                        r.get("arguments"), ensure_ascii=False
+                    )
                     if r["call"] is not None
                     else "",
                     "message": r.get("message"),
@@ -205,8 +213,26 @@ with tab_state:
     if not rev.get("executable"):
         st.info(
             f"The {ep['domain'] or 'unknown'} domain's database is not on this machine, so the final states cannot "
-            "be rebuilt. fcstudio executes travel, airline and retail."
+            "be rebuilt. fcstudio executes travel, airline, retail and telecom."
         )
+    elif two_sides:
+        st.caption(
+            "Both sides are rebuilt from the task's set-up: expected = the gold actions replayed (each on its side), "
+            "actual = the recorded calls replayed, the agent's on the operator's database and the user's on the phone."
+        )
+        operator = {t: p for t, p in rev["diff"].items() if t != "user_db"}
+        phone = {t: p for t, p in rev["diff"].items() if t == "user_db"}
+        left_state, right_state = st.columns(2)
+        with left_state:
+            st.markdown("##### The operator's database (the agent's side)")
+            state_diff_view(
+                operator, key=f"ep_diff_op_{episode_id}", labels=("expected", "actual"), words=EXPECTED_VS_ACTUAL
+            )
+        with right_state:
+            st.markdown("##### The user's phone (the user's side)")
+            state_diff_view(
+                phone, key=f"ep_diff_phone_{episode_id}", labels=("expected", "actual"), words=EXPECTED_VS_ACTUAL
+            )
     else:
         st.caption(
             "Both states are rebuilt on the initial database: expected = the gold actions replayed, actual = the "
@@ -223,6 +249,23 @@ with tab_reward:
                 [
                     {"part": k, "score": v, "counted": k in (info.get("used") or [])}
                     for k, v in info["breakdown"].items()
+                ]
+            ),
+            hide_index=True,
+        )
+    if info.get("env_assertions"):
+        st.markdown("**Env assertions** (run on the final state; ENV_ASSERTION is 1 only when all hold)")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "side": "user" if a.get("env_type") == "user" else "agent",
+                        "assertion": a.get("func_name"),
+                        "arguments": json.dumps(a.get("arguments") or {}, ensure_ascii=False),
+                        "met": bool(a.get("met")),
+                        "error": a.get("error") or "",
+                    }
+                    for a in info["env_assertions"]
                 ]
             ),
             hide_index=True,

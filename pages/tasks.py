@@ -103,20 +103,64 @@ with left:
         st.markdown("**Must be communicated:** " + ", ".join(f"`{o}`" for o in task["outputs"]))
     if task["meta"].get("reward_basis"):
         st.caption("Reward basis: " + ", ".join(task["meta"]["reward_basis"]))
+dual = task["domain"] in DOMAINS and DOMAINS[task["domain"]].env.dual_control  # telecom: the user acts too
+setup = (task["meta"].get("initial_state") or {}).get("initialization_actions") or []
+checks = task["meta"].get("env_assertions") or []
 with right:
-    st.markdown("**Gold actions**")
+    st.markdown("**Gold actions**" + (" — who does what" if dual else ""))
     if task["gold"]:
         st.dataframe(
             pd.DataFrame(
                 [
-                    {"#": i, "tool": g["name"], "arguments": json.dumps(g.get("arguments") or {}, ensure_ascii=False)}
+                    {
+                        "#": i,
+                        **({"by": "user" if g.get("requestor") == "user" else "agent"} if dual else {}),
+                        "tool": g["name"],
+                        "arguments": json.dumps(g.get("arguments") or {}, ensure_ascii=False),
+                    }
                     for i, g in enumerate(task["gold"])
                 ]
             ),
             hide_index=True,
         )
+        if dual:
+            by_user = sum(1 for g in task["gold"] if g.get("requestor") == "user")
+            st.caption(
+                f"{by_user} of {len(task['gold'])} gold actions are the user's own, on their phone; the agent can only "
+                "ask for them."
+            )
     else:
         st.caption("No gold action: success means the state stays as it is (and the right words are said).")
+    if setup:
+        with st.expander(f"Set-up: {len(setup)} initialization actions run before the conversation", expanded=False):
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "side": "user" if a.get("env_type") == "user" else "agent",
+                            "function": a.get("func_name"),
+                            "arguments": json.dumps(a.get("arguments") or {}, ensure_ascii=False),
+                        }
+                        for a in setup
+                    ]
+                ),
+                hide_index=True,
+            )
+    if checks:
+        st.markdown("**Env assertions** (what must hold at the end)")
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "side": "user" if a.get("env_type") == "user" else "agent",
+                        "assertion": a.get("func_name"),
+                        "arguments": json.dumps(a.get("arguments") or {}, ensure_ascii=False),
+                    }
+                    for a in checks
+                ]
+            ),
+            hide_index=True,
+        )
 
 st.divider()
 entry = entry_from_task(task)
@@ -169,11 +213,16 @@ if st.button("Replay gold actions", type="primary", key=f"run_{task_id}"):
     env = type(shared_env)(shared_env.initial, shared_env.policy)
     gold = gold_task_from_row(task)
     bar = st.progress(0.0, text="Replaying…")
-    line = replay_task(env, gold, progress=lambda i, n: bar.progress(i / max(n, 1), text=f"action {i + 1} of {n}"))
+    try:
+        line = replay_task(env, gold, progress=lambda i, n: bar.progress(i / max(n, 1), text=f"action {i + 1} of {n}"))
+    except Exception as exc:  # a set-up the domain cannot run
+        bar.empty()
+        show_error(exc, "replay the gold actions")
+        st.stop()
     bar.empty()
     st.session_state[result_key] = {
         "line": line,
-        "diff": diff(env.initial, env.state),
+        "diff": diff(env.start, env.state),
         "problems": validate(gold, line, env),
     }
 outcome = st.session_state.get(result_key)
@@ -183,16 +232,32 @@ if outcome is None:
 
 line = outcome["line"]
 errors = sum(a["error"] for a in line["actions"])
-c = st.columns(3)
-c[0].metric("Actions run", len(line["actions"]))
-c[1].metric("Errors", errors)
-c[2].metric("Final state hash", line["final_hash"][:12])
+metric_cols = list(st.columns(5 if dual else 3))
+metric_cols[0].metric("Actions run", len(line["actions"]))
+metric_cols[1].metric("Errors", errors)
+metric_cols[2].metric("Operator state hash" if dual else "Final state hash", line["final_hash"][:12])
+if dual:
+    metric_cols[3].metric("Phone state hash", (line.get("final_user_hash") or "")[:12])
+    held = sum(1 for a in line.get("env_assertions") or [] if a["met"])
+    metric_cols[4].metric("Env assertions met", f"{held} of {len(line.get('env_assertions') or [])}")
 for problem in outcome["problems"]:
     st.warning(f"Validator: {problem}")
 for i, action in enumerate(line["actions"]):
     status = "error" if action["error"] else "ok"
-    with st.expander(f"{i}. {action['name']} · {status}", expanded=False):
+    who = ("user · " if action.get("requestor") == "user" else "agent · ") if dual else ""
+    with st.expander(f"{i}. {who}{action['name']} · {status}", expanded=False):
         st.code(json.dumps(action["arguments"], indent=2, ensure_ascii=False), language="json")
         (st.error if action["error"] else st.code)(action["output"][:5000])
-st.markdown("#### What the gold actions changed")
-state_diff_view(outcome["diff"], key=f"diff_{task_id}")
+if not dual:
+    st.markdown("#### What the gold actions changed")
+    state_diff_view(outcome["diff"], key=f"diff_{task_id}")
+    st.stop()
+st.markdown("#### What the gold actions changed, on each side")
+st.caption("From the state after the task's set-up to the final one.")
+left_state, right_state = st.columns(2)
+with left_state:
+    st.markdown("##### The operator's database (the agent's side)")
+    state_diff_view({t: p for t, p in outcome["diff"].items() if t != "user_db"}, key=f"diff_op_{task_id}")
+with right_state:
+    st.markdown("##### The user's phone (the user's side)")
+    state_diff_view({t: p for t, p in outcome["diff"].items() if t == "user_db"}, key=f"diff_phone_{task_id}")

@@ -4,87 +4,22 @@ calls its own phone tools, an agent that only hears what the user says, and tau2
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
 from openai_stub import StubServer
+from scripted_telecom import ABROAD, DATA_OFF, USER_TOOL_NAMES, respond, run_spec
 
 from fcstudio.evals import eval_store, review
-from fcstudio.evals.runner import RunSpec, create_run, execute_run
-from fcstudio.llm import LLMConfig
+from fcstudio.evals.runner import create_run, execute_run
 from fcstudio.store import Workspace
-
-ABROAD = "[mobile_data_issue]user_abroad_roaming_disabled_off[PERSONA:Hard]"  # agent enable_roaming + user toggle
-DATA_OFF = "[mobile_data_issue]data_mode_off[PERSONA:None]"  # the user must toggle data on; this user never does
-USER_TOOL_NAMES = {"toggle_roaming", "run_speed_test", "check_status_bar", "toggle_data"}
-
-
-def _user_call(name: str, n: int) -> dict:
-    return {
-        "role": "assistant",
-        "content": None,
-        "tool_calls": [{"id": f"u{n}", "type": "function", "function": {"name": name, "arguments": "{}"}}],
-    }
-
-
-def _agent_call(name: str, arguments: dict, n: int) -> dict:
-    return {
-        "role": "assistant",
-        "content": None,
-        "tool_calls": [
-            {"id": f"a{n}", "type": "function", "function": {"name": name, "arguments": json.dumps(arguments)}}
-        ],
-    }
-
-
-def respond(body: dict) -> object:
-    """The user is the request whose system prompt casts a customer; everything else is the agent."""
-    messages = body["messages"]
-    system = messages[0]["content"]
-    if system.startswith("You play a customer"):
-        abroad = "abroad in France" in system
-        # the agent's words from the user's seat (after the greeting)
-        heard = [m["content"] for m in messages if m["role"] == "user"][1:]
-        results = [m["content"] for m in messages if m["role"] == "tool"]
-        if not heard:
-            return re.search(r"Known info: (.*)", system).group(1)  # type: ignore[union-attr]
-        last = heard[-1]
-        if "roaming on your phone" in last and abroad:
-            if not any("Data Roaming is now" in r for r in results):
-                return _user_call("toggle_roaming", len(messages))
-            if not any("Speed Test Result" in r for r in results):
-                return _user_call("run_speed_test", len(messages))
-            return "I turned data roaming on and the speed test says Excellent. ###STOP###"
-        if "mobile data" in last:  # the unhelpful user: looks at the status bar, changes nothing
-            if not results:
-                return _user_call("check_status_bar", len(messages))
-            return "The status bar says data is disabled. I'd rather not change anything. ###STOP###"
-        return "Thanks. ###STOP###"
-    said = [m["content"] for m in messages if m["role"] == "user"]
-    assert not any(m.get("requestor") for m in messages), "the agent must not see the user's tool use"
-    done = [m for m in messages if m["role"] == "tool"]
-    if "abroad in France" in said[0]:
-        if not done:
-            return _agent_call("get_customer_by_phone", {"phone_number": "555-123-2002"}, len(messages))
-        if len(done) == 1:
-            return _agent_call("enable_roaming", {"customer_id": "C1001", "line_id": "L1002"}, len(messages))
-        return "I enabled roaming on your line. Please turn on data roaming on your phone and run a speed test."
-    return "Please turn your mobile data on in your phone's settings."
 
 
 @pytest.fixture
 def played(ws: Workspace, shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
     monkeypatch.setenv("FCSTUDIO_TEST_KEY", "x")
-    config = {"concurrency": 2, "api_key_env": "FCSTUDIO_TEST_KEY"}
     with StubServer(respond=respond) as stub, ws.connect() as con:
-        spec = RunSpec(
-            domain="telecom",
-            tasks_file=str(shared_data / "tau2" / "telecom" / "tasks_small.json"),
-            task_ids=[ABROAD, DATA_OFF],
-            agent=LLMConfig(model="agent", base_url=stub.base_url, **config),
-            user=LLMConfig(model="user", base_url=stub.base_url, **config),
-        )
+        spec = run_spec(stub.base_url, shared_data / "tau2" / "telecom" / "tasks_small.json")
         summary = execute_run(con, create_run(con, spec))
         episodes = {
             e["task_id"]: review.ensure_review(con, e["id"])

@@ -128,18 +128,18 @@ def build_review(episode: dict[str, Any], state_diff: dict[str, Any] | None = No
     for s, side in enumerate(("assistant", "user")):
         gold_ix = [i for i, g in enumerate(gold_all) if (g.get("requestor") or "assistant") == side]
         call_ix = [j for j, c in enumerate(calls) if c["requestor"] == side]
-        at = -1  # a missing gold action sits just after the call before it
+        pos = -1  # a missing gold action sits just after the call before it
         for k, row in enumerate(align([gold_all[i] for i in gold_ix], [calls[j] for j in call_ix])):
             call = call_ix[row["call"]] if row["call"] is not None else None
             if call is not None:
-                at = calls[call]["message"]
+                pos = calls[call]["message"]
             entry = {
                 "status": row["status"],
                 "gold": gold_ix[row["gold"]] if row["gold"] is not None else None,
                 "call": call,
                 "requestor": side,
             }
-            placed.append((at, s, k, entry))
+            placed.append((pos, s, k, entry))
     rows = [entry for *_, entry in sorted(placed, key=lambda p: p[:3])]
     gold = gold_all
     for row in rows:
