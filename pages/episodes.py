@@ -155,7 +155,11 @@ h[2].metric("Agent calls", sum(1 for r in rows if r["call"] is not None and r.ge
 if dual:
     h[-3].metric("User calls", sum(1 for r in rows if r["call"] is not None and r.get("requestor") == "user"))
 h[-2].metric("Gold actions", sum(1 for r in rows if r["gold"] is not None))
-h[-1].metric("First divergence", "none" if at is None else f"step {at + 1}")
+user_off = [k for k, r in enumerate(rows) if r.get("requestor") == "user" and r["status"] in ("mismatch", "missing")]
+h[-1].metric(
+    "First divergence",
+    f"step {at + 1}" if at is not None else f"user, step {user_off[0] + 1}" if user_off else "none",
+)
 if ep.get("instruction"):
     with st.expander("User scenario", expanded=False):
         st.markdown(ep["instruction"])
@@ -194,7 +198,18 @@ with tab_actions:
             return [style] * len(row)
 
         st.dataframe(frame.style.apply(colour, axis=1), hide_index=True, height=min(38 + 35 * len(frame), 420))
-        if at is None:
+        if at is None and user_off:
+            r = rows[user_off[0]]
+            did = {
+                "mismatch": f"called **{r['name']}** on the phone with other arguments than the gold",
+                "missing": f"never called **{r['name']}** on the phone, which the gold needs",
+            }[r["status"]]
+            st.warning(
+                f"The agent's calls match the gold, but the user's own do not: at step {user_off[0] + 1} the user "
+                f"{did}. The agent made no wrong call to pair against.",
+                icon=":material/smartphone:",
+            )
+        elif at is None:
             st.success("No divergence: every gold action was made and no unasked write happened.")
         else:
             r = rows[at]

@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -124,15 +125,20 @@ def app(server: tuple[str, Path, Path]) -> App:
     file, and while it is held no rerun can open the old file either; the next open gets the new one.
     """
     url, workspace, pristine = server
+    _serve(workspace, pristine)
+    return App(url, workspace)
+
+
+def _serve(workspace: Path, source: Path) -> None:
+    """Put a copy of ``source`` where the server reads its workspace (see ``app`` for why this is safe)."""
     fresh = workspace.with_name("fresh.duckdb")
-    shutil.copyfile(pristine, fresh)
+    shutil.copyfile(source, fresh)
     held = open_connection(workspace, read_only=True, timeout=60)
     try:
         os.replace(fresh, workspace)
         workspace.with_name(workspace.name + ".wal").unlink(missing_ok=True)
     finally:
         held.close()
-    return App(url, workspace)
 
 
 @pytest.fixture(scope="module")
@@ -551,3 +557,27 @@ def test_episodes_page_reviews_a_failed_bfcl_multi_turn_episode(app: App, page: 
     expect(page.locator("[data-testid='stDataFrame']").first).to_be_visible()
     _assert_no_exception(page)
     page.screenshot(path=str(tmp_path / "multi_turn_review.png"), full_page=True)
+
+
+def test_episodes_page_reviews_a_telecom_episode_on_both_sides(app: App, page: Page, tmp_path: Path) -> None:
+    """Dual control: the user's phone calls are marked as the user's, and both states' diffs are shown."""
+    from scripted_telecom import DATA_OFF, build_telecom
+
+    shared = conftest.shared_path()
+    with ThreadPoolExecutor(1) as pool:  # the runner's asyncio loop cannot start in Playwright's thread
+        built = pool.submit(conftest.template, "telecom", lambda ws: build_telecom(ws, shared)).result()
+    _serve(app.workspace, built)
+    _open(page, app, "episodes", page.get_by_text("Review evaluation episodes, failed ones first"))
+    page.get_by_label("Open episode").click()
+    page.get_by_role("option", name=re.compile(re.escape(DATA_OFF))).first.click()
+    _idle(page, _metric(page, "User calls"))
+    expect(_metric(page, "Reward")).to_contain_text("0.00")
+    expect(_metric(page, "User calls")).to_contain_text(re.compile(r"[1-9]"))
+    page.get_by_role("tab", name="Transcript").click()
+    expect(page.get_by_text("user calls on the phone").first).to_be_visible()
+    page.get_by_role("tab", name="Final state: expected vs actual").click()
+    expect(page.get_by_text("The user's phone (the user's side)")).to_be_visible()
+    expect(page.get_by_text("The operator's database (the agent's side)")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"differing · user_db/device")).first).to_be_visible()
+    _assert_no_exception(page)
+    page.screenshot(path=str(tmp_path / "telecom_review.png"), full_page=True)

@@ -72,7 +72,9 @@ def test_episodes_page_marks_the_users_calls_and_diffs_both_states(workspace: Pa
     bad = next(o for o in opener.options if DATA_OFF in o)
     at.selectbox(key="ep_open").select(bad).run()
     no_errors(at)
-    assert _metrics(at)["Reward"] == "0.00"
+    assert _metrics(at)["Reward"] == "0.00" and _metrics(at)["First divergence"] == "user, step 2"
+    assert any("the user never called **toggle_data** on the phone" in w.value for w in at.warning)
+    assert not any(s.value.startswith("No divergence") for s in at.success)
     assert any(e.label.startswith("differing · user_db/device") for e in at.expander)
     env_checks = next(d.value for d in at.dataframe if "assertion" in d.value.columns)
     assert list(env_checks["met"]) == [False, False]
