@@ -457,6 +457,26 @@ def test_diff_properties(a: dict, b: dict) -> None:
     assert (state_hash(a) == state_hash(b)) == (json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True))
     reordered = {t: dict(reversed(list(rows.items()))) for t, rows in reversed(list(a.items()))}
     assert state_hash(reordered) == state_hash(a)  # canonical: dict order does not matter
+    # the replay format names the same records as the full diff, whether or not b shares a's records
+    from_diff = {
+        t: dict(
+            sorted(
+                {
+                    **dict.fromkeys(p["removed"]),
+                    **p["added"],
+                    **{k: c["after"] for k, c in p["changed"].items()},
+                }.items()
+            )
+        )
+        for t, p in diff(a, b).items()
+    }
+    assert db_diff(a, b) == from_diff
+    shared = {t: {**rows, **{k: v for k, v in b.get(t, {}).items() if k in rows}} for t, rows in a.items()}
+    assert db_diff(a, shared) == {
+        t: dict(sorted({k: v for k, v in rows.items() if v != a[t][k]}.items()))
+        for t, rows in shared.items()
+        if any(v != a[t][k] for k, v in rows.items())
+    }
 
 
 @settings(max_examples=300, deadline=None)

@@ -78,6 +78,22 @@ def _doc_parts(fn: Callable[..., Any]) -> tuple[str, dict[str, str]]:
     return description, args
 
 
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def copy_record(value: Any, keep: Any = None) -> Any:
+    """A deep copy of a JSON-like record (dicts, lists, scalars), several times faster than ``copy.deepcopy``,
+    which anything else falls back to. ``keep``: one object to share rather than copy (telecom's VPN default)."""
+    kind = type(value)
+    if kind is dict:
+        return value if value is keep else {k: copy_record(v, keep) for k, v in value.items()}
+    if kind is list:
+        return [copy_record(v, keep) for v in value]
+    if kind in _ATOMS or isinstance(value, _ATOMS):
+        return value
+    return copy.deepcopy(value, {} if keep is None else {id(keep): keep})
+
+
 class Environment:
     """A domain bound to a state. Subclasses define ``name``, ``tables`` and ``@tool`` methods."""
 
@@ -121,7 +137,7 @@ class Environment:
     def record_for_write(self, table: str, key: str) -> Any:
         """This episode's own copy of a record, safe to change."""
         if (table, key) not in self._owned:
-            self.state[table][key] = copy.deepcopy(self.state[table][key])
+            self.state[table][key] = copy_record(self.state[table][key])
             self._owned.add((table, key))
         return self.state[table][key]
 

@@ -14,6 +14,7 @@ What tau2 leaves to chance is pinned (``operator.draft_bill_id``, ``phone.defaul
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import inspect
 import json
@@ -39,6 +40,10 @@ class TelecomEnv(OperatorTools, PhoneTools, Environment):
     tables = (*TABLES, USER)
     user_tables: ClassVar[tuple[str, ...]] = (USER,)
     dual_control: ClassVar[bool] = True
+
+    def __init__(self, state: State, policy: str = ""):
+        self._record_text: dict[int, tuple[Any, str]] = {}  # id -> (loaded record, its JSON), see state_hash
+        super().__init__(state, policy)
 
     def reset(self) -> None:
         super().reset()
@@ -115,13 +120,12 @@ class TelecomEnv(OperatorTools, PhoneTools, Environment):
         entry = cls._tools().get(name)
         if entry is None or entry[2] != side or not isinstance(arguments, dict):
             return None
-        params = [p for p in inspect.signature(entry[0]).parameters.values() if p.name != "self"]
+        known, required = _parameters(entry[0])
         owner = "TelecomUserTools" if side == "user" else "TelecomTools"
-        known = {p.name for p in params}
         for key in arguments:
             if key not in known:
                 return f"{owner}.{name}() got an unexpected keyword argument '{key}'"
-        missing = [f"'{p.name}'" for p in params if p.default is inspect.Parameter.empty and p.name not in arguments]
+        missing = [f"'{p}'" for p in required if p not in arguments]
         if not missing:
             return None
         listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + ("," if len(missing) > 2 else "")
@@ -210,8 +214,29 @@ class TelecomEnv(OperatorTools, PhoneTools, Environment):
 
     # -- hashes --------------------------------------------------------------------------------------
     def state_hash(self, *, full: bool = False) -> str:
-        """tau2's hash of the operator's database (its tables are lists in file order)."""
-        return hashlib.sha256(_ENCODE({t: list(self.state[t].values()) for t in TABLES}).encode()).hexdigest()
+        """tau2's hash of the operator's database (its tables are lists in file order).
+
+        The JSON is assembled from each record's own text (the encoder writes a nested value as it writes that
+        value alone); a record still shared with the loaded state is encoded once per environment, since
+        copy-on-write never changes it. ``full`` encodes the whole database afresh (the same value)."""
+        if full:
+            return hashlib.sha256(_ENCODE({t: list(self.state[t].values()) for t in TABLES}).encode()).hexdigest()
+        known = self._record_text
+        parts = []
+        for table in _SORTED_TABLES:
+            texts = []
+            loaded = self.initial[table]
+            for key, record in self.state[table].items():
+                hit = known.get(id(record))
+                if hit is None or hit[0] is not record:
+                    text = _ENCODE(record)
+                    if loaded.get(key) is record:
+                        known[id(record)] = (record, text)
+                else:
+                    text = hit[1]
+                texts.append(text)
+            parts.append(f'"{table}": [{", ".join(texts)}]')
+        return hashlib.sha256(("{" + ", ".join(parts) + "}").encode()).hexdigest()
 
     def user_state_hash(self) -> str:
         """tau2's hash of the user's database (device and surroundings)."""
@@ -219,6 +244,16 @@ class TelecomEnv(OperatorTools, PhoneTools, Environment):
 
     def value_state(self) -> State:
         return {t: self.initial[t] for t in TABLES}
+
+
+_SORTED_TABLES = sorted(TABLES)  # json.dumps(sort_keys=True) writes the tables in this order
+
+
+@functools.cache
+def _parameters(fn: Any) -> tuple[frozenset[str], tuple[str, ...]]:
+    """A tool's parameter names and its required ones, in order (read once per tool)."""
+    params = [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]
+    return frozenset(p.name for p in params), tuple(p.name for p in params if p.default is inspect.Parameter.empty)
 
 
 def _deep_update(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,10 +9,9 @@ the order of checks are tau2's.
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING, Any
 
-from fcstudio.envs.base import tool
+from fcstudio.envs.base import copy_record, tool
 from fcstudio.envs.telecom.functions import env_function
 from fcstudio.envs.telecom.records import USER, APNSettings, plain
 
@@ -668,4 +667,4 @@ def _member(value: str, members: tuple[str, ...], enum: str) -> str:
 
 def deep_copy_device(record: dict[str, Any], vpn_default: dict[str, Any]) -> dict[str, Any]:
     """A private copy of the device that still shares the episode's default VPN (see ``default_vpn``)."""
-    return copy.deepcopy(record, {id(vpn_default): vpn_default})
+    return copy_record(record, keep=vpn_default)
