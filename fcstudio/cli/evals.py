@@ -96,7 +96,7 @@ def eval_report(
 
 @eval_app.command("run")
 def eval_run(
-    domain: Annotated[str | None, typer.Option(help="travel, airline or retail.")] = None,
+    domain: Annotated[str | None, typer.Option(help="travel, airline, retail or telecom (dual control: the user acts on the phone too).")] = None,
     tasks: Annotated[
         str | None, typer.Option(help="Task ids (comma-separated) or a tasks file (tau2 or tau-bench layout).")
     ] = None,
