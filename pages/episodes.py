@@ -155,10 +155,10 @@ h[2].metric("Agent calls", sum(1 for r in rows if r["call"] is not None and r.ge
 if dual:
     h[-3].metric("User calls", sum(1 for r in rows if r["call"] is not None and r.get("requestor") == "user"))
 h[-2].metric("Gold actions", sum(1 for r in rows if r["gold"] is not None))
-user_off = [k for k, r in enumerate(rows) if r.get("requestor") == "user" and r["status"] in ("mismatch", "missing")]
+user_at = rev.get("user_divergence")
 h[-1].metric(
     "First divergence",
-    f"step {at + 1}" if at is not None else f"user, step {user_off[0] + 1}" if user_off else "none",
+    f"step {at + 1}" if at is not None else f"user, step {user_at + 1}" if user_at is not None else "none",
 )
 if ep.get("instruction"):
     with st.expander("User scenario", expanded=False):
@@ -198,14 +198,14 @@ with tab_actions:
             return [style] * len(row)
 
         st.dataframe(frame.style.apply(colour, axis=1), hide_index=True, height=min(38 + 35 * len(frame), 420))
-        if at is None and user_off:
-            r = rows[user_off[0]]
+        if at is None and user_at is not None:
+            r = rows[user_at]
             did = {
                 "mismatch": f"called **{r['name']}** on the phone with other arguments than the gold",
                 "missing": f"never called **{r['name']}** on the phone, which the gold needs",
             }[r["status"]]
             st.warning(
-                f"The agent's calls match the gold, but the user's own do not: at step {user_off[0] + 1} the user "
+                f"The agent's calls match the gold, but the user's own do not: at step {user_at + 1} the user "
                 f"{did}. The agent made no wrong call to pair against.",
                 icon=":material/smartphone:",
             )

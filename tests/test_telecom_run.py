@@ -10,6 +10,7 @@ import pytest
 from openai_stub import StubServer
 from scripted_telecom import ABROAD, DATA_OFF, USER_TOOL_NAMES, respond, run_spec
 
+from conftest import run_cli
 from fcstudio.evals import eval_store, review
 from fcstudio.evals.runner import create_run, execute_run
 from fcstudio.store import Workspace
@@ -26,7 +27,7 @@ def played(ws: Workspace, shared_data: Path, monkeypatch: pytest.MonkeyPatch) ->
             for e in eval_store.list_episodes(con, run_id=summary.run_id)
         }
         requests = [r["body"] for r in stub.requests if r["path"].endswith("/chat/completions")]
-    return {"summary": summary, "episodes": episodes, "requests": requests}
+    return {"summary": summary, "episodes": episodes, "requests": requests, "workspace": ws.path}
 
 
 def test_the_user_acts_on_the_phone_and_the_agent_only_hears_about_it(played: dict) -> None:
@@ -76,3 +77,8 @@ def test_review_marks_whose_call_and_diffs_both_states(played: dict) -> None:
     rows = [(r["name"], r["requestor"], r["status"]) for r in bad["review"]["alignment"]]
     assert rows == [("check_status_bar", "user", "extra"), ("toggle_data", "user", "missing")]
     assert bad["review"]["divergence"] is None  # no agent action was due: the miss is the user's
+    assert bad["review"]["user_divergence"] == 1 and good["review"]["user_divergence"] is None
+    printed = run_cli("eval", "review", str(bad["id"]), workspace=played["workspace"])
+    assert printed.returncode == 0, printed.stderr
+    assert "at step 2 the user never called toggle_data on the phone, which the gold needs" in printed.stdout
+    assert "│ user │ missing │" in printed.stdout

@@ -96,7 +96,10 @@ def eval_report(
 
 @eval_app.command("run")
 def eval_run(
-    domain: Annotated[str | None, typer.Option(help="travel, airline, retail or telecom (dual control: the user acts on the phone too).")] = None,
+    domain: Annotated[
+        str | None,
+        typer.Option(help="travel, airline, retail or telecom (dual control: the user acts on the phone too)."),
+    ] = None,
     tasks: Annotated[
         str | None, typer.Option(help="Task ids (comma-separated) or a tasks file (tau2 or tau-bench layout).")
     ] = None,
@@ -279,11 +282,22 @@ def eval_review(
     if as_json:
         dump({"episode": episode_id, "reward": ep["reward"], "termination": ep["termination"], **rev})
         return
-    table = Table("", "status", "kind", "function", "gold arguments", "agent arguments")
+    dual = any(row.get("requestor") == "user" for row in rev["alignment"])
+    table = Table(
+        "",
+        *(["by"] if dual else []),
+        "status",
+        "kind",
+        "function",
+        "gold arguments",
+        "arguments made" if dual else "agent arguments",
+    )
     for i, row in enumerate(rev["alignment"]):
         mark = "→" if i == rev["divergence"] else ""
+        by = ["user" if row.get("requestor") == "user" else "agent"] if dual else []
         table.add_row(
             mark,
+            *by,
             row["status"],
             row["kind"],
             row["name"],
@@ -291,7 +305,16 @@ def eval_review(
             json.dumps(row.get("arguments", ""))[:60],
         )
     out.print(table)
-    if rev["divergence"] is None:
+    user_at = rev.get("user_divergence")
+    if rev["divergence"] is None and user_at is not None:
+        row = rev["alignment"][user_at]
+        did = (
+            f"called {row['name']} on the phone with other arguments than the gold"
+            if row["status"] == "mismatch"
+            else f"never called {row['name']} on the phone, which the gold needs"
+        )
+        out.print(f"no divergence of the agent's; at step {user_at + 1} the user {did}", markup=False)
+    elif rev["divergence"] is None:
         out.print("no divergence: the agent's calls match the gold actions", markup=False)
     if rev.get("executable"):
         changed = {t: {k: len(v) for k, v in parts.items() if k != "table"} for t, parts in rev["diff"].items()}

@@ -31,7 +31,9 @@ from fcstudio.evals.rewards import action_matches, all_calls, is_user_side, repl
 from fcstudio.llm import parse_arguments
 from fcstudio.prefs.pairs import store_pair
 
-REVIEW_VERSION = 3  # 3: rows carry the requestor (dual control), the state comes from the task's set-up
+REVIEW_VERSION = (
+    4  # 3: rows carry the requestor (dual control), the state comes from the task's set-up; 4: user_divergence
+)
 
 
 class ReviewError(ValueError):
@@ -98,6 +100,15 @@ def first_divergence(rows: list[dict[str, Any]]) -> int | None:
     return None
 
 
+def first_user_divergence(rows: list[dict[str, Any]]) -> int | None:
+    """The first row where the user's own phone calls (dual control) differ from the gold: made otherwise or not
+    at all. Not a divergence of the agent's, so no preference pair comes from it, but why the episode failed."""
+    for k, row in enumerate(rows):
+        if row.get("requestor") == "user" and row["status"] in ("mismatch", "missing"):
+            return k
+    return None
+
+
 def _divergence_message(
     rows: list[dict[str, Any]], at: int, calls: list[dict[str, Any]], messages: list[dict[str, Any]]
 ) -> int | None:
@@ -156,6 +167,7 @@ def build_review(episode: dict[str, Any], state_diff: dict[str, Any] | None = No
         "version": REVIEW_VERSION,
         "alignment": rows,
         "divergence": at,
+        "user_divergence": first_user_divergence(rows),
         "divergence_message": _divergence_message(rows, at, calls, messages) if at is not None else None,
         "executable": env is not None,
     }
