@@ -42,7 +42,7 @@ def _case(tmp_path: Path, name: str) -> tuple[str, Path, str]:
         write_jsonl(p, [GOOD_XLAM, {**GOOD_XLAM, "id": 7, "query": 42}])
         return "xlam", p, f"{p}:2 (record 7): field 'query' must be str, got int"
     if name == "not_schema.json":
-        bad = {"name": "g", "parameters": {"type": "object", "properties": {"x": {"type": "dict"}}}}
+        bad = {"name": "g", "parameters": {"type": "object", "properties": {"x": {"type": 5}}}}
         p.write_text(json.dumps([GOOD_TOOL, bad], indent=2))
         return (
             "openai-tools",

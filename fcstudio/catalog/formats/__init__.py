@@ -44,6 +44,14 @@ FORMATS: dict[str, Format] = {
             "bfcl",
             "BFCL v3/v4 question files (+ possible_answer/ and multi_turn_func_doc/ beside them), or a multi_turn_func_doc file",
         ),
+        Format(
+            "sharegpt",
+            "sharegpt",
+            "ShareGPT tool conversations: Glaive v2 / LLaMA-Factory, APIGen-MT, ToolACE (function_call, observation)",
+        ),
+        Format(
+            "hermes", "hermes", "Hermes function-calling v1: <tools>, <tool_call>, <tool_response> tags in the text"
+        ),
         Format("xlam", "xlam", "xLAM function-calling rows {id, query, tools, answers} (JSON, JSONL, Parquet)"),
         Format(
             "toolalpaca",
