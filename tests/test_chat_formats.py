@@ -173,3 +173,35 @@ def test_cli_imports_sharegpt_and_hermes(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     listed = run_cli("formats")
     assert "sharegpt" in listed.stdout and "hermes" in listed.stdout
+
+
+def test_openai_tools_with_loose_types_grouped_by_category_and_string_defaults(tmp_path: Path) -> None:
+    grouped = {
+        "retail": [
+            {
+                "name": "find_order",
+                "description": "d",
+                "parameters": {
+                    "type": "dict",
+                    "properties": {
+                        "limit": {"type": "integer", "default": "0"},
+                        "ratio": {"type": "float", "default": "1.5"},
+                        "deep": {"type": "boolean", "default": "True"},
+                        "code": {"type": "string", "default": "007"},
+                    },
+                },
+            },
+        ],
+        "travel": [
+            {"type": "function", "function": {"name": "book", "parameters": {"type": "object", "properties": {}}}}
+        ],
+    }
+    path = tmp_path / "tools.json"
+    path.write_text(json.dumps(grouped), encoding="utf-8")
+    batch, _ = get_reader("openai-tools")(str(path))
+    find, book = batch.tools
+    assert (find.labels, book.labels) == (["retail"], ["travel"])
+    props = find.parameters["properties"]
+    assert find.parameters["type"] == "object" and props["ratio"]["type"] == "number"
+    assert [props[k]["default"] for k in ("limit", "ratio", "deep", "code")] == [0, 1.5, True, "007"]
+    assert batch.warnings == [f"{path}:1: tool 'find_order': loose type name(s) mapped to JSON Schema: dict, float"]

@@ -8,6 +8,7 @@ becomes each tool's label. Optional extensions fcstudio reads: ``labels`` (or ``
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,26 @@ def loose_types(node: Any, found: set[str] | None = None) -> set[str]:
     return found
 
 
+def coerce_defaults(node: Any) -> Any:
+    """String defaults of integer, number and boolean parameters as those types (``"0"`` -> 0), where the text
+    is exactly such a value; anything else is left as written. Returns a new schema."""
+    if isinstance(node, list):
+        return [coerce_defaults(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: (v if k in ("default", "enum", "const", "examples") else coerce_defaults(v)) for k, v in node.items()}
+    default, kind = out.get("default"), out.get("type")
+    if isinstance(default, str):
+        text = default.strip()
+        if kind == "integer" and re.fullmatch(r"[+-]?\d+", text):
+            out["default"] = int(text)
+        elif kind == "number" and re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", text):
+            out["default"] = float(text) if any(c in text for c in ".eE") else int(text)
+        elif kind == "boolean" and text.lower() in ("true", "false"):
+            out["default"] = text.lower() == "true"
+    return out
+
+
 def tool_from_entry(
     path: str, rec: Record, entry: Any, index: int, mapper: TypeMapper | None = None, warnings: list[str] | None = None
 ) -> ToolSpec:
@@ -103,7 +124,7 @@ def tool_from_entry(
         fn.get("name"),
         name=fn.get("name"),
         description=fn.get("description") or "",
-        parameters=parameters,
+        parameters=coerce_defaults(parameters),
         returns=fn.get("returns", entry.get("returns")),
         labels=labels,
         source_ref=f"{Path(path).name}:{rec.line}",
