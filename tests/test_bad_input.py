@@ -135,7 +135,7 @@ def _all_rows(ws: Workspace) -> dict[str, int]:
 
 def _bad_file(tmp_path: Path, fmt: str) -> tuple[Path, int, str]:
     """A valid file of ``fmt`` with a lone surrogate in its last record; (path, line, field path)."""
-    from test_fuzz import _base, _serialise
+    from fuzz_files import _base, _serialise
 
     name, layout, records = _base(fmt)
     last = records[-1]
