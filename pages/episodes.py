@@ -9,6 +9,7 @@ import streamlit as st
 
 from components.chat import render_messages
 from components.db import cursor
+from components.env_functions import env_function_table
 from components.episode_charts import endings, per_task_success
 from components.layout import empty_state, page_header, show_error
 from components.multi_turn import episode_review
@@ -270,21 +271,7 @@ with tab_reward:
         )
     if info.get("env_assertions"):
         st.markdown("**Env assertions** (run on the final state; ENV_ASSERTION is 1 only when all hold)")
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "side": "user" if a.get("env_type") == "user" else "agent",
-                        "assertion": a.get("func_name"),
-                        "arguments": json.dumps(a.get("arguments") or {}, ensure_ascii=False),
-                        "met": bool(a.get("met")),
-                        "error": a.get("error") or "",
-                    }
-                    for a in info["env_assertions"]
-                ]
-            ),
-            hide_index=True,
-        )
+        env_function_table(info["env_assertions"], "assertion", verdicts=True)
     for note in info.get("notes") or []:
         st.caption(note)
     st.json(info, expanded=False)

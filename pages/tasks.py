@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from components.db import cursor
+from components.env_functions import env_function_table
 from components.layout import empty_state, page_header, show_error
 from components.multi_turn import gold_replay
 from components.state_diff import state_diff_view
@@ -133,34 +134,10 @@ with right:
         st.caption("No gold action: success means the state stays as it is (and the right words are said).")
     if setup:
         with st.expander(f"Set-up: {len(setup)} initialization actions run before the conversation", expanded=False):
-            st.dataframe(
-                pd.DataFrame(
-                    [
-                        {
-                            "side": "user" if a.get("env_type") == "user" else "agent",
-                            "function": a.get("func_name"),
-                            "arguments": json.dumps(a.get("arguments") or {}, ensure_ascii=False),
-                        }
-                        for a in setup
-                    ]
-                ),
-                hide_index=True,
-            )
+            env_function_table(setup, "function")
     if checks:
         st.markdown("**Env assertions** (what must hold at the end)")
-        st.dataframe(
-            pd.DataFrame(
-                [
-                    {
-                        "side": "user" if a.get("env_type") == "user" else "agent",
-                        "assertion": a.get("func_name"),
-                        "arguments": json.dumps(a.get("arguments") or {}, ensure_ascii=False),
-                    }
-                    for a in checks
-                ]
-            ),
-            hide_index=True,
-        )
+        env_function_table(checks, "assertion")
 
 st.divider()
 entry = entry_from_task(task)
