@@ -9,8 +9,9 @@ import streamlit as st
 
 from components.db import cursor
 from components.layout import show_error
-from fcstudio.catalog.formats import FORMATS
-from fcstudio.catalog.ingest import import_each
+from fcstudio.catalog.formats import AUTO, FORMATS
+from fcstudio.catalog.formats.sniff import group_files
+from fcstudio.catalog.ingest import ImportRun, import_each
 
 
 def import_panel(key: str = "importer") -> None:
@@ -23,7 +24,12 @@ def import_panel(key: str = "importer") -> None:
         )
         c1, c2 = st.columns([1, 1])
         fmt = c1.selectbox(
-            "Format", list(FORMATS), key=f"{key}_format", format_func=lambda f: f"{f} — {FORMATS[f].summary}"
+            "Format",
+            [AUTO, *FORMATS],
+            key=f"{key}_format",
+            format_func=lambda f: (
+                "auto — tell each file's format from its first record" if f == AUTO else f"{f} — {FORMATS[f].summary}"
+            ),
         )
         dataset = c2.text_input("Dataset", value="", placeholder=f"default: {fmt}", key=f"{key}_dataset")
         files = st.file_uploader("Files", accept_multiple_files=True, key=f"{key}_files")
@@ -39,33 +45,51 @@ def import_panel(key: str = "importer") -> None:
                 (folder / name).write_bytes(f.getvalue())
                 paths.append(str(folder / name))
                 names.append(name)
+            label_of = dict(zip(paths, names, strict=True))
+            grouping = group_files(fmt, paths)
+            for path, found in grouping.chosen:
+                st.caption(f"**{label_of[path]}**: format `{found.format}` ({found.reason})")
+            for path, why in grouping.companions:
+                st.info(f"**{label_of[path]}** skipped: {why}; upload the question file and import from the CLI.")
+            for path, error in grouping.unfit:
+                st.error(f"Could not import **{label_of[path]}**: {error.replace(path, label_of[path])}")
+            runs = []
             try:
                 with cursor() as con:
-                    run = import_each(
-                        con,
-                        fmt,
-                        paths,
-                        dataset=dataset.strip() or None,
-                        labels=names,
-                        progress=lambda frac, label: bar.progress(min(frac, 1.0), text=label),
-                    )
+                    for group_fmt, group_paths in grouping.groups.items():
+                        runs.append(
+                            import_each(
+                                con,
+                                group_fmt,
+                                group_paths,
+                                dataset=dataset.strip() or None,
+                                labels=[label_of[p] for p in group_paths],
+                                progress=lambda frac, label: bar.progress(min(frac, 1.0), text=label),
+                            )
+                        )
             except Exception as exc:
                 bar.empty()
                 show_error(exc, "import")
                 return
         bar.empty()
-        for r in run.results:
-            text = f"**{Path(r.path).name}**: {r.message}"
-            (st.info if r.skipped else st.success)(text)
-            if r.warnings:
-                st.warning(f"{len(r.warnings)} warning(s); first: {r.warnings[0]}")
-        nothing = not any(not r.skipped for r in run.results)
-        for failure in run.failures:
-            after = (
-                "Nothing was imported; the workspace is unchanged."
-                if nothing
-                else "Nothing from this file was imported; the other files were."
-            )
-            st.error(f"Could not import **{failure.label}**: `{failure.error}`\n\n{after}")
-        if run.total > 1 and run.failures:
-            st.caption(run.summary())
+        for run in runs:
+            _show_run(run)
+
+
+def _show_run(run: ImportRun) -> None:
+    """Each file's outcome, as the CLI prints it."""
+    for r in run.results:
+        text = f"**{Path(r.path).name}**: {r.message}"
+        (st.info if r.skipped else st.success)(text)
+        if r.warnings:
+            st.warning(f"{len(r.warnings)} warning(s); first: {r.warnings[0]}")
+    nothing = not any(not r.skipped for r in run.results)
+    for failure in run.failures:
+        after = (
+            "Nothing was imported; the workspace is unchanged."
+            if nothing
+            else "Nothing from this file was imported; the other files were."
+        )
+        st.error(f"Could not import **{failure.label}**: `{failure.error}`\n\n{after}")
+    if run.total > 1 and run.failures:
+        st.caption(run.summary())

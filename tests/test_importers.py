@@ -166,7 +166,7 @@ def test_toolbench_tools_and_queries(ws: Workspace) -> None:
         gold = json.loads(store.scalar(con, "SELECT gold FROM tasks WHERE source_ref = '88'"))
         assert [g["name"] for g in gold] == [
             "current_weather_data_for_open_weather_2_0",
-            "_5_day_3_hour_forecast_for_open_weather_2_0",
+            "get_5_day_3_hour_forecast_for_open_weather_2_0",
         ]
         assert _all_tool_schemas_valid(con) >= 2
 

@@ -57,9 +57,28 @@ def formats_cmd() -> None:
         out.print(f"[bold]{name:14}[/] {fmt.summary}")
 
 
+DATA_SUFFIXES = (".json", ".jsonl", ".parquet")
+
+
+def expand_paths(paths: list[Path]) -> list[str]:
+    """Files as given; a folder stands for the data files under it (.json, .jsonl, .parquet), sorted."""
+    files: list[str] = []
+    for p in paths:
+        if p.is_dir():
+            files.extend(str(f) for f in sorted(p.rglob("*")) if f.is_file() and f.suffix in DATA_SUFFIXES)
+        else:
+            files.append(str(p))
+    return files
+
+
 def import_cmd(
-    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}.")],
-    paths: Annotated[list[Path], typer.Argument(metavar="PATH...", help="Files to import (each its own unit).")],
+    fmt: Annotated[
+        str,
+        typer.Argument(metavar="FORMAT", help=f"One of: {', '.join(FORMATS)}; or auto, to tell each file's own."),
+    ],
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="PATH...", help="Files or folders to import (each file its own unit).")
+    ],
     workspace: WorkspaceOpt = None,
     dataset: Annotated[str | None, typer.Option(help="Dataset name (default: the format name).")] = None,
     atomic: Annotated[
@@ -68,16 +87,25 @@ def import_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Import files. Each file is its own unit: a bad one is reported (and kept on the import job) while the
-    others are imported; exit 1 if any failed. Files imported before are skipped and reported."""
-    from fcstudio.catalog.formats import FormatError
+    others are imported; exit 1 if any failed. Files imported before are skipped and reported. With format
+    `auto` each file's format is told from its first record and said; a file no format fits is reported with
+    the closest format and the fields it lacks."""
+    from fcstudio.catalog.formats import AUTO, FormatError
     from fcstudio.catalog.ingest import import_each, import_files
 
-    if fmt not in FORMATS:
-        err.print(f"[red]error:[/] unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+    if fmt not in FORMATS and fmt != AUTO:
+        err.print(f"[red]error:[/] unknown format {fmt!r}; known: {', '.join(FORMATS)}, or auto")
         raise typer.Exit(2)
     ws = workspace_of(workspace)
-    files = [str(p) for p in paths]
-    run = None
+    files = expand_paths(paths)
+    if not files:
+        err.print("error: no data files (.json, .jsonl, .parquet) in the folder(s) given", markup=False)
+        raise typer.Exit(1)
+    groups, unfit = _groups(fmt, files, as_json)
+    if atomic and unfit:
+        err.print("nothing was imported; the workspace is unchanged", markup=False)
+        raise typer.Exit(1)
+    runs: list[Any] = []
     try:
         with connect(ws) as con, progress_bar() as bar:
             task = bar.add_task("importing", total=1.0)
@@ -85,24 +113,46 @@ def import_cmd(
             def step(f: float, label: str) -> None:
                 bar.update(task, completed=f, description=label)
 
-            if atomic:
-                results = import_files(con, fmt, files, dataset=dataset, progress=step)
-            else:
-                run = import_each(con, fmt, files, dataset=dataset, progress=step)
-                results = run.results
+            for group_fmt, group_files in groups.items():
+                if atomic:
+                    runs.append(
+                        (group_files, None, import_files(con, group_fmt, group_files, dataset=dataset, progress=step))
+                    )
+                else:
+                    run = import_each(con, group_fmt, group_files, dataset=dataset, progress=step)
+                    runs.append((group_files, run, run.results))
     except FormatError as exc:  # --atomic: the first bad file
         err.print(f"error: {exc}", markup=False, highlight=False)
         err.print("nothing was imported; the workspace is unchanged", markup=False)
         raise typer.Exit(1) from None
     if as_json:
-        dump(run.model_dump() if run is not None else [r.model_dump() for r in results])
+        payload = [
+            run.model_dump() if run is not None else [r.model_dump() for r in results] for _, run, results in runs
+        ]
+        dump(payload[0] if len(payload) == 1 and fmt != AUTO else {"runs": payload, "unrecognised": unfit})
     else:
-        _print_outcomes(results, run, files)
-    if run is not None and run.failures:
+        for group_files, run, results in runs:
+            _print_outcomes(results, run, group_files, alone=len(runs) == 1 and not unfit)
+    if unfit or any(run is not None and run.failures for _, run, _ in runs):
         raise typer.Exit(1)
 
 
-def _print_outcomes(results: list[Any], run: Any, files: list[str]) -> None:
+def _groups(fmt: str, files: list[str], quiet: bool) -> tuple[dict[str, list[str]], list[dict[str, str]]]:
+    """Files per format: all under ``fmt``, or with ``auto`` each under its sniffed one (said as chosen)."""
+    from fcstudio.catalog.formats.sniff import group_files
+
+    grouping = group_files(fmt, files)
+    if not quiet:
+        for path, found in grouping.chosen:
+            out.print(f"{path}: format {found.format} ({found.reason})", markup=False, highlight=False)
+        for path, why in grouping.companions:
+            out.print(f"{path}: skipped, {why}", markup=False, highlight=False)
+    for _, error in grouping.unfit:
+        err.print(f"error: {error}", markup=False, highlight=False)
+    return grouping.groups, [{"path": p, "error": e} for p, e in grouping.unfit]
+
+
+def _print_outcomes(results: list[Any], run: Any, files: list[str], *, alone: bool = True) -> None:
     """Each file's outcome in the order given (failures on stderr), then the summary when there were several."""
     if run is None:
         pending, failures = list(results), []
@@ -122,7 +172,7 @@ def _print_outcomes(results: list[Any], run: Any, files: list[str]) -> None:
             err.print(f"error: {f.error}", markup=False, highlight=False)
     if run is None:
         return
-    if run.total == 1 and run.failures:
+    if run.total == 1 and run.failures and alone:
         err.print("nothing was imported; the workspace is unchanged", markup=False)
     elif run.total > 1:
         (err if run.failures else out).print(run.summary(), markup=False, highlight=False)

@@ -29,7 +29,23 @@ class Format:
     summary: str
 
     def reader(self) -> Reader:
-        return importlib.import_module(f"fcstudio.catalog.formats.{self.module}").read
+        read = importlib.import_module(f"fcstudio.catalog.formats.{self.module}").read
+        name = self.name
+
+        def read_or_hint(path: str, *args: object, **kwargs: object) -> tuple[ImportBatch, str]:
+            """The format's reader; its error says which format the file looks like when it is another one."""
+            try:
+                return read(path, *args, **kwargs)
+            except FormatError as exc:
+                from fcstudio.catalog.formats.sniff import hint_for
+
+                hint = hint_for(str(path), name, exc.reason)
+                if hint:
+                    exc.reason = f"{exc.reason} ({hint})"
+                    exc.args = (str(exc),)
+                raise
+
+        return read_or_hint
 
 
 FORMATS: dict[str, Format] = {
@@ -58,7 +74,11 @@ FORMATS: dict[str, Format] = {
             "toolalpaca",
             "ToolAlpaca eval sets: APIs with Function_Description, Instructions, Golden_Answers (JSON)",
         ),
-        Format("toolbench", "toolbench", "ToolBench tool JSON files and G1/G2/G3 query files"),
+        Format(
+            "toolbench",
+            "toolbench",
+            "ToolBench tools, G1/G2/G3 queries, DFS/CoT answer files and ToolLLaMA training conversations",
+        ),
         Format("apibench", "apibench", "Gorilla APIBench rows {code, api_call, provider, api_data} (JSONL)"),
         Format(
             "tau2-tasks",
@@ -69,10 +89,13 @@ FORMATS: dict[str, Format] = {
 }
 
 
+AUTO = "auto"  # not a format: each file's own is sniffed (fcstudio.catalog.formats.sniff)
+
+
 def get_reader(fmt: str) -> Reader:
     if fmt not in FORMATS:
         raise KeyError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
     return FORMATS[fmt].reader()
 
 
-__all__ = ["FORMATS", "Format", "FormatError", "get_reader"]
+__all__ = ["AUTO", "FORMATS", "Format", "FormatError", "get_reader"]
