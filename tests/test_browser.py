@@ -311,6 +311,25 @@ def test_upload_of_several_files_imports_the_good_ones_and_names_the_bad_one(
     assert after == before + 1
 
 
+def test_upload_with_auto_tells_each_files_format(app: App, page: Page, tmp_path: Path) -> None:
+    """The default format is auto: a Glaive file and a file no format fits, uploaded together."""
+    glaive = FIXTURES / "outside" / "glaive_toolcall_en_demo.head6.json"
+    odd = tmp_path / "notes.json"
+    odd.write_text(json.dumps({"query": "q", "tools": []}))
+    _open(page, app, "catalog", page.get_by_text("Every function in the workspace"))
+    _expand(page, "Import files")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files([str(glaive), str(odd)])
+    go = page.get_by_role("button", name="Import")
+    expect(go).to_be_enabled()
+    _idle(page)
+    go.click()
+    _idle(page, page.get_by_text("glaive_toolcall_en_demo.head6.json: added 3 tools, 6 trajectories"))
+    expect(page.get_by_text("format sharegpt")).to_be_visible()
+    expect(page.get_by_text("closest is xlam, which needs 'answers'")).to_be_visible()
+    assert "fcstudio-upload-" not in page.content()
+    _assert_no_exception(page)
+
+
 def test_cli_import_while_the_app_runs_then_the_app_shows_the_new_rows(app: App, page: Page) -> None:
     _open(page, app, "", _metric(page, "Trajectories"))
     before = int(_metric(page, "Trajectories").inner_text().replace(",", ""))
