@@ -613,14 +613,24 @@ def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = No
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
+_DATASET_TABLES = ("imports", "tools", "trajectories", "tasks")
+_STATS_SQL = " UNION ALL ".join(
+    [f"SELECT true, '{t}', NULL, count(*) FROM {t}" for t in COUNTED_TABLES]
+    + [f"SELECT false, '{t}', dataset, count(*) FROM {t} GROUP BY dataset" for t in _DATASET_TABLES]
+)
+
+
 def stats(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """Counts per table and per dataset (no timestamps, so two runs compare equal)."""
-    tables = {t: int(scalar(con, f"SELECT count(*) FROM {t}")) for t in COUNTED_TABLES}
+    """Counts per table and per dataset (no timestamps, so two runs compare equal), in one query: the app's
+    Home page and every import's before/after check ask for it."""
+    tables: dict[str, int] = {}
     per_dataset: dict[str, dict[str, int]] = {}
-    for table in ("imports", "tools", "trajectories", "tasks"):
-        for name, n in con.execute(f"SELECT dataset, count(*) FROM {table} GROUP BY dataset").fetchall():
-            per_dataset.setdefault(name, {t: 0 for t in ("imports", "tools", "trajectories", "tasks")})[table] = int(n)
-    return {"tables": tables, "datasets": dict(sorted(per_dataset.items()))}
+    for whole, table, dataset, n in con.execute(_STATS_SQL).fetchall():
+        if whole:
+            tables[table] = int(n)
+        else:
+            per_dataset.setdefault(dataset, {t: 0 for t in _DATASET_TABLES})[table] = int(n)
+    return {"tables": {t: tables.get(t, 0) for t in COUNTED_TABLES}, "datasets": dict(sorted(per_dataset.items()))}
 
 
 PIPELINE_COUNTS = {

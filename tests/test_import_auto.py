@@ -8,13 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from fuzz_files import _base, _serialise
 
 from conftest import FIXTURES, ROOT, run_cli, shared_path
 from fcstudio import store
 from fcstudio.catalog.formats import FORMATS, FormatError, get_reader
 from fcstudio.catalog.formats.sniff import NoFormatFits, sniff
 from fcstudio.store import Workspace
-from fuzz_files import _base, _serialise
 
 OUTSIDE = FIXTURES / "outside"
 
@@ -142,6 +142,8 @@ def test_cli_import_auto_skips_the_files_a_question_file_reads(ws: Workspace) ->
     result = run_cli("import", "auto", str(ROOT / "data" / "demo" / "bfcl"), workspace=ws.path)
     assert result.returncode == 0, result.stderr
     assert "BFCL_v4_demo_travel.json: format bfcl" in result.stdout
-    assert "possible_answer/BFCL_v4_demo_travel.json: skipped, this is read with the BFCL question file" in result.stdout
+    assert (
+        "possible_answer/BFCL_v4_demo_travel.json: skipped, this is read with the BFCL question file" in result.stdout
+    )
     with ws.connect() as con:
         assert store.scalar(con, "SELECT count(*) FROM tasks WHERE gold <> '[]'") > 0
