@@ -46,7 +46,13 @@ eval_app = typer.Typer(
 @eval_app.command("import")
 def eval_import(
     kind: Annotated[str, typer.Argument(help=f"One of: {', '.join(KINDS)}.")],
-    path: Annotated[Path, typer.Argument(help="The results file (a folder for tau2-leaderboard).")],
+    path: Annotated[
+        Path,
+        typer.Argument(
+            help="The results file; for tau2-results also a results folder (results.json + simulations/), "
+            "for tau2-leaderboard a folder of submissions (flat, or tau2-bench's submissions/<name>/submission.json)."
+        ),
+    ],
     model: Annotated[str | None, typer.Option(help="Model name (default: from the file).")] = None,
     domain: Annotated[str | None, typer.Option(help="Domain (tau-bench; default: from the file name).")] = None,
     workspace: WorkspaceOpt = None,

@@ -1,8 +1,14 @@
 """Importers for outside evaluation results: each file becomes runs (and episodes) in the workspace.
 
-- ``tau2-results``: ``tau2 run`` output (``info``, ``tasks``, ``simulations``), one run with its episodes;
+- ``tau2-results``: ``tau2 run`` output, one run with its episodes: a results file (``info``, ``tasks``,
+  ``simulations``) or a results folder as newer tau2 saves voice runs (``results.json`` with the metadata and
+  a ``simulation_index``, one ``simulations/<id>.json`` per simulation; a bad simulation file is recorded and
+  the others are imported). A results file or folder with no simulations is refused;
 - ``tau-bench``: tau-bench v1 trajectory files (a list of ``task_id``/``trial``/``reward``/``info``/``traj``);
-- ``tau2-leaderboard``: leaderboard submissions (a file or a folder of them), one published run each;
+- ``tau2-leaderboard``: leaderboard submissions, one published run each: a file, a folder of them, or the
+  upstream layout (``submissions/<name>/submission.json``, given that folder or its parent). Voice submissions
+  (``"modality": "voice"``) are kept apart from text ones: their model is labelled ``NAME (voice)`` and the
+  run's config says ``modality`` (voice tau2 results folders likewise);
 - ``bfcl-scores``: BFCL score CSVs (``data_overall.csv`` and friends), one run per model row;
 - ``published``: fcstudio's own reference tables (``data/published/*.json``), one run per row.
 
@@ -103,7 +109,13 @@ def import_results(
         raise EvalImportError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     path = Path(path)
     if kind == "tau2-leaderboard" and path.is_dir():
-        return _import_folder(con, kind, path, progress, failures)
+        return _import_folder(con, kind, _submission_files(path), path, progress, failures)
+    if kind == "tau2-results":
+        meta = _tau2_results_meta(path)
+        if meta is not None:
+            return [_tau2_results_folder(con, meta, model, progress, failures)]
+    if path.is_dir():
+        raise EvalImportError(f"{path}: is a folder; {kind} imports a file")
     if not path.is_file():
         raise EvalImportError(f"{path}: no such file")
     data = _read_bytes(path)
@@ -125,22 +137,40 @@ def import_results(
     return ids
 
 
+UPSTREAM_FILES = ("manifest.json", "schema.json")  # tau2-bench's submissions/ folder: the list and the schema
+
+
+def _submission_files(folder: Path) -> list[Path]:
+    """The submissions in ``folder``: its ``*.json`` files (the flat layout) and, as tau2-bench keeps them,
+    ``<name>/submission.json`` (``folder`` may be the parent of ``submissions/``); its example submissions
+    (``A_EXAMPLE_*``), ``manifest.json`` and ``schema.json`` are not submissions."""
+    if (folder / "submissions").is_dir() and not any(folder.glob("*/submission.json")):
+        folder = folder / "submissions"
+    flat = [f for f in folder.glob("*.json") if f.name not in UPSTREAM_FILES and f.is_file()]
+    nested = [f for f in folder.glob("*/submission.json") if not f.parent.name.startswith("A_EXAMPLE_")]
+    files = sorted(flat + nested)
+    if not files:
+        raise EvalImportError(
+            f"{folder}: no submissions in this folder (expected *.json files or <name>/submission.json, "
+            "as in tau2-bench's web/leaderboard/public/submissions)"
+        )
+    return files
+
+
 def _import_folder(
     con: duckdb.DuckDBPyConnection,
     kind: str,
+    files: list[Path],
     folder: Path,
     progress: Progress | None,
     failures: list[tuple[str, str]] | None,
 ) -> list[int]:
-    files = sorted(folder.glob("*.json"))
-    if not files:
-        raise EvalImportError(f"{folder}: no submission .json files in this folder")
     job_id = start_job(con, "eval_import", kind, None, {"path": str(folder)}, total=len(files))
     ids: list[int] = []
     bad: list[tuple[str, str]] = []
     for i, f in enumerate(files):
         if progress:
-            progress(i / len(files), f.name)
+            progress(i / len(files), _submission_name(f))
         try:
             ids += import_results(con, kind, f)
         except Exception as exc:  # one bad submission never stops the others
@@ -371,6 +401,121 @@ def _object(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+SIMULATIONS_DIR = "simulations"  # tau2's dir format: results.json + simulations/<simulation id>.json
+
+
+class _Tau2Run:
+    """What a tau2 results file's metadata says about its run, and its simulations as episodes."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.info = _object(raw.get("info"))
+        self.domain = str(_object(self.info.get("environment_info")).get("domain_name") or "")
+        self.tasks = {str(t["id"]): t for t in raw.get("tasks") or [] if isinstance(t, dict) and "id" in t}
+        self.trials_seen: dict[str, int] = {}
+        self.voice = bool(self.info.get("audio_native_config"))  # tau-voice runs: an audio-native agent
+
+    def episode(self, sim: Any, where: str) -> dict[str, Any]:
+        if not isinstance(sim, dict) or "task_id" not in sim or not isinstance(sim.get("messages") or [], list):
+            raise EvalImportError(f"{where}: needs 'task_id' and a 'messages' list")
+        task_key = str(sim["task_id"])
+        trial = sim.get("trial")
+        if not isinstance(trial, int):  # older files: the n-th simulation of a task is its n-th trial
+            trial = self.trials_seen.get(task_key, 0)
+        self.trials_seen[task_key] = max(self.trials_seen.get(task_key, 0), trial) + 1
+        reward_info = sim.get("reward_info") or {}
+        if not isinstance(reward_info, dict):
+            raise EvalImportError(f"{where}: reward_info must be an object")
+        if sim.get("messages") is None and sim.get("ticks") is not None:  # full duplex: the messages are in ticks
+            if not isinstance(sim["ticks"], list):
+                raise EvalImportError(f"{where}: ticks must be a list")
+            messages = tau2_messages(_tick_messages(sim["ticks"], where), where)
+        else:
+            messages = tau2_messages(sim.get("messages") or [], where)
+        if sim.get("mode") == "full_duplex":
+            self.voice = True
+        task = _object(self.tasks.get(task_key))
+        criteria = _object(task.get("evaluation_criteria"))
+        scenario = task.get("user_scenario") or {}
+        return {
+            "task_id": task_key,
+            "trial": trial,
+            "domain": self.domain,
+            "reward": _float(reward_info.get("reward")),
+            "reward_info": reward_info,
+            "termination": str(sim.get("termination_reason") or "unknown"),
+            "messages": messages,
+            "gold": {
+                "actions": [
+                    {
+                        "name": a.get("name"),
+                        "arguments": a.get("arguments") or {},
+                        "requestor": a.get("requestor", "assistant"),
+                    }
+                    for a in criteria.get("actions") or []
+                    if isinstance(a, dict)
+                ],
+                "outputs": [str(x) for x in criteria.get("communicate_info") or []],
+            },
+            "instruction": scenario_text(scenario) if scenario else "",
+            "cost": (_float(sim.get("agent_cost")) or 0.0) + (_float(sim.get("user_cost")) or 0.0),
+            "duration": _float(sim.get("duration")),
+        }
+
+    def create_run(
+        self, con: duckdb.DuckDBPyConnection, path: Path, content_hash: str, model: str | None, default_model: str
+    ) -> int:
+        agent = _object(self.info.get("agent_info"))
+        user = _object(self.info.get("user_info"))
+        source = _object(self.info.get("source"))
+        modality = "voice" if self.voice else "text"
+        name = str(agent.get("llm") or default_model)
+        return eval_store.create_run(
+            con,
+            benchmark=str(source.get("benchmark") or "tau2"),
+            domain=self.domain,
+            model=model or modality_label(name, modality),
+            user_model=str(user.get("llm")) if user.get("llm") else None,
+            source="import",
+            origin=str(path),
+            content_hash=content_hash,
+            config={"info": self.info, "modality": modality},
+        )
+
+
+def modality_label(model: str, modality: str) -> str:
+    """A model's name as the Leaderboard shows it: a voice run is ``NAME (voice)``, apart from the text runs."""
+    return f"{model} (voice)" if modality == "voice" and not model.endswith("(voice)") else model
+
+
+def _tick_messages(ticks: list[Any], where: str) -> list[dict[str, Any]]:
+    """A full-duplex simulation's ticks as tau2 messages, in tau2's order (each tick: the agent's chunk and tool
+    calls, their results, then the user's), streamed chunks of one speaker merged into one message as tau2 merges
+    them (text joined, a space between chunks of different utterances)."""
+    out: list[dict[str, Any]] = []
+    last_utterances: set[str] = set()
+    for n, tick in enumerate(ticks):
+        if not isinstance(tick, dict):
+            raise EvalImportError(f"{where}: ticks[{n}] is not an object")
+        for side, role in (("agent", "assistant"), ("user", "user")):
+            chunk = _object(tick.get(f"{side}_chunk"))
+            calls = tick.get(f"{side}_tool_calls") or []
+            results = tick.get(f"{side}_tool_results") or []
+            if not isinstance(calls, list) or not isinstance(results, list):
+                raise EvalImportError(f"{where}: ticks[{n}].{side}_tool_calls and _tool_results must be lists")
+            text = chunk.get("content") if isinstance(chunk.get("content"), str) else ""
+            utterances = {str(u) for u in chunk.get("utterance_ids") or [] if isinstance(u, (str, int))}
+            prev = out[-1] if out else None
+            if text and not calls and prev and prev["role"] == role and not prev.get("tool_calls"):
+                gap = " " if utterances and last_utterances and utterances.isdisjoint(last_utterances) else ""
+                prev["content"] = (prev.get("content") or "") + gap + text
+            elif text or calls:
+                out.append({"role": role, "content": text or None, "tool_calls": calls})
+            if text:
+                last_utterances = utterances
+            out.extend(results)
+    return out
+
+
 def _tau2_results(
     con: duckdb.DuckDBPyConnection,
     path: Path,
@@ -380,76 +525,137 @@ def _tau2_results(
     progress: Progress | None,
 ) -> int:
     raw = _json(path, data)
+    if isinstance(raw, dict) and "simulations" not in raw and "simulation_index" in raw:
+        raise EvalImportError(
+            f"{path}: the metadata of a tau2 results folder, without its {SIMULATIONS_DIR}/ folder beside it"
+        )
     if not isinstance(raw, dict) or not isinstance(raw.get("simulations"), list):
         raise EvalImportError(f"{path}: a tau2 results file is an object with a 'simulations' list")
-    info = _object(raw.get("info"))
-    agent = info.get("agent_info") or {}
-    user = info.get("user_info") or {}
-    domain = str((info.get("environment_info") or {}).get("domain_name") or "")
-    tasks = {}
-    for t in raw.get("tasks") or []:
-        if isinstance(t, dict) and "id" in t:
-            tasks[str(t["id"])] = t
-    episodes = []
-    trials_seen: dict[str, int] = {}
-    for i, sim in enumerate(raw["simulations"]):
-        where = f"{path}: simulations[{i}]"
-        if not isinstance(sim, dict) or "task_id" not in sim or not isinstance(sim.get("messages") or [], list):
-            raise EvalImportError(f"{where}: needs 'task_id' and a 'messages' list")
-        task_key = str(sim["task_id"])
-        trial = sim.get("trial")
-        if not isinstance(trial, int):  # older files: the n-th simulation of a task is its n-th trial
-            trial = trials_seen.get(task_key, 0)
-        trials_seen[task_key] = max(trials_seen.get(task_key, 0), trial) + 1
-        reward_info = sim.get("reward_info") or {}
-        if not isinstance(reward_info, dict):
-            raise EvalImportError(f"{where}: reward_info must be an object")
-        task = tasks.get(str(sim["task_id"])) or {}
-        criteria = task.get("evaluation_criteria") or {}
-        scenario = task.get("user_scenario") or {}
-        episodes.append(
-            {
-                "task_id": str(sim["task_id"]),
-                "trial": trial,
-                "domain": domain,
-                "reward": _float(reward_info.get("reward")),
-                "reward_info": reward_info,
-                "termination": str(sim.get("termination_reason") or "unknown"),
-                "messages": tau2_messages(sim.get("messages") or [], where),
-                "gold": {
-                    "actions": [
-                        {
-                            "name": a.get("name"),
-                            "arguments": a.get("arguments") or {},
-                            "requestor": a.get("requestor", "assistant"),
-                        }
-                        for a in criteria.get("actions") or []
-                        if isinstance(a, dict)
-                    ],
-                    "outputs": [str(x) for x in criteria.get("communicate_info") or []],
-                },
-                "instruction": scenario_text(scenario) if scenario else "",
-                "cost": (_float(sim.get("agent_cost")) or 0.0) + (_float(sim.get("user_cost")) or 0.0),
-                "duration": _float(sim.get("duration")),
-            }
-        )
-    source = _object(info.get("source"))
-    run_id = eval_store.create_run(
-        con,
-        benchmark=str(source.get("benchmark") or "tau2"),
-        domain=domain,
-        model=model or str(agent.get("llm") or path.stem),
-        user_model=str(user.get("llm")) if user.get("llm") else None,
-        source="import",
-        origin=str(path),
-        content_hash=content_hash,
-        config={"info": info},
-    )
+    if not raw["simulations"]:
+        raise EvalImportError(f"{path}: no simulations to import (its 'simulations' list is empty)")
+    tau2 = _Tau2Run(raw)
+    episodes = [tau2.episode(sim, f"{path}: simulations[{i}]") for i, sim in enumerate(raw["simulations"])]
+    run_id = tau2.create_run(con, path, content_hash, model, path.stem)
     _store_episodes(con, run_id, episodes, progress)
     return run_id
 
 
+def _simulation_files(meta: Path) -> list[Path]:
+    """The simulation files beside a results folder's ``results.json`` (not tau2's half-written ``.sim_*``)."""
+    folder = meta.parent / SIMULATIONS_DIR
+    if not folder.is_dir():
+        return []
+    return sorted(f for f in folder.glob("*.json") if not f.name.startswith(".") and f.is_file())
+
+
+def _tau2_results_meta(path: Path) -> Path | None:
+    """The ``results.json`` of a tau2 results folder that ``path`` is (or is the ``results.json`` of), else None:
+    as tau2 reads it, a folder, or a file with a ``simulations/`` folder of simulation files beside it."""
+    if path.is_dir():
+        meta = path / "results.json"
+        if not meta.is_file():
+            raise EvalImportError(
+                f"{path}: no results.json in this folder (a tau2 results folder holds results.json and "
+                f"{SIMULATIONS_DIR}/)"
+            )
+        return meta
+    return path if path.is_file() and _simulation_files(path) else None
+
+
+def _tau2_results_folder(
+    con: duckdb.DuckDBPyConnection,
+    meta: Path,
+    model: str | None,
+    progress: Progress | None,
+    failures: list[tuple[str, str]] | None,
+) -> int:
+    """One run from ``results.json`` and its ``simulations/*.json``, each file its own unit: a bad one is
+    recorded (an ``eval_import`` job's failure) and the others are imported. A results.json with its simulations
+    inline (tau2's single-file layout, in a run's folder) is imported as a file."""
+    files = _simulation_files(meta)
+    meta_data = _read_bytes(meta)
+    raw = _json(meta, meta_data)
+    if not isinstance(raw, dict):
+        raise EvalImportError(f"{meta}: a tau2 results.json is a JSON object (info, tasks, simulation_index)")
+    if not files:
+        if isinstance(raw.get("simulations"), list) and raw["simulations"]:
+            return import_results(con, "tau2-results", meta, model=model, progress=progress)[0]
+        raise EvalImportError(
+            f"{meta.parent}: no simulations to import (no {SIMULATIONS_DIR}/*.json files, and results.json lists none)"
+        )
+    digest = hashlib.sha256(b"tau2-results folder\0" + meta_data)
+    for f in files:
+        digest.update(f"\0{f.name}\0".encode() + _read_bytes(f))
+    done = _existing(con, digest.hexdigest())
+    if done:
+        return done[0]
+    tau2 = _Tau2Run(raw)
+    episodes: list[dict[str, Any]] = []
+    bad: list[tuple[str, BaseException | str]] = []
+    for i, f in enumerate(files):
+        if progress and i % 20 == 0:
+            progress(i / len(files) / 2, f"reading {SIMULATIONS_DIR}/{f.name}")
+        try:
+            episodes.append(tau2.episode(_json(f, _read_bytes(f)), f"{f}"))
+        except Exception as exc:  # one bad simulation never stops the others
+            bad.append((str(f), str(exc) if isinstance(exc, EvalImportError) else exc))
+    index = raw.get("simulation_index")
+    on_disk = {f.stem for f in files}
+    for entry in index if isinstance(index, list) else []:
+        sim_id = str(entry.get("id")) if isinstance(entry, dict) else None
+        if sim_id and sim_id not in on_disk:
+            missing = meta.parent / SIMULATIONS_DIR / f"{sim_id}.json"
+            bad.append((str(missing), f"{missing}: listed in {meta.name}'s simulation_index but not there"))
+    if not episodes:
+        raise EvalImportError(
+            f"{meta.parent}: none of its {len(files)} simulation files could be imported: "
+            + "; ".join(str(why) for _, why in bad[:3])
+        )
+    with transaction(con):
+        run_id = tau2.create_run(con, meta.parent, digest.hexdigest(), model, meta.parent.name)
+        _store_episodes(con, run_id, episodes, progress and (lambda f, t: progress(0.5 + f / 2, t)))
+    if bad:
+        total = len(files) + sum(1 for f, _ in bad if not Path(f).is_file())
+        with transaction(con):
+            job_id = start_job(con, "eval_import", "tau2-results", None, {"path": str(meta.parent)}, total=total)
+            recorded = [(f, record_failure(con, job_id, f, why)) for f, why in bad]
+            finish_job(con, job_id, None, items=len(episodes))
+        if failures is not None:
+            failures.extend(recorded)
+        else:
+            raise EvalImportError(
+                f"{len(recorded)} simulation file(s) of {meta.parent} could not be imported (job {job_id}), the "
+                f"other {len(episodes)} were, as run {run_id}: " + "; ".join(why for _, why in recorded[:3])
+            )
+    return run_id
+
+
 # -- tau2 leaderboard ----------------------------------------------------------------------------------
+def _submission_name(path: Path) -> str:
+    """How a submission file is named in an origin or a progress line: ``NAME/submission.json`` in tau2-bench's
+    layout (every file there has the same name), else the file's name."""
+    return f"{path.parent.name}/{path.name}" if path.name == "submission.json" else path.name
+
+
+def _modality(path: Path, raw: dict[str, Any]) -> str:
+    """``text`` or ``voice``: the submission's ``modality`` (tau2-bench's schema; ``text`` when absent), or for a
+    file without one in tau2-bench's layout, whether ``manifest.json`` lists it among the voice submissions."""
+    declared = raw.get("modality")
+    if declared is not None:
+        if declared not in ("text", "voice"):
+            raise EvalImportError(f"{path}: modality {declared!r} is not 'text' or 'voice'")
+        return str(declared)
+    manifest = path.parent.parent / "manifest.json"
+    if path.name == "submission.json" and manifest.is_file():
+        try:
+            voice = json.loads(manifest.read_text(encoding="utf-8")).get("voice_submissions") or []
+        except (OSError, ValueError, AttributeError):
+            voice = []
+        if isinstance(voice, list) and path.parent.name in voice:
+            return "voice"
+    return "text"
+
+
 def _tau2_submission(con: duckdb.DuckDBPyConnection, path: Path, raw: Any, content_hash: str) -> int:
     if (
         not isinstance(raw, dict)
@@ -457,6 +663,7 @@ def _tau2_submission(con: duckdb.DuckDBPyConnection, path: Path, raw: Any, conte
         or not isinstance(raw.get("results"), dict)
     ):
         raise EvalImportError(f"{path}: a tau2 leaderboard submission has 'model_name' and a 'results' object")
+    modality = _modality(path, raw)
     methodology = _object(raw.get("methodology"))
     refs = [r for r in raw.get("references") or [] if isinstance(r, dict)]
     citation = "; ".join(f"{r.get('title', '')} {r.get('url', '')}".strip() for r in refs) or None
@@ -464,10 +671,10 @@ def _tau2_submission(con: duckdb.DuckDBPyConnection, path: Path, raw: Any, conte
     run_id = eval_store.create_run(
         con,
         benchmark="tau2",
-        model=raw["model_name"],
+        model=modality_label(raw["model_name"], modality),
         user_model=methodology.get("user_simulator"),
         source="published",
-        origin=f"tau2-bench leaderboard: {submitter}, {raw.get('submission_date', '')} ({path.name})",
+        origin=f"tau2-bench leaderboard: {submitter}, {raw.get('submission_date', '')} ({_submission_name(path)})",
         citation=citation,
         content_hash=content_hash,
         config={
@@ -476,6 +683,9 @@ def _tau2_submission(con: duckdb.DuckDBPyConnection, path: Path, raw: Any, conte
             "submission_date": raw.get("submission_date"),
             "methodology": methodology,
             "trajectories_available": raw.get("trajectories_available"),
+            "modality": modality,
+            "submission_type": raw.get("submission_type", "standard"),
+            "voice_config": raw.get("voice_config"),
         },
     )
     for domain, result in raw["results"].items():
