@@ -5,7 +5,8 @@ A record is ``{"conversations": [turn, ...], "tools"?, "system"?}`` (``messages`
 ``system``, ``function_call`` (the value is the call ``{"name", "arguments"}``, or a list of calls made in
 parallel), ``observation``/``tool`` (the result; a JSON list of exactly as many results as calls waiting is
 split among them). An assistant turn that is exactly a list of Python-style calls, ``[f(a=1), g(b="x")]``
-(ToolACE), is read as those calls. ``tools`` is a list or a JSON string of one; without it, a JSON list of
+(ToolACE), is read as those calls; ToolACE names the tools as listed, spaces and all (``[Market Trends
+API(country="us")]``), and such a list is read as calls when a tool result follows it. ``tools`` is a list or a JSON string of one; without it (or when it is empty), a JSON list of
 functions in the system prompt (ToolACE) is used. Loose type names in tool parameters are mapped as for xLAM.
 """
 
@@ -48,6 +49,14 @@ def conversation_of(path: str, rec: Record, obj: dict[str, Any], ref: Any) -> li
         value = turn.get("value", turn.get("content"))
         out.append((role.lower(), value))
     return out
+
+
+def _result_next(turns: list[tuple[str, Any]], i: int) -> bool:
+    return i + 1 < len(turns) and turns[i + 1][0] in RESULT
+
+
+def _looks_like_calls(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().startswith("[") and value.strip().endswith(")]")
 
 
 def system_tools(text: str) -> Any:
@@ -94,16 +103,25 @@ def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch
                     except json.JSONDecodeError:
                         raise built.fail(f"{where}: the call is not JSON") from None
                 items = raw if isinstance(raw, list) else [raw]
+                if not items:
+                    raise built.fail(f"{where}: an empty list of calls (the turn calls nothing)")
                 built.calls([parse_call(built, item, f"{where}[{k}]") for k, item in enumerate(items)])
             elif role in RESULT:
+                if not built.waiting and i and turns[i - 1][0] in ASSISTANT and _looks_like_calls(turns[i - 1][1]):
+                    raise built.fail(
+                        f"{where}: a tool result, but no function call is waiting for one: conversations[{i - 1}] "
+                        "looks like a list of calls [f(a=1)] that could not be read"
+                    )
                 built.results(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False), where)
             elif not isinstance(value, str | None):
                 raise built.fail(f"{where}: the value must be text")
-            elif role in ASSISTANT and value and (calls := python_calls(value)) is not None:
+            elif role in ASSISTANT and value and (calls := python_calls(value, _result_next(turns, i))) is not None:
                 built.calls(calls)
             else:
                 built.text("system" if role == "system" else "user" if role in USER else "assistant", value)
         tools_raw = obj.get("tools")
+        if tools_raw in ([], "[]", ""):  # an empty column (LLaMA-Factory's conversions) leaves the system prompt's
+            tools_raw = None
         if tools_raw is None and isinstance(system, str):
             tools_raw = system_tools(system)
         if tools_raw is None:

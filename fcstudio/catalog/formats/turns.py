@@ -28,6 +28,11 @@ class Turns:
         self._pending: list[str] = []
         self._n = 0
 
+    @property
+    def waiting(self) -> int:
+        """How many calls still wait for their result."""
+        return len(self._pending)
+
     def fail(self, reason: str) -> FormatError:
         return FormatError(self.path, reason, line=self.line, record=self.ref)
 
@@ -97,11 +102,20 @@ def loads_loose(text: str) -> Any:
         return None
 
 
-def python_calls(text: str) -> list[tuple[str, dict[str, Any]]] | None:
-    """``[f(a=1), g(b="x")]`` (ToolACE's assistant turns) as calls; None when the text is not exactly that."""
+def python_calls(text: str, spaced_names: bool = False) -> list[tuple[str, dict[str, Any]]] | None:
+    """``[f(a=1), g(b="x")]`` (ToolACE's assistant turns) as calls; None when the text is not exactly that.
+
+    With ``spaced_names``, a name may be any text without brackets, quotes, commas or ``=``: ToolACE names its
+    tools as they are listed, ``[Market Trends API(trend_type="MARKET_INDEXES")]``."""
     stripped = text.strip()
     if not (stripped.startswith("[") and stripped.endswith("]") and "(" in stripped):
         return None
+    names: list[str] | None = None
+    if spaced_names:
+        renamed = _rename_calls(stripped)
+        if renamed is None:
+            return None
+        stripped, names = renamed
     try:
         tree = ast.parse(stripped, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
@@ -109,10 +123,10 @@ def python_calls(text: str) -> list[tuple[str, dict[str, Any]]] | None:
     if not isinstance(tree.body, ast.List) or not tree.body.elts:
         return None
     calls = []
-    for node in tree.body.elts:
+    for k, node in enumerate(tree.body.elts):
         if not isinstance(node, ast.Call) or node.args:
             return None
-        name = _dotted(node.func)
+        name = _dotted(node.func) if names is None else names[k]
         if name is None:
             return None
         arguments = {}
@@ -125,6 +139,46 @@ def python_calls(text: str) -> list[tuple[str, dict[str, Any]]] | None:
                 return None
         calls.append((name, arguments))
     return calls
+
+
+NOT_IN_NAME = frozenset("[](){}'\",=\n")
+
+
+def _rename_calls(text: str) -> tuple[str, list[str]] | None:
+    """``[A b(x=1), C(y="(")]`` as ``[_0(x=1), _1(y="(")]`` and its names ``["A b", "C"]``; None unless every
+    item of the list is a name followed by ``(``."""
+    body, out = text[1:-1], ["["]
+    names: list[str] = []
+    i, depth, quote, expect_name = 0, 0, "", True
+    while i < len(body):
+        ch = body[i]
+        if quote:
+            out.append(body[i : i + 2] if ch == "\\" else ch)
+            quote = "" if ch == quote else quote
+            i += 2 if ch == "\\" else 1
+            continue
+        if expect_name and depth == 0 and not ch.isspace():
+            end = body.find("(", i)
+            name = body[i:end].strip() if end > i else ""
+            if not name or NOT_IN_NAME.intersection(name):
+                return None
+            out.append(f"_{len(names)}(")
+            names.append(name)
+            i, depth, expect_name = end + 1, 1, False
+            continue
+        if ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif ch == "," and depth == 0:
+            expect_name = True
+        out.append(ch)
+        i += 1
+    return "".join(out) + "]", names
 
 
 def _dotted(node: ast.expr) -> str | None:
