@@ -11,7 +11,8 @@ import streamlit as st
 
 from components.db import cursor
 from components.episode_charts import endings
-from components.layout import empty_state, page_header, show_error
+from components.importer import show_report
+from components.layout import describe_error, empty_state, page_header, show_error
 from components.llm_form import llm_settings
 from fcstudio.envs.registry import DOMAINS
 from fcstudio.evals import eval_store
@@ -35,27 +36,35 @@ page_header(
     "(pass^k) falls as k grows; open a run to see its scores and review its failed episodes.",
 )
 
-with st.expander("Import results or run an evaluation", expanded=False):
+with st.expander("Import results or run an evaluation", expanded=bool(st.session_state.get("lb_report"))):
     tab_import, tab_run = st.tabs(["Import a results file", "Run agent × user × environment"])
     with tab_import, st.form("lb_import"):
         kind = st.selectbox("Kind", KINDS, key="lb_kind")
-        upload = st.file_uploader("File", type=["json", "csv"], key="lb_file")
+        nonce = int(st.session_state.get("lb_file_nonce", 0))
+        upload = st.file_uploader("File", type=["json", "csv"], key=f"lb_file_{nonce}")
         go = st.form_submit_button("Import", type="primary")
     if go:
         if upload is None:
-            st.warning("Choose a file first.")
+            st.session_state["lb_report"] = [("warning", "Choose a file first.")]
         else:
+            names: dict[str, str] = {}
             try:
                 with tempfile.TemporaryDirectory() as tmp:
                     path = Path(tmp) / upload.name
+                    names = {str(path): upload.name, tmp + "/": ""}
                     path.write_bytes(upload.getvalue())
                     bar = st.progress(0.0, text="Importing…")
                     with cursor() as con:
                         ids = import_results(con, kind, path, progress=lambda f, t: bar.progress(min(f, 1.0), text=t))
                     bar.empty()
-                st.success(f"Imported run(s) {', '.join(map(str, ids))}.")
+                st.session_state["lb_report"] = [("success", f"Imported run(s) {', '.join(map(str, ids))}.")]
             except Exception as exc:  # shown, never a traceback
-                show_error(exc, f"import {upload.name}")
+                why = describe_error(exc, names)
+                st.session_state["lb_report"] = [("error", f"Could not import **{upload.name}**: {why}")]
+            st.session_state["lb_file_nonce"] = nonce + 1  # the uploader starts empty again
+        st.rerun()
+    with tab_import:
+        show_report(st.session_state.get("lb_report") or [])
     with tab_run:
         st.caption(
             "Each episode: the agent (your model, the domain's tools and policy) talks to a simulated user (a model "

@@ -287,9 +287,29 @@ def test_upload_of_a_broken_file_shows_the_place_and_imports_nothing(app: App, p
     _upload_as_xlam(page, app, bad)
     _idle(page, page.get_by_text("broken.jsonl:2: invalid JSON line"))
     expect(page.get_by_text("the workspace is unchanged")).to_be_visible()
+    # the broken file is cleared from the uploader, so it cannot go in again with the next upload
+    expect(page.get_by_test_id("stFileUploader").get_by_text("broken.jsonl", exact=True)).to_have_count(0)
+    expect(page.get_by_role("button", name="Import")).to_be_disabled()
     _assert_no_exception(page)
     after = json.loads(run_cli("stats", "--json", workspace=app.workspace).stdout)
     assert after == before
+
+
+def test_leaderboard_upload_error_names_the_file_in_words(app: App, page: Page, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.json"
+    bad.write_text(json.dumps({"info": {}, "simulations": []}))
+    _open(page, app, "leaderboard", page.get_by_text("Compare models on tau-bench"))
+    _expand(page, "Import results or run an evaluation")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(bad))
+    listed = page.get_by_test_id("stFileUploader").get_by_text("broken.json", exact=True)
+    expect(listed).to_have_count(1)
+    _idle(page)
+    page.get_by_role("button", name="Import").click()
+    _idle(page, page.get_by_text("Could not import broken.json: broken.json: no simulations to import"))
+    content = page.content()
+    assert "EvalImportError" not in content and "/tmp/tmp" not in content  # no class name, no temporary path
+    expect(listed).to_have_count(0)
+    _assert_no_exception(page)
 
 
 def test_upload_of_several_files_imports_the_good_ones_and_names_the_bad_one(
