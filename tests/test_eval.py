@@ -98,6 +98,12 @@ def test_review_of_a_real_failed_episode(ws: Workspace, shared_data: Path) -> No
         assert chosen_args["nonfree_baggages"] == 0 and rejected_args["nonfree_baggages"] == 1
         assert pair["chosen"][1]["role"] == "tool" and "Error" not in pair["chosen"][1]["content"]
         assert any(t["function"]["name"] == "book_reservation" for t in pair["tools"])
+        # asked again (a second click), the same pair comes back; an edited chosen call is a pair of its own
+        pairs_before = scalar(con, "SELECT count(*) FROM pairs")
+        assert review.make_episode_pair(con, failed[0]["id"]) == pair_id
+        assert scalar(con, "SELECT count(*) FROM pairs") == pairs_before
+        edited = {"name": "book_reservation", "arguments": {**chosen_args, "nonfree_baggages": 2}}
+        assert review.make_episode_pair(con, failed[0]["id"], chosen_call=edited) != pair_id
         # labelled, it leaves as DPO training data like any other pair
         label_pair(con, pair_id, "ana", "chosen")
         (row,) = [r for r in dpo_rows(con) if r["id"] == f"pair-{pair_id}"]

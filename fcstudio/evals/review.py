@@ -30,6 +30,7 @@ from fcstudio.evals import eval_store
 from fcstudio.evals.rewards import action_matches, all_calls, is_user_side, replay
 from fcstudio.llm import parse_arguments
 from fcstudio.prefs.pairs import store_pair
+from fcstudio.store import scalar
 
 REVIEW_VERSION = (
     4  # 3: rows carry the requestor (dual control), the state comes from the task's set-up; 4: user_divergence
@@ -215,7 +216,8 @@ def make_episode_pair(
     annotators: int = 1,
 ) -> int:
     """A chosen/rejected pair at the first divergence: rejected = what the agent did there, chosen = the
-    gold action (or ``chosen_call`` = ``{"name", "arguments"}``, an edited one), run on the same state."""
+    gold action (or ``chosen_call`` = ``{"name", "arguments"}``, an edited one), run on the same state.
+    Idempotent: asked again for the same episode, turn and chosen call, it returns the pair made before."""
     ep = ensure_review(con, episode_id)
     review = ep["review"]
     if review["divergence"] is None:
@@ -279,12 +281,12 @@ def make_episode_pair(
         "judge": "rule",
         "judge_reason": f"episode divergence: {reason}",
     }
-    return store_pair(
+    episode_ref = f"{ep['run_id']}/{ep['task_id']}/{ep['trial']}#{episode_id}"
+    same = scalar(  # a second click (or a second CLI call) for the same turn and chosen call: that pair
         con,
-        None,
-        made,
-        "failed_episode",
-        annotators,
-        None,
-        episode_ref=f"{ep['run_id']}/{ep['task_id']}/{ep['trial']}#{episode_id}",
+        "SELECT min(id) FROM pairs WHERE episode_ref = ? AND turn = ? AND chosen = ?",
+        [episode_ref, made["turn"], json.dumps(made["chosen"])],
     )
+    if same is not None:
+        return int(same)
+    return store_pair(con, None, made, "failed_episode", annotators, None, episode_ref=episode_ref)
