@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from fuzz_files import _all_rows
 
 from conftest import FIXTURES, run_cli, workspace_counts, write_jsonl
 from fcstudio.store import Workspace
@@ -127,12 +128,6 @@ def test_unknown_format_and_missing_file(tmp_path: Path, ws: Workspace) -> None:
 
 
 # -- text that cannot be stored: lone surrogates and NUL, in every importer --------------------------------------
-def _all_rows(ws: Workspace) -> dict[str, int]:
-    with ws.connect() as con:
-        names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
-        return {n: int(con.execute(f'SELECT count(*) FROM "{n}"').fetchall()[0][0]) for n in names}
-
-
 def _bad_file(tmp_path: Path, fmt: str) -> tuple[Path, int, str]:
     """A valid file of ``fmt`` with a lone surrogate in its last record; (path, line, field path)."""
     from fuzz_files import _base, _serialise
