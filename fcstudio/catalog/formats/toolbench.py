@@ -56,12 +56,13 @@ def parameter_name(name: str) -> str:
     return change_name(standardize(name))
 
 
-def category_of(path: str, obj: dict[str, Any]) -> str:
-    """A tool file's category: its ``toolenv/tools/<Category>/`` folder, else the file's own field."""
+def toolenv_place(path: str) -> tuple[str, str] | None:
+    """(category, standard tool name) of a file in ToolBench's ``toolenv/tools/<Category>/<tool>.json`` layout,
+    where the folder is the category and the file's stem the name ToolBench uses as is; None elsewhere."""
     p = Path(path)
     if len(p.parts) >= 3 and p.parent.parent.name == "tools":
-        return p.parent.name
-    return str(obj.get("category_name", obj.get("category", "")) or "")
+        return p.parent.name, p.stem
+    return None
 
 
 def _params(path: str, rec: Record, ref: str, api: dict[str, Any], mapper: TypeMapper, where: str) -> dict[str, Any]:
@@ -169,9 +170,8 @@ def read(path: str, progress: RecordProgress | None = None) -> tuple[ImportBatch
         elif "api_list" in obj:
             tool_name = require(path, rec, obj, "tool_name", str)
             apis = require(path, rec, obj, "api_list", list, tool_name)
-            category = category_of(path, obj)
-            # in ToolBench's layout the file's stem is the tool's standard name, used as is in function names
-            stem = Path(path).stem if Path(path).parent.parent.name == "tools" else None
+            place = toolenv_place(path)
+            category, stem = place if place else (str(obj.get("category_name", obj.get("category", "")) or ""), None)
             desc = str(obj.get("tool_description", "") or "")
             batch.tools.extend(
                 _api_tool(path, rec, tool_name, tool_name, desc, api, mapper, category, stem) for api in apis
