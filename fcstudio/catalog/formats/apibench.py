@@ -60,11 +60,6 @@ def split_code(code: str) -> tuple[str, str] | None:
     return None
 
 
-def instruction_of(code: str) -> str:
-    split = split_code(code)
-    return split[0] if split else code.strip()
-
-
 def call_arguments(api_call: str) -> dict[str, Any] | None:
     """Literal keyword (and positional, as argN) arguments of the call, or None when it is not one call."""
     try:
