@@ -147,3 +147,17 @@ def test_cli_import_auto_skips_the_files_a_question_file_reads(ws: Workspace) ->
     )
     with ws.connect() as con:
         assert store.scalar(con, "SELECT count(*) FROM tasks WHERE gold <> '[]'") > 0
+
+
+def test_atomic_auto_over_several_formats_is_refused(ws: Workspace) -> None:
+    result = run_cli(
+        "import",
+        "auto",
+        "--atomic",
+        str(OUTSIDE / "glaive_toolcall_en_demo.head6.json"),
+        str(FIXTURES / "xlam" / "xlam_sample.jsonl"),
+        workspace=ws.path,
+    )
+    assert result.returncode == 2 and "--atomic imports files of one format" in result.stderr
+    with ws.connect() as con:
+        assert store.scalar(con, "SELECT count(*) FROM trajectories") == 0

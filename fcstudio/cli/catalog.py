@@ -105,6 +105,13 @@ def import_cmd(
     if atomic and unfit:
         err.print("nothing was imported; the workspace is unchanged", markup=False)
         raise typer.Exit(1)
+    if atomic and len(groups) > 1:  # one transaction per format would not be all or nothing
+        err.print(
+            f"error: --atomic imports files of one format in one transaction; these are {', '.join(groups)}: "
+            "import each format on its own",
+            markup=False,
+        )
+        raise typer.Exit(2)
     runs: list[Any] = []
     try:
         with connect(ws) as con, progress_bar() as bar:
