@@ -24,6 +24,8 @@ from streamlit.testing.v1 import AppTest
 
 from fcstudio.store import Workspace, stats
 
+pytest_plugins = ["browser_kit"]  # the real-browser fixtures, one server and browser for the session
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("FCSTUDIO_SHARED_DATA") or ROOT.parent / "shared" / "data")
 FIXTURES = Path(__file__).parent / "fixtures"
