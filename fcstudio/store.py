@@ -421,6 +421,7 @@ MIGRATIONS.append(
         [_repair_environment_tool_schemas],
     )
 )
+MIGRATIONS.sort(key=lambda m: m[0])  # each feature appends its own numbered block; applied in number order
 LATEST_VERSION = MIGRATIONS[-1][0]
 COUNTED_TABLES = ("datasets", "imports", "tools", "trajectories", "tasks")
 
