@@ -1,13 +1,15 @@
 """fcstudio's web app: ``streamlit run app.py [-- --workspace PATH]``.
 
-Registers the pages, builds the demo workspace on first run, and holds one workspace cursor for
-the rerun so that all of a page's queries share one open connection.
+Registers the pages, builds the demo workspace on first run, asks for a sign-in when the workspace has
+users, and holds one workspace cursor for the rerun so that all of a page's queries share one open
+connection.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from components.auth import require_sign_in
 from components.db import current_workspace_path, cursor, ensure_workspace
 from components.entry import PAGE_CONFIG, entrypoint
 from components.layout import show_error
@@ -33,6 +35,7 @@ with st.sidebar:
 try:
     ensure_workspace()
     with entrypoint(), cursor():
+        require_sign_in()  # a shared workspace (one with users) shows nothing until a sign-in
         nav.run()
 except Exception as exc:  # the last line of defence: a page error is shown, never a traceback
     show_error(exc, "show this page")

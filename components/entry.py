@@ -53,3 +53,6 @@ def ensure_entrypoint() -> None:
         pass
     st.set_page_config(**PAGE_CONFIG)
     ensure_workspace()
+    from components.auth import require_sign_in  # auth reads the workspace that ensure_workspace makes
+
+    require_sign_in()

@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from components.auth import can_admin
 from components.db import cursor
 from components.layout import describe_error
 from fcstudio.catalog.formats import AUTO, FORMATS
@@ -22,7 +23,12 @@ Report = list[tuple[str, str]]  # (level: caption | info | success | warning | e
 
 
 def import_panel(key: str = "importer") -> None:
-    """A file uploader + format picker; each uploaded file is imported in its own transaction."""
+    """A file uploader + format picker; each uploaded file is imported in its own transaction.
+
+    Importing is for admins: an annotator of a shared workspace is not shown the panel at all.
+    """
+    if not can_admin():
+        return
     with st.expander("Import files", expanded=bool(st.session_state.get(f"{key}_report"))):
         st.caption(
             "Each file is its own unit: a bad file imports nothing and says where it went wrong, the others are "

@@ -421,6 +421,20 @@ MIGRATIONS.append(
         [_repair_environment_tool_schemas],
     )
 )
+MIGRATIONS.append(
+    (
+        10,
+        "users of a shared server: name, role and an scrypt password hash (never the password)",
+        [
+            """CREATE TABLE users (
+                name VARCHAR PRIMARY KEY,
+                role VARCHAR NOT NULL CHECK (role IN ('admin', 'annotator')),
+                password_hash VARCHAR NOT NULL,
+                created_at TIMESTAMP NOT NULL DEFAULT now()
+            )""",
+        ],
+    )
+)
 MIGRATIONS.sort(key=lambda m: m[0])  # each feature appends its own numbered block; applied in number order
 LATEST_VERSION = MIGRATIONS[-1][0]
 COUNTED_TABLES = ("datasets", "imports", "tools", "trajectories", "tasks")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from components.auth import admin_only, person_name
 from components.db import cursor
 from components.importer import import_panel
 from components.layout import empty_state, page_header, show_error
@@ -94,6 +95,41 @@ st.markdown(tool["description"] or "_no description_")
 if tool["labels"]:
     st.caption("Labels: " + ", ".join(f"`{x}`" for x in tool["labels"]))
 
+
+def edit_form(tool_id: str, tool: dict) -> None:
+    """Description and labels, saved as a new version (refused if someone saved after this form was loaded)."""
+    version_key = f"edit_version_{tool_id}"
+    if version_key not in st.session_state:
+        st.session_state[version_key] = tool["version"]
+        st.session_state[f"edit_desc_{tool_id}"] = tool["description"]
+        st.session_state[f"edit_labels_{tool_id}"] = ", ".join(tool["labels"])
+    if flash := st.session_state.pop(f"flash_{tool_id}", None):
+        st.success(flash)
+    base = st.session_state[version_key]
+    if base != tool["version"]:
+        st.warning(f"Someone saved version {tool['version']} after you started editing version {base}.")
+    with st.form(f"edit_{tool_id}"):
+        description = st.text_area("Description", key=f"edit_desc_{tool_id}", height=120)
+        labels_text = st.text_input("Labels (comma-separated)", key=f"edit_labels_{tool_id}")
+        editor = person_name("Your name (kept in the history)", key="tool_editor")
+        saved = st.form_submit_button("Save", type="primary")
+    if saved:
+        try:
+            edit = ToolEdit(tool_id=tool_id, version=base, description=description, labels=labels_text.split(","))
+            with cursor() as con:
+                new_version = store.edit_tool(con, edit, editor=editor or None)
+        except Exception as exc:
+            show_error(exc, "save the edit")
+        else:
+            st.session_state[version_key] = new_version
+            st.session_state[f"flash_{tool_id}"] = f"Saved as version {new_version}."
+            st.rerun()
+    if st.button("Discard my edit and reload", key=f"reload_{tool_id}"):
+        for k in (version_key, f"edit_desc_{tool_id}", f"edit_labels_{tool_id}"):
+            st.session_state.pop(k, None)
+        st.rerun()
+
+
 tab_params, tab_schema, tab_used, tab_edit = st.tabs(["Parameters", "Schema", "Used by", "Edit"])
 with tab_params:
     if params:
@@ -126,36 +162,8 @@ with tab_used:
         if used:
             st.dataframe(pd.DataFrame(used), hide_index=True)
 with tab_edit:
-    version_key = f"edit_version_{tool_id}"
-    if version_key not in st.session_state:
-        st.session_state[version_key] = tool["version"]
-        st.session_state[f"edit_desc_{tool_id}"] = tool["description"]
-        st.session_state[f"edit_labels_{tool_id}"] = ", ".join(tool["labels"])
-    if flash := st.session_state.pop(f"flash_{tool_id}", None):
-        st.success(flash)
-    base = st.session_state[version_key]
-    if base != tool["version"]:
-        st.warning(f"Someone saved version {tool['version']} after you started editing version {base}.")
-    with st.form(f"edit_{tool_id}"):
-        description = st.text_area("Description", key=f"edit_desc_{tool_id}", height=120)
-        labels_text = st.text_input("Labels (comma-separated)", key=f"edit_labels_{tool_id}")
-        editor = st.text_input("Your name (kept in the history)", key="editor_name")
-        saved = st.form_submit_button("Save", type="primary")
-    if saved:
-        try:
-            edit = ToolEdit(tool_id=tool_id, version=base, description=description, labels=labels_text.split(","))
-            with cursor() as con:
-                new_version = store.edit_tool(con, edit, editor=editor or None)
-        except Exception as exc:
-            show_error(exc, "save the edit")
-        else:
-            st.session_state[version_key] = new_version
-            st.session_state[f"flash_{tool_id}"] = f"Saved as version {new_version}."
-            st.rerun()
-    if st.button("Discard my edit and reload", key=f"reload_{tool_id}"):
-        for k in (version_key, f"edit_desc_{tool_id}", f"edit_labels_{tool_id}"):
-            st.session_state.pop(k, None)
-        st.rerun()
+    if admin_only("edit tools"):
+        edit_form(tool_id, tool)
     if history:
         st.markdown("**History**")
         st.dataframe(pd.DataFrame(history), hide_index=True)

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from components.auth import admin_only
 from components.db import current_workspace_path, cursor
 from components.layout import page_header, show_error
 from fcstudio.prefs.export import FORMATS, KINDS, export, export_counts
@@ -32,6 +33,8 @@ if not counts["sft_all"] and not counts["dpo_all"]:
         "**Nothing to export yet.**\n\n- Accept trajectories on the **Trajectories** page.\n"
         "- Label pairs on the **Preferences** page."
     )
+if not admin_only("export training sets (it writes files on the server)"):
+    st.stop()
 
 with st.form("export_form"):
     c = st.columns([1, 1, 1, 3])

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from components.auth import can_admin
 from components.db import cursor
 from components.episode_charts import endings
 from components.importer import show_report
@@ -36,75 +37,78 @@ page_header(
     "(pass^k) falls as k grows; open a run to see its scores and review its failed episodes.",
 )
 
-with st.expander("Import results or run an evaluation", expanded=bool(st.session_state.get("lb_report"))):
-    tab_import, tab_run = st.tabs(["Import a results file", "Run agent × user × environment"])
-    with tab_import, st.form("lb_import"):
-        kind = st.selectbox("Kind", KINDS, key="lb_kind")
-        nonce = int(st.session_state.get("lb_file_nonce", 0))
-        upload = st.file_uploader("File", type=["json", "csv"], key=f"lb_file_{nonce}")
-        go = st.form_submit_button("Import", type="primary")
-    if go:
-        if upload is None:
-            st.session_state["lb_report"] = [("warning", "Choose a file first.")]
-        else:
-            names: dict[str, str] = {}
-            try:
-                with tempfile.TemporaryDirectory() as tmp:
-                    path = Path(tmp) / upload.name
-                    names = {str(path): upload.name, tmp + "/": ""}
-                    path.write_bytes(upload.getvalue())
-                    bar = st.progress(0.0, text="Importing…")
-                    with cursor() as con:
-                        ids = import_results(con, kind, path, progress=lambda f, t: bar.progress(min(f, 1.0), text=t))
-                    bar.empty()
-                st.session_state["lb_report"] = [("success", f"Imported run(s) {', '.join(map(str, ids))}.")]
-            except Exception as exc:  # shown, never a traceback
-                why = describe_error(exc, names)
-                st.session_state["lb_report"] = [("error", f"Could not import **{upload.name}**: {why}")]
-            st.session_state["lb_file_nonce"] = nonce + 1  # the uploader starts empty again
-        st.rerun()
-    with tab_import:
-        show_report(st.session_state.get("lb_report") or [])
-    with tab_run:
-        st.caption(
-            "Each episode: the agent (your model, the domain's tools and policy) talks to a simulated user (a model "
-            "given the task's scenario); the final database is compared with the gold one."
-        )
-        runnable = [d for d in DOMAINS if default_tasks_file(d).is_file()]
-        r1, r2, r3, r4 = st.columns(4)
-        domain = r1.selectbox("Run on domain", runnable, key="lb_run_domain")
-        task_ids = r2.text_input("Task ids (comma-separated, empty = all)", key="lb_run_tasks")
-        trials = int(r3.number_input("Trials", 1, 16, 1, key="lb_run_trials"))
-        max_steps = int(r4.number_input("Max agent steps", 1, 200, 30, key="lb_run_steps"))
-        st.markdown("**Agent model**")
-        agent = llm_settings("lb_agent", required=True)
-        st.markdown("**User simulator model**")
-        user = llm_settings("lb_user", required=True)
-        if st.button("Run", type="primary", key="lb_run_go", disabled=agent is None or user is None):
-            try:
-                spec = RunSpec(
-                    domain=domain,
-                    tasks_file=str(default_tasks_file(domain)),
-                    task_ids=[t.strip() for t in task_ids.split(",") if t.strip()] or None,
-                    trials=trials,
-                    max_steps=max_steps,
-                    agent=agent,
-                    user=user,
-                )
-                bar = st.progress(0.0, text="Running episodes…")
-                with cursor() as con:
-                    summary = execute_run(
-                        con, create_run(con, spec), progress=lambda f, t: bar.progress(min(f, 1.0), text=t)
+if can_admin():  # importing and running are for admins of a shared workspace
+    with st.expander("Import results or run an evaluation", expanded=bool(st.session_state.get("lb_report"))):
+        tab_import, tab_run = st.tabs(["Import a results file", "Run agent × user × environment"])
+        with tab_import, st.form("lb_import"):
+            kind = st.selectbox("Kind", KINDS, key="lb_kind")
+            nonce = int(st.session_state.get("lb_file_nonce", 0))
+            upload = st.file_uploader("File", type=["json", "csv"], key=f"lb_file_{nonce}")
+            go = st.form_submit_button("Import", type="primary")
+        if go:
+            if upload is None:
+                st.session_state["lb_report"] = [("warning", "Choose a file first.")]
+            else:
+                names: dict[str, str] = {}
+                try:
+                    with tempfile.TemporaryDirectory() as tmp:
+                        path = Path(tmp) / upload.name
+                        names = {str(path): upload.name, tmp + "/": ""}
+                        path.write_bytes(upload.getvalue())
+                        bar = st.progress(0.0, text="Importing…")
+                        with cursor() as con:
+                            ids = import_results(
+                                con, kind, path, progress=lambda f, t: bar.progress(min(f, 1.0), text=t)
+                            )
+                        bar.empty()
+                    st.session_state["lb_report"] = [("success", f"Imported run(s) {', '.join(map(str, ids))}.")]
+                except Exception as exc:  # shown, never a traceback
+                    why = describe_error(exc, names)
+                    st.session_state["lb_report"] = [("error", f"Could not import **{upload.name}**: {why}")]
+                st.session_state["lb_file_nonce"] = nonce + 1  # the uploader starts empty again
+            st.rerun()
+        with tab_import:
+            show_report(st.session_state.get("lb_report") or [])
+        with tab_run:
+            st.caption(
+                "Each episode: the agent (your model, the domain's tools and policy) talks to a simulated user (a model "
+                "given the task's scenario); the final database is compared with the gold one."
+            )
+            runnable = [d for d in DOMAINS if default_tasks_file(d).is_file()]
+            r1, r2, r3, r4 = st.columns(4)
+            domain = r1.selectbox("Run on domain", runnable, key="lb_run_domain")
+            task_ids = r2.text_input("Task ids (comma-separated, empty = all)", key="lb_run_tasks")
+            trials = int(r3.number_input("Trials", 1, 16, 1, key="lb_run_trials"))
+            max_steps = int(r4.number_input("Max agent steps", 1, 200, 30, key="lb_run_steps"))
+            st.markdown("**Agent model**")
+            agent = llm_settings("lb_agent", required=True)
+            st.markdown("**User simulator model**")
+            user = llm_settings("lb_user", required=True)
+            if st.button("Run", type="primary", key="lb_run_go", disabled=agent is None or user is None):
+                try:
+                    spec = RunSpec(
+                        domain=domain,
+                        tasks_file=str(default_tasks_file(domain)),
+                        task_ids=[t.strip() for t in task_ids.split(",") if t.strip()] or None,
+                        trials=trials,
+                        max_steps=max_steps,
+                        agent=agent,
+                        user=user,
                     )
-                bar.empty()
-                st.success(
-                    f"Run {summary.run_id}: {summary.episodes} episodes, "
-                    f"pass^1 = {summary.report['pass_hat_k'].get('1', 0):.2f}, "
-                    f"{summary.usage['prompt_tokens'] + summary.usage['completion_tokens']:,} tokens, "
-                    f"${summary.usage['cost']:.4f}. Review its failures on the **Episodes** page."
-                )
-            except Exception as exc:
-                show_error(exc, "run the evaluation")
+                    bar = st.progress(0.0, text="Running episodes…")
+                    with cursor() as con:
+                        summary = execute_run(
+                            con, create_run(con, spec), progress=lambda f, t: bar.progress(min(f, 1.0), text=t)
+                        )
+                    bar.empty()
+                    st.success(
+                        f"Run {summary.run_id}: {summary.episodes} episodes, "
+                        f"pass^1 = {summary.report['pass_hat_k'].get('1', 0):.2f}, "
+                        f"{summary.usage['prompt_tokens'] + summary.usage['completion_tokens']:,} tokens, "
+                        f"${summary.usage['cost']:.4f}. Review its failures on the **Episodes** page."
+                    )
+                except Exception as exc:
+                    show_error(exc, "run the evaluation")
 
 with cursor() as con:
     benches = eval_store.benchmarks(con)
@@ -117,7 +121,7 @@ if not benches:
             "Or run an evaluation above, or `python -m fcstudio eval run --domain travel --agent-model M --user-model M`.",
         ],
     )
-    if st.button("Load published tables", type="primary", key="lb_load_published"):
+    if can_admin() and st.button("Load published tables", type="primary", key="lb_load_published"):
         with cursor() as con:
             ensure_published(con)
         st.rerun()

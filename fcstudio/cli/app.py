@@ -41,6 +41,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "llm": ("fcstudio.cli.jobs", "llm_app"),
     "eval": ("fcstudio.cli.evals", "eval_app"),
     "bfcl": ("fcstudio.cli.bfcl", "bfcl_app"),
+    "users": ("fcstudio.cli.users", "users_app"),
 }
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("fcstudio.cli.catalog", "init"),
