@@ -17,7 +17,7 @@ from fcstudio.envs.base import Environment, to_output
 from fcstudio.llm import LLMClient, parse_json_reply
 from fcstudio.models import ToolSpec
 from fcstudio.paths.fsp import FSP
-from fcstudio.synth.values import ValueBank, extract_field, fits, simulate_output
+from fcstudio.synth.values import ValueBank, extract_field, field_kind, fits, fits_kind, simulate_output
 
 SYSTEM_PROMPT = (
     "You are a helpful assistant that can call functions. Call a function when it helps; ask the user for any "
@@ -186,7 +186,8 @@ def resolve(call: PlannedCall, ep: Episode) -> dict[str, Any]:
         produced = ep.outputs.get((src["turn"], src["call"]))
         value = extract_field(produced, src.get("field") or "") if produced is not None else None
         schema = ep.spec(call.tool_id).property_schemas().get(arg) or {}
-        if value is None or not fits(value, schema):  # the producer failed, lacks the field or gave another type
+        if value is None or not fits(value, schema) or not fits_kind(value, field_kind(arg, schema)):
+            # the producer failed, lacks the field, or gave another type or kind (a time for a check-out date)
             value = ep.bank.value(call.name, arg, schema, random.Random(arg))
         args[arg] = value
     return args

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from typing import Any, Protocol
 
-from fcstudio.llm import CheckedCall, LLMClient, check_tool_calls
+from fcstudio.llm import CheckedCall, LLMClient, check_tool_calls, parse_arguments
 from fcstudio.models import ToolSpec
 from fcstudio.synth.plan import Episode, PlannedCall, SynthError, TurnPlan, resolve
+from fcstudio.synth.wording import action, answer, join_words, request, summary, words
 
 
 class Translator(Protocol):
@@ -33,21 +33,9 @@ class Translator(Protocol):
 # -- the template translator (offline) -------------------------------------------------------------------
 
 
-def _intent(spec: ToolSpec) -> str:
-    """The tool's purpose as a phrase, from its description, with its own name scrubbed out. (BFCL's multi-turn
-    docs open with their class's blurb; the tool's own purpose follows ``Tool description:``.)"""
-    text = (spec.description or spec.name.replace("_", " ")).split("Tool description:")[-1]
-    text = text.strip().split(". ")[0].rstrip(".")
-    text = re.sub(re.escape(spec.name), "it", text, flags=re.IGNORECASE)
-    return text[:1].lower() + text[1:] if text else "that"
-
-
-def _words(name: str) -> str:
-    return name.replace("_", " ").strip()
-
-
-def _say(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+def _wanted(spec: ToolSpec) -> str:
+    verb, rest, imperative = action(spec)
+    return f"{verb} {rest}".strip() if imperative else f"find {rest}"
 
 
 class TemplateTranslator:
@@ -58,26 +46,20 @@ class TemplateTranslator:
     async def user_message(self, ep: Episode, plan: TurnPlan, rng: random.Random) -> str:
         parts = []
         if plan.answers:
-            parts.append(" ".join(f"The {_words(a)} is {_say(v)}." for a, v in plan.answers.items()))
+            parts += [answer(a, v, rng) for a, v in plan.answers.items()]
         if plan.announced and not plan.answers:
-            parts.append("You should be able to do that now, please go ahead.")
-        for call in plan.calls:
-            if call.index in plan.resumed:
-                continue
-            spec = ep.spec(call.tool_id)
-            details = []
-            for arg, src in call.sources.items():
-                if src.get("kind") == "user":
-                    details.append(f"{_words(arg)} {_say(call.args[arg])}")
-                elif src.get("kind") == "output":
-                    producer = _producer_phrase(plan, src)
-                    details.append(f"the {_words(str(src.get('field') or arg).split('.')[-1].strip('[]'))} {producer}")
-            opener = rng.choice(["I'd like to", "Please help me", "Could you", "Next, I need to"])
-            sentence = f"{opener} look into this: {_intent(spec)}"
-            if details:
-                sentence += " — " + ", ".join(details)
-            parts.append(sentence + ("?" if opener == "Could you" else "."))
-        return " ".join(parts) or "Thanks, that's all."
+            parts.append(rng.choice(["You should be able to do that now, please go ahead.", "Please try that now."]))
+        asked = [c for c in plan.calls if c.index not in plan.resumed]
+        for n, call in enumerate(asked):
+            given = {a: call.args[a] for a, src in call.sources.items() if src.get("kind") == "user" and a in call.args}
+            fed = [
+                f"the {words(str(src.get('field') or arg).split('.')[-1].strip('[]'))} {_producer_phrase(plan, src)}"
+                for arg, src in call.sources.items()
+                if src.get("kind") == "output"
+            ]
+            first = n == 0 and not parts and ep.counter == 0
+            parts.append(request(ep.spec(call.tool_id), given, fed, rng, first=first, link=n > 0))
+        return " ".join(parts) or rng.choice(["Thanks, that's all.", "Great, thank you!", "That's everything, thanks."])
 
     async def assistant_step(
         self, ep: Episode, plan: TurnPlan, hint: TurnPlan | None, done: list[PlannedCall]
@@ -85,10 +67,10 @@ class TemplateTranslator:
         hint = hint or plan
         if hint.kind == "miss_param":
             missing = sorted({a for c in hint.calls for a in c.withheld})
-            return f"Sure — what {' and '.join(_words(a) for a in missing)} should I use?", [], []
+            return f"Sure, I can do that. What {join_words([words(a) for a in missing])} should I use?", [], []
         if hint.kind == "miss_func":
-            wanted = ", ".join(_intent(ep.spec(c.tool_id)) for c in hint.calls)
-            return f"I'm sorry, none of the functions I have can help with that ({wanted}).", [], []
+            wanted = join_words([_wanted(ep.spec(c.tool_id)) for c in hint.calls])
+            return f"I'm sorry, I have no way to {wanted} with the tools I have right now.", [], []
         done_keys = {(c.turn, c.index) for c in done}
         wave = [
             c
@@ -107,19 +89,39 @@ class TemplateTranslator:
         return None, calls, check_tool_calls(calls, ep.by_name)
 
     async def closing(self, ep: Episode, plan: TurnPlan, results: list[tuple[str, str, bool]]) -> str:
-        lines = []
-        for name, output, error in results:
-            spec = ep.by_name.get(name)
-            what = _intent(spec) if spec else _words(name)
-            brief = output if len(output) <= 160 else output[:157] + "..."
-            lines.append(f"I couldn't {what}: {brief}" if error else f"Here is the result ({what}): {brief}")
-        return " ".join(lines) or "Done."
+        del plan, results  # the results are read back from the turn's messages, with the calls' arguments
+        return summarise_results(turn_results(ep.messages, len(ep.messages)), ep.by_name)
+
+
+def turn_results(messages: list[dict[str, Any]], upto: int) -> list[tuple[str, dict[str, Any], str, bool]]:
+    """(name, arguments, output, error) of every call answered in the turn that message ``upto`` ends: after the
+    last user message before it."""
+    start = max((i for i in range(upto) if messages[i].get("role") == "user"), default=-1) + 1
+    calls: dict[str, tuple[str, dict[str, Any]]] = {}
+    out = []
+    for m in messages[start:upto]:
+        for tc in m.get("tool_calls") or []:
+            fn = tc.get("function") or {}
+            args, _ = parse_arguments(fn.get("arguments"), fn.get("name", ""))
+            calls[tc.get("id", "")] = (fn.get("name", ""), args or {})
+        if m.get("role") == "tool" and m.get("tool_call_id") in calls:
+            name, args = calls[m["tool_call_id"]]
+            content = m.get("content") or ""
+            out.append((name, args, content, content.startswith("Error")))
+    return out
+
+
+def summarise_results(results: list[tuple[str, dict[str, Any], str, bool]], by_name: dict[str, ToolSpec]) -> str:
+    """The closing reply of a turn: each result (name, arguments, output, error) said in sentences."""
+    return " ".join(summary(by_name.get(name), name, args, output, error) for name, args, output, error in results) or (
+        "Done."
+    )
 
 
 def _producer_phrase(plan: TurnPlan, src: dict[str, Any]) -> str:
     """How a user points at an earlier output without naming the call (nested, short or long dependency)."""
     gap = plan.index - int(src.get("turn") or 0)
-    return {0: "from what you find first", 1: "from your last answer"}.get(gap, "from what you found earlier")
+    return {0: "you find first", 1: "from your last answer"}.get(gap, "from what you found earlier")
 
 
 # -- the LLM translator -------------------------------------------------------------------------------
