@@ -435,6 +435,13 @@ MIGRATIONS.append(
         ],
     )
 )
+MIGRATIONS.append(
+    (
+        13,
+        "trajectories: stale replies (assistant messages quoting a tool result that a re-execution changed)",
+        ["ALTER TABLE trajectories ADD COLUMN stale JSON"],
+    )
+)
 MIGRATIONS.sort(key=lambda m: m[0])  # each feature appends its own numbered block; applied in number order
 LATEST_VERSION = MIGRATIONS[-1][0]
 COUNTED_TABLES = ("datasets", "imports", "tools", "trajectories", "tasks")
