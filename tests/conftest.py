@@ -90,6 +90,7 @@ def run_cli(
     env: dict[str, str] | None = None,
     timeout: float = 120,
     process: bool = False,
+    input: str | None = None,
 ) -> CliResult:
     """``python -m fcstudio ARGS``: in this process through Click's runner (the same commands, options and exit
     codes, without a start-up per call), or with ``process=True`` as a user's own subprocess, for what only a real
@@ -101,6 +102,7 @@ def run_cli(
             cwd=ROOT,
             capture_output=True,
             text=True,
+            input=input,
             timeout=timeout,
             env={**os.environ, "COLUMNS": "200", **(env or {})},
         )
@@ -112,7 +114,7 @@ def run_cli(
     global _APP
     if _APP is None:
         _APP = full_app()
-    got = CliRunner().invoke(_APP, argv, env={"COLUMNS": "200", **(env or {})}, catch_exceptions=True)
+    got = CliRunner().invoke(_APP, argv, input=input, env={"COLUMNS": "200", **(env or {})}, catch_exceptions=True)
     stderr = got.stderr
     if got.exc_info is not None and not isinstance(got.exception, SystemExit):
         buf = io.StringIO()
