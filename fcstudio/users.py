@@ -100,7 +100,7 @@ def add_user(con: duckdb.DuckDBPyConnection, name: str, role: str, password: str
         run(
             con, "INSERT INTO users (name, role, password_hash) VALUES (?, ?, ?)", [name, role, hash_password(password)]
         )
-    return User(name=name, role=role)  # type: ignore[arg-type]  (checked against ROLES above)
+    return User.model_validate({"name": name, "role": role})
 
 
 def set_password(con: duckdb.DuckDBPyConnection, name: str, password: str) -> None:
