@@ -273,8 +273,9 @@ def eval_review(
     workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Gold vs actual actions, the first divergence and the expected → actual state diff (a BFCL multi-turn
-    episode: the turn it failed at and, per turn and class, the fields that differ from the ground truth's)."""
+    """Why the episode failed in words, then gold vs actual actions, the first divergence and the expected →
+    actual state diff (a BFCL multi-turn episode: the turn it failed at and, per turn and class, the fields that
+    differ from the ground truth's). --json: the same, the words in ``explanation``."""
     with connect(workspace) as con:
         raw = eval_store.get_episode(con, episode_id)
         if raw is not None and multi_turn_review(raw) is not None:
@@ -285,9 +286,13 @@ def eval_review(
         except KeyError as exc:
             raise fail(str(exc).strip("'")) from None
     rev = ep["review"]
+    why = review.explain_failure(ep)
     if as_json:
-        dump({"episode": episode_id, "reward": ep["reward"], "termination": ep["termination"], **rev})
+        dump(
+            {"episode": episode_id, "reward": ep["reward"], "termination": ep["termination"], **rev, "explanation": why}
+        )
         return
+    _print_explanation(why)
     dual = any(row.get("requestor") == "user" for row in rev["alignment"])
     table = Table(
         "",
@@ -327,12 +332,22 @@ def eval_review(
         out.print(f"state diff (expected → actual): {json.dumps(changed) if changed else 'none'}", markup=False)
 
 
+def _print_explanation(why: list[str]) -> None:
+    """Why the episode failed, in words, before any table."""
+    if why:
+        out.print("why it failed:", markup=False)
+        for line in why:
+            out.print(f"  - {line}", markup=False)
+
+
 def _print_multi_turn(ep: dict, as_json: bool) -> None:
     summary = multi_turn_review(ep)
     assert summary is not None
+    why = review.explain_failure(ep)
     if as_json:
-        dump(summary)
+        dump({**summary, "explanation": why})
         return
+    _print_explanation(why)
     out.print(
         f"episode {ep['id']} · {ep['task_id']}: {'valid' if summary['valid'] else summary['error']}"
         + ("" if summary["failed_turn"] is None else f" at turn {summary['failed_turn']}"),

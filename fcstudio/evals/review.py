@@ -24,10 +24,10 @@ import duckdb
 
 from fcstudio.catalog.schemas import canonical_json
 from fcstudio.envs.base import Environment
-from fcstudio.envs.diff import diff
+from fcstudio.envs.diff import diff, field_changes
 from fcstudio.envs.registry import DOMAINS, get_domain, open_env
 from fcstudio.evals import eval_store
-from fcstudio.evals.rewards import action_matches, all_calls, is_user_side, replay
+from fcstudio.evals.rewards import action_matches, all_calls, is_user_side, replay, said
 from fcstudio.llm import parse_arguments
 from fcstudio.prefs.pairs import store_pair
 from fcstudio.store import scalar
@@ -218,6 +218,18 @@ def make_episode_pair(
     """A chosen/rejected pair at the first divergence: rejected = what the agent did there, chosen = the
     gold action (or ``chosen_call`` = ``{"name", "arguments"}``, an edited one), run on the same state.
     Idempotent: asked again for the same episode, turn and chosen call, it returns the pair made before."""
+    return episode_pair(con, episode_id, chosen_call=chosen_call, annotators=annotators)[0]
+
+
+def episode_pair(
+    con: duckdb.DuckDBPyConnection,
+    episode_id: int,
+    *,
+    chosen_call: dict[str, Any] | None = None,
+    annotators: int = 1,
+) -> tuple[int, bool]:
+    """``make_episode_pair``'s pair id and whether it is new (False: the same pair was made before, so a
+    second click can say it is already in the queue)."""
     ep = ensure_review(con, episode_id)
     review = ep["review"]
     if review["divergence"] is None:
@@ -288,5 +300,203 @@ def make_episode_pair(
         [episode_ref, made["turn"], json.dumps(made["chosen"])],
     )
     if same is not None:
-        return int(same)
-    return store_pair(con, None, made, "failed_episode", annotators, None, episode_ref=episode_ref)
+        return int(same), False
+    return store_pair(con, None, made, "failed_episode", annotators, None, episode_ref=episode_ref), True
+
+
+# -- why an episode failed, in words -------------------------------------------------------------------
+EARLY_ENDS = {
+    "max_steps": "the agent ran out of steps",
+    "too_many_errors": "too many tool calls failed",
+    "agent_error": "the agent's model returned an error",
+    "user_error": "the user simulator's model returned an error",
+}
+_MAX_RECORDS, _MAX_FIELDS = 8, 4
+
+
+def _show(value: Any, limit: int = 80) -> str:
+    """A value as a person reads it: strings bare, anything else as compact JSON, long ones cut."""
+    if value is None:
+        return "missing"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _call_text(name: str, arguments: dict[str, Any] | None) -> str:
+    args = ", ".join(f"{k}={_show(v, 40)}" for k, v in (arguments or {}).items())
+    return f"{name}({args})"
+
+
+def _field_words(changes: dict[str, tuple[Any, Any]]) -> str:
+    """``date is 2025-05-03, expected 2025-05-02; ...`` for (expected, actual) pairs, the first few."""
+    parts = [f"{f} is {_show(actual)}, expected {_show(expected)}" for f, (expected, actual) in changes.items()]
+    more = len(parts) - _MAX_FIELDS
+    return "; ".join(parts[:_MAX_FIELDS]) + (f" (and {more} more field{'s' if more > 1 else ''})" if more > 0 else "")
+
+
+def _state_lines(d: dict[str, dict[str, Any]]) -> list[str]:
+    """Each differing record of an expected → actual diff, field by field."""
+    lines = []
+    for table, parts in d.items():
+        for rid, change in parts.get("changed", {}).items():
+            lines.append(f"{table} {rid}: {_field_words(change['fields'])}.")
+        for rid, record in parts.get("added", {}).items():
+            lines.append(f"{table} {rid} is in the final database but should not be: {_show(record, 100)}.")
+        for rid, record in parts.get("removed", {}).items():
+            lines.append(f"{table} {rid} should be in the final database but is not: {_show(record, 100)}.")
+    if len(lines) > _MAX_RECORDS:
+        lines = [*lines[:_MAX_RECORDS], f"… and {len(lines) - _MAX_RECORDS} more differing records."]
+    return lines
+
+
+def _action_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """The gold actions missing or made with other arguments, and the writes no gold action asks for."""
+    lines = []
+    for row in rows:
+        who = "the user" if row.get("requestor") == "user" else "the agent"
+        where = " on the phone" if row.get("requestor") == "user" else ""
+        gold_args = row.get("gold_arguments") or {}
+        if row["status"] == "missing":
+            lines.append(f"The gold action {_call_text(row['name'], gold_args)} was never called by {who}{where}.")
+        elif row["status"] == "mismatch":
+            made = row.get("arguments")
+            if made is None:
+                lines.append(f"{who.capitalize()} called {row['name']}{where} with arguments that are not valid JSON.")
+                continue
+            changes = field_changes(gold_args, made)
+            lines.append(
+                f"{who.capitalize()} called {row['name']}{where} with other arguments than the gold: "
+                f"{_field_words(changes) if changes else 'the compared arguments differ'}."
+            )
+        elif row["status"] == "extra" and row.get("kind") not in ("read", "generic"):
+            lines.append(
+                f"{who.capitalize()} called {_call_text(row['name'], row.get('arguments'))}{where}, "
+                "which no gold action asks for."
+            )
+    return lines
+
+
+def _unmet(info: dict[str, Any], *keys: str) -> list[dict[str, Any]]:
+    for key in keys:
+        found = info.get(key)
+        if isinstance(found, list):
+            return [c for c in found if isinstance(c, dict) and not c.get("met")]
+    return []
+
+
+def _multi_turn_lines(episode: dict[str, Any]) -> list[str]:
+    """A BFCL multi-turn episode: the checker's verdict, the turn it failed at, each state field that differs."""
+    from fcstudio.evals.bfcl_multi_turn import multi_turn_review
+
+    summary = multi_turn_review(episode)
+    if summary is None or summary["valid"]:
+        return []
+    turn = summary["failed_turn"]
+    head = (
+        f"The checker failed the episode{'' if turn is None else f' at turn {turn}'}: {summary['error'] or 'invalid'}"
+    )
+    lines = [head + (f" ({summary['error_message']})." if summary.get("error_message") else ".")]
+    for t in summary["turns"]:
+        for cls, fields in t["differing"].items():
+            for f in fields[:_MAX_FIELDS]:
+                lines.append(
+                    f"Turn {t['turn']}, {cls}.{f['field']}: is {_show(f['actual'])}, expected {_show(f['expected'])}."
+                )
+        if not any(t["differing"].values()) and t["turn"] == turn:
+            gold = "; ".join(t["ground_truth_calls"]) or "nothing"
+            made = "; ".join(str(c) for c in t["model_calls"]) or "nothing"
+            lines.append(
+                f"Turn {t['turn']}: the ground truth calls {_show(gold, 160)}; the model called {_show(made, 160)}."
+            )
+    return lines
+
+
+def explain_failure(episode: dict[str, Any]) -> list[str]:
+    """Why a failed episode failed, one sentence per reason, for people (the Episodes page and ``eval review``).
+
+    Reads what the episode records, whatever its source: the reward's checks (fcstudio's runner, tau2 results,
+    tau-bench v1 files), the review's alignment and expected → actual state (``ensure_review``), a BFCL checker's
+    verdict. A passed episode gets []; a failed one with no recorded reason says what is known."""
+    if episode.get("success") or (episode.get("reward") or 0) >= 1:
+        return []
+    info = episode.get("reward_info") or {}
+    gold = episode.get("gold") or {}
+    lines: list[str] = []
+    if "ground_truth" in gold and "review" in info:
+        lines = _multi_turn_lines(episode)
+    elif "possible_answer" in gold:  # a BFCL single-turn case
+        if info.get("error"):
+            lines.append(
+                f"The checker rejected the call: {info['error']}"
+                + (f" ({_show(info.get('detail'), 200)})." if info.get("detail") else ".")
+            )
+    else:
+        lines = _tau_lines(episode, info, gold)
+    termination = episode.get("termination") or ""
+    if termination in EARLY_ENDS:
+        lines.append(f"The episode ended early ({termination}: {EARLY_ENDS[termination]}), which scores 0.")
+    if not lines:
+        known = f"Reward {episode.get('reward') or 0:.2f}, ended by {termination or 'an unknown reason'}"
+        recorded = sorted(k for k in info if k not in ("reward", "info"))
+        lines.append(
+            f"{known}; no recorded check says why"
+            + (
+                f" (the result records only {', '.join(recorded)})."
+                if recorded
+                else " (the result records only the reward)."
+            )
+        )
+    return lines
+
+
+def _tau_lines(episode: dict[str, Any], info: dict[str, Any], gold: dict[str, Any]) -> list[str]:
+    """A tau-style episode (own run, tau2 results, tau-bench v1): outputs, state, actions, assertions."""
+    lines = []
+    messages = episode.get("messages") or []
+    communicate = info.get("communicate", info.get("communicate_checks"))
+    v1_outputs = (info.get("info") or {}).get("outputs") if isinstance(info.get("info"), dict) else None
+    if isinstance(communicate, list):
+        missing = [str(c.get("info")) for c in communicate if isinstance(c, dict) and not c.get("met")]
+    elif isinstance(v1_outputs, dict):  # tau-bench v1: {output: said}
+        missing = [str(o) for o, ok in v1_outputs.items() if not ok]
+    else:
+        missing = [str(o) for o in gold.get("outputs") or [] if not said(messages, str(o))]
+    lines += [f'The agent never said "{o}", a required output.' for o in missing]
+
+    review = episode.get("review") or {}
+    if review.get("executable") and review.get("diff"):
+        lines += _state_lines(review["diff"])
+    elif not review.get("executable"):
+        db = info.get("db_check") or info.get("db") or {}
+        v1: dict[str, Any] = info["info"] if isinstance(info.get("info"), dict) else {}
+        if (isinstance(db, dict) and (db.get("db_match") is False or db.get("match") is False)) or v1.get(
+            "r_actions"
+        ) == 0:
+            where = (
+                f"; the {episode.get('domain') or 'unknown'} database is not on this machine to say which record"
+                if review
+                else ""
+            )
+            lines.append(f"The final database differs from the expected one (the recorded DB check failed){where}.")
+    rows = review.get("alignment")
+    if rows is not None:
+        lines += _action_lines(rows)
+    else:  # no review: tau2's own action checks
+        for c in info.get("action_checks") or []:
+            action = c.get("action") if isinstance(c.get("action"), dict) else c
+            if not (c.get("action_match") if "action_match" in c else c.get("matched", True)):
+                lines.append(
+                    f"The gold action {_call_text(str(action.get('name')), action.get('arguments'))} "
+                    "was not made as the gold makes it."
+                )
+    for v in _unmet(info, "nl", "nl_assertions"):
+        text = v.get("assertion") or v.get("nl_assertion") or ""
+        why = v.get("reason") or v.get("justification") or ""
+        lines.append(f'The assertion "{text}" does not hold' + (f": {why}" if why else "") + ".")
+    for checked in _unmet(info, "env_assertions"):
+        a: dict[str, Any] = checked["env_assertion"] if isinstance(checked.get("env_assertion"), dict) else checked
+        check = _call_text(str(a.get("func_name")), a.get("arguments"))
+        side = "the user's phone" if a.get("env_type") == "user" else "the operator's database"
+        err = f" ({a['error']})" if a.get("error") else ""
+        lines.append(f"The check {check} on {side} should be {a.get('assert_value', True)} and is not{err}.")
+    return lines
