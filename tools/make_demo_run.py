@@ -1,9 +1,10 @@
 """Regenerate ``data/demo/eval/travel_scripted_run.json``: the demo's own evaluation run.
 
-A scripted agent (tests/scripted_eval.py: it makes the gold calls, with deliberate mistakes that vary by
-trial) and a scripted user play every travel task 4 times through fcstudio's real runner against the
-local OpenAI-protocol test server; the run is written in tau2's results layout. The demo imports that
-file, so the Leaderboard and Episodes pages have a run with failures to review on a fresh machine.
+A scripted agent (tests/scripted_eval.py: it makes the gold calls, with the mistakes real agents make, varying
+by trial: a booking on the wrong date or flight, the wrong booking or event cancelled, a step or the
+confirmation forgotten) and a scripted user play every travel task 4 times through fcstudio's real runner
+against the local OpenAI-protocol test server; the run is written in tau2's results layout. The demo imports
+that file, so the Leaderboard and Episodes pages have a run with failures to review on a fresh machine.
 
     .venv/bin/python tools/make_demo_run.py
 """
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from openai_stub import StubServer  # noqa: E402
-from scripted_eval import script  # noqa: E402
+from scripted_eval import MISTAKES, mistake_kinds, script, travel_tasks  # noqa: E402
 
 from fcstudio.evals.runner import RunSpec, create_run, default_tasks_file, execute_run  # noqa: E402
 from fcstudio.evals.tau2_export import to_tau2_results  # noqa: E402
@@ -31,14 +32,19 @@ from fcstudio.store import Workspace  # noqa: E402
 OUT = ROOT / "data" / "demo" / "eval" / "travel_scripted_run.json"
 
 
+KINDS = {t.task_id: mistake_kinds(t) for t in travel_tasks().values()}
+SALT = 27  # a salt whose run has every kind of mistake, a flight booked on the wrong date among them (main checks)
+
+
 def mistake(task_id: str, trial: int) -> str | None:
-    """About one episode in four goes wrong, more often on tasks with several steps."""
-    h = int(hashlib.sha256(f"{task_id}/{trial}".encode()).hexdigest(), 16) % 100
-    if h < 12:
-        return "wrong"
-    if h < 24:
-        return "skip"
-    return None
+    """About one episode in five goes wrong, more often on tasks with a write to get wrong, in one of the ways
+    its task allows; picked by a hash, so the file is the same on every machine."""
+    h = int(hashlib.sha256(f"{task_id}/{trial}/{SALT}".encode()).hexdigest(), 16)
+    kinds = KINDS.get(task_id) or []
+    writes = [k for k in kinds if k != "forget"]
+    if not kinds or h % 100 >= (40 if writes else 15):
+        return None
+    return kinds[(h // 100) % len(kinds)]
 
 
 def main() -> None:
@@ -56,9 +62,12 @@ def main() -> None:
             )
             summary = execute_run(con, create_run(con, spec))
             data = to_tau2_results(con, summary.run_id)
+    made = {mistake(t, n) for t in KINDS for n in range(4)} - {None}
+    if made != set(MISTAKES):  # the demo shows every kind of mistake; a changed task file can lose one
+        raise SystemExit(f"the run lacks mistakes of kinds {sorted(set(MISTAKES) - made)}")
     data["info"]["note"] = (
-        "fcstudio demo: a scripted agent (gold calls with deliberate, trial-dependent mistakes) and a scripted "
-        "user on the travel domain, played by fcstudio's runner; made by tools/make_demo_run.py."
+        "fcstudio demo: a scripted agent (gold calls with plausible, trial-dependent mistakes: wrong date, wrong "
+        "flight, wrong booking cancelled, a step or the confirmation forgotten) and a scripted user on the travel domain, played by fcstudio's runner; made by tools/make_demo_run.py."
     )
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(data, ensure_ascii=False, indent=1))
