@@ -16,7 +16,7 @@ from components.multi_turn import episode_review
 from components.state_diff import EXPECTED_VS_ACTUAL, state_diff_view
 from fcstudio.envs.registry import DOMAINS
 from fcstudio.evals import eval_store
-from fcstudio.evals.review import ReviewError, ensure_review, make_episode_pair
+from fcstudio.evals.review import ReviewError, ensure_review, episode_pair, explain_failure
 
 STATUS_COLOURS = {
     "match": "",
@@ -121,10 +121,26 @@ def tags_form(ep: dict) -> None:
             st.rerun()
 
 
+_MARKDOWN_SPECIAL = str.maketrans({c: f"\\{c}" for c in "\\`*_[]$<>#|~"})
+
+
+def why_it_failed(ep: dict) -> None:
+    """The failure in words, first: which output was never said, which record differs, which action is wrong."""
+    lines = explain_failure(ep)
+    if not lines:
+        return
+    with st.container(key="ep_why"):
+        st.warning(
+            "**Why this episode failed**\n\n" + "\n".join(f"- {line.translate(_MARKDOWN_SPECIAL)}" for line in lines),
+            icon=":material/report:",
+        )
+
+
 with cursor() as con:
     raw = eval_store.get_episode(con, episode_id)
 if raw is not None and "review" in (raw.get("reward_info") or {}) and "ground_truth" in (raw.get("gold") or {}):
     # a BFCL multi-turn episode: the checker's turn-by-turn view instead of the gold-action alignment
+    why_it_failed(raw)
     tab_check, tab_transcript, tab_reward = st.tabs(
         ["Turn by turn: expected vs actual", "Transcript", "Checker output"]
     )
@@ -146,6 +162,7 @@ except Exception as exc:
 rev = ep["review"]
 rows = rev["alignment"]
 at = rev["divergence"]
+why_it_failed(ep)
 
 dual = any(r.get("requestor") == "user" for r in rows)  # telecom: the user acts on their phone too
 two_sides = dual or (ep.get("domain") in DOMAINS and DOMAINS[ep["domain"]].env.dual_control)
@@ -211,7 +228,10 @@ with tab_actions:
                 icon=":material/smartphone:",
             )
         elif at is None:
-            st.success("No divergence: every gold action was made and no unasked write happened.")
+            st.success(
+                "No divergence: every gold action was made and no unasked write happened."
+                + ("" if ep.get("success") else " The episode failed for the reasons given above.")
+            )
         else:
             r = rows[at]
             what = {
@@ -299,8 +319,14 @@ with right:
             try:
                 call = json.loads(edited)
                 with cursor() as con:
-                    pair_id = make_episode_pair(con, episode_id, chosen_call=call)
-                st.success(f"Pair {pair_id} is in the queue of the **Preferences** page.")
+                    pair_id, new = episode_pair(con, episode_id, chosen_call=call)
+                if new:
+                    st.success(f"Pair {pair_id} is in the queue of the **Preferences** page.")
+                else:
+                    st.info(
+                        f"This pair is already in the queue as pair {pair_id} (made before from the same turn and "
+                        "chosen call); nothing new was added. Edit the chosen call to make another."
+                    )
             except json.JSONDecodeError as exc:
                 st.error(f"The chosen call is not JSON: {exc.msg} (line {exc.lineno}).")
             except ReviewError as exc:
