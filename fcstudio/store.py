@@ -442,6 +442,37 @@ MIGRATIONS.append(
         ["ALTER TABLE trajectories ADD COLUMN stale JSON"],
     )
 )
+
+
+def _mark_trivial_pairs(con: duckdb.DuckDBPyConnection) -> None:
+    """Pairs made before the flag existed get it: same calls, text differing only in a returned identifier."""
+    from fcstudio.prefs.diff import is_trivial
+
+    for pair_id, chosen, rejected in run(con, "SELECT id, chosen, rejected FROM pairs"):
+        if is_trivial(json.loads(chosen), json.loads(rejected)):
+            run(con, "UPDATE pairs SET trivial = true WHERE id = ?", [pair_id])
+
+
+MIGRATIONS.append(
+    (
+        14,
+        "preference pairs: a trivial flag (backfilled), and labels on single assistant turns of either side",
+        [
+            "ALTER TABLE pairs ADD COLUMN trivial BOOLEAN DEFAULT false",
+            _mark_trivial_pairs,
+            """CREATE TABLE pair_turn_labels (
+                pair_id BIGINT NOT NULL,
+                annotator VARCHAR NOT NULL,
+                side VARCHAR NOT NULL CHECK (side IN ('chosen', 'rejected')),
+                message INTEGER NOT NULL CHECK (message >= 0),
+                label VARCHAR NOT NULL CHECK (label IN ('good', 'bad')),
+                reason VARCHAR,
+                created_at TIMESTAMP NOT NULL DEFAULT now(),
+                PRIMARY KEY (pair_id, annotator, side, message)
+            )""",
+        ],
+    )
+)
 MIGRATIONS.sort(key=lambda m: m[0])  # each feature appends its own numbered block; applied in number order
 LATEST_VERSION = MIGRATIONS[-1][0]
 COUNTED_TABLES = ("datasets", "imports", "tools", "trajectories", "tasks")

@@ -1,4 +1,5 @@
-"""Pairs, labels (enforced in the database, under concurrency), agreement, export loaded by `datasets`, mDPO loss."""
+"""Pairs, labels (enforced in the database, under concurrency), agreement, export loaded by `datasets`, mDPO loss;
+the diff of a pair's sides, trivial pairs (skipped, flagged, backfilled) and labels on single assistant turns."""
 
 from __future__ import annotations
 
@@ -10,12 +11,22 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import copy_of, synthesised_workspace, template
-from fcstudio.prefs.export import export
-from fcstudio.prefs.labels import LabelRefused, agreement, cohen_kappa, label_pair, next_pair, pair_labels
+from conftest import copy_of, run_cli, synthesised_workspace, template
+from fcstudio.prefs.diff import is_trivial, pair_diff, text_segments
+from fcstudio.prefs.export import export, mdpo_rows
+from fcstudio.prefs.labels import (
+    LabelRefused,
+    agreement,
+    cohen_kappa,
+    label_pair,
+    label_turn,
+    next_pair,
+    pair_labels,
+    turn_labels,
+)
 from fcstudio.prefs.mdpo import mdpo_loss
-from fcstudio.prefs.pairs import ERROR_TYPES, make_pairs, rule_judge, store_pair
-from fcstudio.store import Workspace, rows, run, scalar
+from fcstudio.prefs.pairs import ERROR_TYPES, get_pair, list_pairs, make_pairs, rule_judge, store_pair
+from fcstudio.store import Workspace, migrate, rows, run, scalar
 from fcstudio.synth.plan import PlannedCall, TurnPlan
 
 
@@ -45,8 +56,11 @@ def test_pairs_share_a_prefix_and_differ(paired: Workspace) -> None:
             for m in rejected:  # every rejected call has its (real or simulated) result
                 for tc in m.get("tool_calls") or []:
                     assert any(x.get("tool_call_id") == tc["id"] for x in rejected)
-        # making pairs again adds none: each trajectory has its pair of each strategy
-        assert make_pairs(con, "perturb").created == []
+        # making pairs again (same seed) adds none: each trajectory has its pair, or its negative was trivial
+        again = make_pairs(con, "perturb", seed=1)
+        assert again.created == [] and again.skipped_trivial == verified - len(
+            [p for p in found if p["strategy"] == "perturb"]
+        )
         with pytest.raises(ValueError, match="no_hint needs a model"):
             make_pairs(con, "no_hint")
 
@@ -303,3 +317,200 @@ def test_no_hint_pairs_against_a_local_model(tmp_path: Path) -> None:
         for p in rows(con, "SELECT rejected, error_type, judge, strategy FROM pairs"):
             assert p["strategy"] == "no_hint" and p["error_type"] in ERROR_TYPES
             assert p["judge"] == "rule"  # the scripted model answers the judge with {}: unusable, so the rules decide
+
+
+# -- what differs, trivial pairs, labels on single turns -----------------------------------------------------
+
+
+def _call(name: str, args: dict, cid: str = "c0") -> dict:
+    return {"id": cid, "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+
+
+def test_diff_names_the_changed_call_argument_and_words() -> None:
+    a = [
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [_call("find", {"city": "Goa"}, "c0"), _call("book", {"n": 4, "at": "14:00"}, "c1")],
+        },
+        {"role": "assistant", "content": "Booked a table for four at 14:00."},
+    ]
+    b = [
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [_call("book", {"n": 2, "at": "14:00", "vip": True}, "c1"), _call("cancel", {}, "c2")],
+        },
+        {"role": "assistant", "content": "Booked a table for two at 14:00."},
+    ]
+    diff = pair_diff(a, b)
+    kinds = [(c.kind, c.name) for c in diff.calls]
+    assert kinds == [("only_a", "find"), ("changed", "book"), ("only_b", "cancel")]
+    book = diff.calls[1]
+    assert [(x.name, x.kind, x.a, x.b) for x in book.args] == [("n", "changed", 4, 2), ("vip", "only_b", None, True)]
+    assert [t for t, marked in diff.text_a if marked] == ["four"]
+    assert [t for t, marked in diff.text_b if marked] == ["two"]
+    assert "".join(t for t, _ in diff.text_a) == "Booked a table for four at 14:00."  # segments rebuild the text
+    assert diff.summary() == [
+        "only A calls find",
+        "book: n: 4 → 2; vip only in B",
+        "only B calls cancel",
+        "the text differs",
+    ]
+    same = pair_diff(a, a)
+    assert same.same_calls and same.same_text and same.summary() == []
+    left, right = text_segments("confirmation 19", "confirmation 9")
+    assert left == [("confirmation ", False), ("19", True)] and right == [("confirmation ", False), ("9", True)]
+
+
+def _trivial_candidate(con: duckdb.DuckDBPyConnection) -> int:
+    """The verified trajectory of the paired workspace that got no perturb pair: its negative was trivial."""
+    return scalar(
+        con,
+        """SELECT min(id) FROM trajectories t WHERE verified
+           AND NOT EXISTS (SELECT 1 FROM pairs p WHERE p.trajectory_id = t.id AND p.strategy = 'perturb')""",
+    )
+
+
+def test_a_pair_differing_only_in_a_returned_id_is_skipped_or_flagged(paired: Workspace) -> None:
+    with paired.connect() as con:
+        tid = _trivial_candidate(con)
+        skipped = make_pairs(con, "perturb", trajectory_ids=[tid], seed=1)
+        assert skipped.created == [] and skipped.skipped_trivial == 1 and skipped.status == "done"
+        kept = make_pairs(con, "perturb", trajectory_ids=[tid], seed=1, keep_trivial=True)
+        assert len(kept.created) == 1 and kept.skipped_trivial == 0
+        pid = kept.created[0]
+        pair = get_pair(con, pid)
+        assert pair is not None and pair["trivial"] is True
+        diff = pair_diff(pair["chosen"], pair["rejected"])
+        assert diff.same_calls and not diff.same_text
+        # every differing word of the chosen side is an identifier the chosen side's tools returned
+        returned = " ".join(m["content"] for m in pair["chosen"] if m["role"] == "tool")
+        changed = [t for t, marked in diff.text_a if marked]
+        assert changed and all(t in returned for t in changed)
+        # the other pairs of the same workspace: a changed argument, a misstated price or time, are not trivial
+        others = rows(con, "SELECT id, perturbation, chosen, rejected, trivial FROM pairs WHERE id <> ?", [pid])
+        assert not any(r["trivial"] for r in others)
+        argued = [r for r in others if r["perturbation"] == "wrong_argument"]
+        assert argued
+        for r in argued:
+            c, j = json.loads(r["chosen"]), json.loads(r["rejected"])
+            assert not is_trivial(c, j) and any(
+                x.kind in ("changed", "only_a", "only_b") for x in pair_diff(c, j).calls
+            )
+        assert [p["id"] for p in list_pairs(con, trivial=True)] == [pid]
+        assert pid not in [p["id"] for p in list_pairs(con, trivial=False, limit=1000)]
+        run(con, "DELETE FROM pairs WHERE id <> ?", [pid])
+        assert next_pair(con, "ana", include_trivial=False) is None and next_pair(con, "ana") == pid
+    listed = run_cli("pairs", "list", "--trivial", workspace=paired.path)
+    assert listed.returncode == 0 and [p["id"] for p in json.loads(listed.stdout)] == [pid]
+    shown = json.loads(run_cli("pairs", "diff", str(pid), workspace=paired.path).stdout)
+    assert (
+        shown["trivial"] is True and shown["differences"] == ["the text differs"] and shown["chosen_words"] == changed
+    )
+
+
+def test_pairs_make_cli_reports_the_skipped_trivial(paired: Workspace) -> None:
+    with paired.connect() as con:
+        tid = _trivial_candidate(con)
+    done = run_cli(
+        "pairs", "make", "--strategy", "perturb", "--trajectories", str(tid), "--seed", "1", workspace=paired.path
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["skipped_trivial"] == 1 and summary["created"] == 0
+
+
+def test_migration_14_flags_the_trivial_pairs_stored_before_it(paired: Workspace, tmp_path: Path) -> None:
+    with paired.connect() as con:
+        tid = _trivial_candidate(con)
+        trivial = get_pair(con, make_pairs(con, "perturb", trajectory_ids=[tid], seed=1, keep_trivial=True).created[0])
+        other = get_pair(con, int(scalar(con, "SELECT min(id) FROM pairs WHERE perturbation = 'wrong_argument'")))
+    assert trivial is not None and other is not None
+    old = duckdb.connect(str(tmp_path / "v13.duckdb"))
+    migrate(old, target=13)
+    for i, p in enumerate((trivial, other), start=1):
+        run(
+            old,
+            """INSERT INTO pairs (id, turn, prefix, chosen, rejected, tools, strategy, error_type, judge)
+               VALUES (?, 0, '[]', ?, ?, '[]', 'perturb', 'wrong_summary', 'rule')""",
+            [i, json.dumps(p["chosen"]), json.dumps(p["rejected"])],
+        )
+    run(
+        old,
+        "INSERT INTO pair_labels (pair_id, slot, required, annotator, choice, reasons) VALUES (1, 1, 1, 'a', 'tie', [])",
+    )
+    assert migrate(old) >= 14
+    assert rows(old, "SELECT id, trivial FROM pairs ORDER BY id") == [
+        {"id": 1, "trivial": True},
+        {"id": 2, "trivial": False},
+    ]
+    assert scalar(old, "SELECT count(*) FROM pair_labels") == 1  # the labels of the altered table are intact
+    old.close()
+
+
+def test_turn_labels_round_trip_into_the_mdpo_export(paired: Workspace) -> None:
+    with paired.connect() as con:
+        pid, required = run(
+            con, "SELECT id, annotators_required FROM pairs WHERE strategy = 'perturb' ORDER BY id LIMIT 1"
+        )[0]
+        pair = get_pair(con, pid)
+        assert pair is not None
+        first = next(i for i, m in enumerate(pair["chosen"]) if m["role"] == "assistant")
+        last = max(i for i, m in enumerate(pair["rejected"]) if m["role"] == "assistant")
+        tool_at = next(i for i, m in enumerate(pair["rejected"]) if m["role"] == "tool")
+        label_turn(con, pid, "ana", "chosen", first, "good")
+        label_turn(con, pid, "ana", "chosen", first, "bad", "  the wrong id  ")  # a second mark replaces the first
+        label_turn(con, pid, "ben", "rejected", last, "good")
+        label_turn(con, pid, "ben", "rejected", first, "bad")
+        label_turn(con, pid, "ben", "rejected", first, None)  # cleared
+        with pytest.raises(LabelRefused, match="not an assistant turn"):
+            label_turn(con, pid, "ana", "rejected", tool_at, "bad")
+        with pytest.raises(LabelRefused, match="unknown side"):
+            label_turn(con, pid, "ana", "left", first, "bad")
+        with pytest.raises(LabelRefused, match="unknown turn label"):
+            label_turn(con, pid, "ana", "chosen", first, "meh")
+        with pytest.raises(LabelRefused, match="no pair"):
+            label_turn(con, 10**9, "ana", "chosen", 0, "bad")
+        assert turn_labels(con, [pid])[pid] == [
+            {"side": "chosen", "message": first, "label": "bad", "reason": "the wrong id", "annotator": "ana"},
+            {"side": "rejected", "message": last, "label": "good", "reason": None, "annotator": "ben"},
+        ]
+        for k in range(required):  # the annotators prefer the machine's rejected side: the export swaps the sides
+            label_pair(con, pid, f"swap-{k}", "rejected")
+        exported = [t for r in mdpo_rows(con) for t in r["turns"] if t["turn_labels"]]
+    assert len(exported) == 1
+    turn = exported[0]
+    assert turn["turn_labels"] == [
+        {"side": "rejected", "message": first, "label": "bad", "reason": "the wrong id", "annotator": "ana"},
+        {"side": "chosen", "message": last, "label": "good", "reason": None, "annotator": "ben"},
+    ]
+    assert turn["rejected"][first]["role"] == "assistant" and turn["chosen"][last]["role"] == "assistant"
+    assert turn["chosen"][last]["content"] == pair["rejected"][last]["content"]  # the mark followed its message
+
+    done = run_cli(
+        "pairs",
+        "label",
+        str(pid),
+        "bad",
+        "--turn",
+        f"rejected:{last}",
+        "--annotator",
+        "cai",
+        "--note",
+        "vague",
+        workspace=paired.path,
+    )
+    assert done.returncode == 0, done.stderr
+    refused = run_cli(
+        "pairs", "label", str(pid), "bad", "--turn", f"rejected:{tool_at}", "--annotator", "cai", workspace=paired.path
+    )
+    assert refused.returncode != 0 and "not an assistant turn" in refused.stderr + refused.stdout
+    with paired.connect() as con:
+        assert {
+            "side": "rejected",
+            "message": last,
+            "label": "bad",
+            "reason": "vague",
+            "annotator": "cai",
+        } in turn_labels(con, [pid])[pid]

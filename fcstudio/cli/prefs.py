@@ -43,8 +43,14 @@ def pairs_make(
     api_key_env: KeyEnvOpt = "OPENAI_API_KEY",
     concurrency: ConcurrencyOpt = 8,
     no_cache: NoCacheOpt = False,
+    keep_trivial: Annotated[
+        bool, typer.Option(help="Also store pairs that differ only in a returned id (flagged trivial).")
+    ] = False,
 ) -> None:
-    """Make chosen/rejected pairs from verified trajectories (the judge tags each with its error type)."""
+    """Make chosen/rejected pairs from verified trajectories (the judge tags each with its error type).
+
+    Trivial negatives (same calls, text differing only in an identifier a tool returned) are skipped and
+    counted as ``skipped_trivial``."""
     from fcstudio.prefs.pairs import make_pairs
 
     llm = llm_config(model, base_url, api_key_env, concurrency, no_cache) if model else None
@@ -59,6 +65,7 @@ def pairs_make(
                 annotators=annotators,
                 seed=seed,
                 progress=lambda f, label: bar.update(task, completed=f, description=label),
+                keep_trivial=keep_trivial,
             )
         except ValueError as exc:
             raise fail(str(exc), 2) from None
@@ -75,6 +82,7 @@ def pairs_make(
             "created": len(summary.created),
             "pair_ids": summary.created,
             "same_as_chosen": summary.same_as_chosen,
+            "skipped_trivial": summary.skipped_trivial,
             "not_applicable": summary.not_applicable,
             "failed": failed,
             "by_error_type": {r["error_type"]: r["n"] for r in made},
@@ -87,26 +95,84 @@ def pairs_make(
 
 
 @pairs_app.command("list")
-def pairs_list(workspace: WorkspaceOpt = None, limit: int = 50) -> None:
-    """Pairs: how each was made, its error type, labels in and required."""
+def pairs_list(
+    workspace: WorkspaceOpt = None,
+    limit: int = 50,
+    trivial: Annotated[
+        bool | None, typer.Option("--trivial/--not-trivial", help="Only the trivial pairs, or only the others.")
+    ] = None,
+) -> None:
+    """Pairs: how each was made, its error type, whether it is trivial, labels in and required."""
     from fcstudio.prefs.pairs import list_pairs
 
     with connect(workspace) as con:
-        dump(list_pairs(con, limit=limit))
+        dump(list_pairs(con, limit=limit, trivial=trivial))
+
+
+@pairs_app.command("diff")
+def pairs_diff(pair_id: int, workspace: WorkspaceOpt = None) -> None:
+    """How the rejected side differs from the chosen one: calls added, removed or changed, and the words."""
+    from dataclasses import asdict
+
+    from fcstudio.prefs.diff import pair_diff
+    from fcstudio.prefs.pairs import get_pair
+
+    with connect(workspace) as con:
+        pair = get_pair(con, pair_id)
+    if pair is None:
+        raise fail(f"no pair {pair_id}")
+    diff = pair_diff(pair["chosen"], pair["rejected"])
+    dump(
+        {
+            "pair": pair_id,
+            "trivial": bool(pair.get("trivial")),
+            "differences": diff.summary(),
+            "calls": [asdict(c) for c in diff.calls if c.kind != "same"],
+            "chosen_words": [t for t, marked in diff.text_a if marked],
+            "rejected_words": [t for t, marked in diff.text_b if marked],
+        }
+    )
 
 
 @pairs_app.command("label")
 def pairs_label(
     pair_id: int,
-    choice: Annotated[str, typer.Argument(help="chosen, rejected or tie (the machine's sides), or skip")],
+    choice: Annotated[
+        str,
+        typer.Argument(help="chosen, rejected or tie (the machine's sides), or skip; with --turn: good, bad or clear"),
+    ],
     annotator: Annotated[str, typer.Option(help="Who is labelling.")],
     reason: Annotated[list[str] | None, typer.Option(help="Reason tag (repeatable).")] = None,
     note: str = "",
+    turn: Annotated[
+        str | None,
+        typer.Option(help="SIDE:MESSAGE, e.g. rejected:0: mark that one assistant message of a side instead."),
+    ] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Record one annotator's verdict (refused once the pair has all its labels)."""
-    from fcstudio.prefs.labels import LabelRefused, label_pair, skip_pair
+    """Record one annotator's verdict (refused once the pair has all its labels), or with ``--turn`` a mark on
+    one assistant message of either side (its reason from --note, else the --reason tags)."""
+    from fcstudio.prefs.labels import LabelRefused, label_pair, label_turn, skip_pair
 
+    if turn is not None:
+        side, _, index = turn.partition(":")
+        if not index.strip().isdigit() or choice not in ("good", "bad", "clear"):
+            raise fail("--turn takes SIDE:MESSAGE (e.g. rejected:0) and the choice good, bad or clear", 2)
+        with connect(workspace) as con:
+            try:
+                label_turn(
+                    con,
+                    pair_id,
+                    annotator,
+                    side.strip(),
+                    int(index),
+                    None if choice == "clear" else choice,
+                    note or ", ".join(reason or []),
+                )
+            except LabelRefused as exc:
+                raise fail(str(exc)) from None
+        out.print(f"pair {pair_id}: {annotator} marked {side.strip()} message {int(index)} {choice}")
+        return
     with connect(workspace) as con:
         if choice == "skip":
             skip_pair(con, pair_id, annotator)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from fcstudio.store import rows, run, scalar, transaction
 
 CHOICES = ("chosen", "rejected", "tie")
 REASONS = ("wrong function", "wrong argument", "missing call", "ignored earlier result", "bad summary", "other")
+SIDES = ("chosen", "rejected")  # the machine's sides, whichever is shown left
+TURN_LABELS = ("good", "bad")
 
 
 class LabelRefused(ValueError):
@@ -98,8 +101,11 @@ def skip_pair(con: duckdb.DuckDBPyConnection, pair_id: int, annotator: str) -> N
     run(con, "INSERT INTO pair_skips (pair_id, annotator) VALUES (?, ?) ON CONFLICT DO NOTHING", [pair_id, annotator])
 
 
-def next_pair(con: duckdb.DuckDBPyConnection, annotator: str, strategy: str | None = None) -> int | None:
-    """The first pair that still needs labels and that this annotator has neither labelled nor skipped."""
+def next_pair(
+    con: duckdb.DuckDBPyConnection, annotator: str, strategy: str | None = None, *, include_trivial: bool = True
+) -> int | None:
+    """The first pair that still needs labels and that this annotator has neither labelled nor skipped
+    (trivial pairs left out unless ``include_trivial``)."""
     return scalar(
         con,
         """SELECT p.id FROM pairs p
@@ -107,9 +113,67 @@ def next_pair(con: duckdb.DuckDBPyConnection, annotator: str, strategy: str | No
              AND NOT EXISTS (SELECT 1 FROM pair_labels l WHERE l.pair_id = p.id AND l.annotator = ?)
              AND NOT EXISTS (SELECT 1 FROM pair_skips s WHERE s.pair_id = p.id AND s.annotator = ?)
              AND (? IS NULL OR p.strategy = ?)
+             AND (? OR NOT coalesce(p.trivial, false))
            ORDER BY p.id LIMIT 1""",
-        [annotator, annotator, strategy, strategy],
+        [annotator, annotator, strategy, strategy, include_trivial],
     )
+
+
+# -- labels on single assistant turns -------------------------------------------------------------------
+
+
+def label_turn(
+    con: duckdb.DuckDBPyConnection,
+    pair_id: int,
+    annotator: str,
+    side: str,
+    message: int,
+    label: str | None,
+    reason: str = "",
+) -> None:
+    """Mark one assistant message of one side good or bad (``label`` None clears the mark).
+
+    ``side`` is the machine's (chosen or rejected) and ``message`` the message's index in that side's list,
+    so an export can point at exactly the message that was judged. One mark per annotator and message.
+    """
+    annotator = annotator.strip()
+    if not annotator:
+        raise LabelRefused("an annotator name is required")
+    if side not in SIDES:
+        raise LabelRefused(f"unknown side {side!r}; one of {', '.join(SIDES)}")
+    if label is not None and label not in TURN_LABELS:
+        raise LabelRefused(f"unknown turn label {label!r}; one of {', '.join(TURN_LABELS)}")
+    raw = scalar(con, f"SELECT {side} FROM pairs WHERE id = ?", [pair_id])
+    if raw is None:
+        raise LabelRefused(f"no pair {pair_id}")
+    messages = json.loads(raw)
+    if not 0 <= message < len(messages) or messages[message].get("role") != "assistant":
+        where = [i for i, m in enumerate(messages) if m.get("role") == "assistant"]
+        raise LabelRefused(f"message {message} of the {side} side is not an assistant turn; those are {where}")
+    key = [pair_id, annotator, side, message]
+    if label is None:
+        run(con, "DELETE FROM pair_turn_labels WHERE pair_id = ? AND annotator = ? AND side = ? AND message = ?", key)
+        return
+    run(
+        con,
+        """INSERT INTO pair_turn_labels (pair_id, annotator, side, message, label, reason) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (pair_id, annotator, side, message)
+           DO UPDATE SET label = excluded.label, reason = excluded.reason, created_at = now()""",
+        [*key, label, reason.strip() or None],
+    )
+
+
+def turn_labels(con: duckdb.DuckDBPyConnection, pair_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The turn marks of these pairs, by pair, in (side, message, annotator) order."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in rows(
+        con,
+        """SELECT pair_id, side, message, label, reason, annotator FROM pair_turn_labels
+           WHERE list_contains(?, pair_id) ORDER BY pair_id, side, message, annotator""",
+        [list(pair_ids)],
+    ):
+        out.setdefault(int(r.pop("pair_id")), []).append(r)
+    return out
 
 
 def left_is_chosen(pair_id: int, annotator: str) -> bool:

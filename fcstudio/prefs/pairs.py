@@ -7,6 +7,8 @@ assistant turn the teacher produced with the path as hint, with its tool results
 - ``perturb``: a controlled change of the chosen turn (wrong function, wrong or missing argument, skipped
   clarification, a call invented for a missing function, a nested call collapsed, a wrong final summary).
 Rejected calls are executed against the state the prefix leaves, so their results are real too.
+A trivial negative (same calls, text differing only in a returned identifier, see ``prefs.diff``) is skipped
+and counted, unless asked to keep it; every stored pair carries its ``trivial`` flag.
 A judge (an LLM when configured, rules otherwise) tags the rejected turn with MAGNET's error type.
 """
 
@@ -26,6 +28,7 @@ from fcstudio.catalog.schemas import canonical_json
 from fcstudio.jobs import close_job, record_failure, run_job, save_job_progress, start_job
 from fcstudio.llm import LLMClient, LLMConfig, parse_arguments, parse_json_reply, run_async
 from fcstudio.models import ToolSpec
+from fcstudio.prefs.diff import is_trivial
 from fcstudio.store import rows, run, scalar, transaction
 from fcstudio.synth.execution import run_turn
 from fcstudio.synth.job import EnvPool, tool_results
@@ -58,6 +61,7 @@ class PairSummary:
     job_id: int
     created: list[int] = field(default_factory=list)
     same_as_chosen: int = 0  # the negative came out identical to the positive: no pair
+    skipped_trivial: int = 0  # the negative differed only in a returned identifier: no pair (unless kept)
     not_applicable: int = 0
     failed: dict[int, str] = field(default_factory=dict)  # trajectory id -> error, also in job_failures
     reached: int = 0
@@ -321,7 +325,9 @@ def make_pairs(
     annotators: int = 1,
     seed: int = 0,
     progress: Progress | None = None,
+    keep_trivial: bool = False,
 ) -> PairSummary:
+    """Make pairs of ``strategy`` for every candidate trajectory; ``keep_trivial`` stores trivial ones too."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}; one of {', '.join(STRATEGIES)}")
     if strategy == "no_hint" and llm is None:
@@ -346,7 +352,12 @@ def make_pairs(
                 con, job_id, client, items=len(summary.created), finished=summary.reached == len(todo), crashed=crashed
             )
 
-    run_job(lambda: run_async(_make(con, strategy, todo, client, annotators, seed, summary, progress), client), end)
+    run_job(
+        lambda: run_async(
+            _make(con, strategy, todo, client, annotators, seed, summary, progress, keep_trivial), client
+        ),
+        end,
+    )
     return summary
 
 
@@ -359,6 +370,7 @@ async def _make(
     seed: int,
     summary: PairSummary,
     progress: Progress | None,
+    keep_trivial: bool = False,
 ) -> None:
     """One trajectory at a time; a trajectory that breaks is recorded in ``job_failures`` and the rest go on."""
     pool = EnvPool(con)
@@ -374,6 +386,8 @@ async def _make(
                 raise ValueError(broken[0])
             rng = random.Random(seed * 1_000_003 + tid)
             made = await _pair_for(traj, strategy, client, pool, tools, rng)
+            if not isinstance(made, str) and not keep_trivial and is_trivial(made["chosen"], made["rejected"]):
+                made = "trivial"
             pair_id = None
             with transaction(con):
                 if not isinstance(made, str):
@@ -383,6 +397,8 @@ async def _make(
                 summary.created.append(pair_id)
             elif made == "same":
                 summary.same_as_chosen += 1
+            elif made == "trivial":
+                summary.skipped_trivial += 1
             else:
                 summary.not_applicable += 1
         except Exception as exc:  # one bad trajectory never stops the job
@@ -467,8 +483,8 @@ def store_pair(
     run(
         con,
         """INSERT INTO pairs (id, trajectory_id, episode_ref, turn, prefix, chosen, rejected, tools, strategy,
-                              perturbation, error_type, judge, judge_reason, annotators_required, job_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                              perturbation, error_type, judge, judge_reason, annotators_required, job_id, trivial)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [
             pid,
             traj["id"] if traj else None,
@@ -485,6 +501,7 @@ def store_pair(
             made.get("judge_reason"),
             annotators,
             job_id,
+            is_trivial(made["chosen"], made["rejected"]),
         ],
     )
     return pid
@@ -500,12 +517,16 @@ def get_pair(con: duckdb.DuckDBPyConnection, pair_id: int) -> dict[str, Any] | N
     return p
 
 
-def list_pairs(con: duckdb.DuckDBPyConnection, *, limit: int = 50, offset: int = 0) -> list[dict[str, Any]]:
-    """Pairs with how they were made and how many of their labels are in."""
+def list_pairs(
+    con: duckdb.DuckDBPyConnection, *, limit: int = 50, offset: int = 0, trivial: bool | None = None
+) -> list[dict[str, Any]]:
+    """Pairs with how they were made, whether they are trivial and how many of their labels are in;
+    ``trivial`` True or False keeps only the trivial or the non-trivial ones."""
     return rows(
         con,
         """SELECT p.id, p.trajectory_id, p.episode_ref, p.turn, p.strategy, p.perturbation, p.error_type, p.judge,
-                  p.annotators_required, (SELECT count(*) FROM pair_labels l WHERE l.pair_id = p.id) AS labels
-           FROM pairs p ORDER BY p.id LIMIT ? OFFSET ?""",
-        [limit, offset],
+                  p.trivial, p.annotators_required,
+                  (SELECT count(*) FROM pair_labels l WHERE l.pair_id = p.id) AS labels
+           FROM pairs p WHERE (? IS NULL OR p.trivial = ?) ORDER BY p.id LIMIT ? OFFSET ?""",
+        [trivial, trivial, limit, offset],
     )
