@@ -21,6 +21,7 @@ from fcstudio.cli.common import (
     bfcl_start_of,
     connect,
     dump,
+    err,
     fail,
     llm_config,
     out,
@@ -117,6 +118,9 @@ def traj_list(
     verified: Annotated[bool | None, typer.Option("--verified/--failed", help="Verification outcome.")] = None,
     tool: Annotated[str | None, typer.Option(help="Only those calling this function.")] = None,
     tag: Annotated[str | None, typer.Option(help="Operation tag: merge, insert, split, miss_param, ...")] = None,
+    stale: Annotated[
+        bool | None, typer.Option("--stale/--fresh", help="With replies quoting a changed tool result, or without.")
+    ] = None,
     limit: int = 50,
 ) -> None:
     """Trajectories matching the filters, as JSON."""
@@ -124,7 +128,7 @@ def traj_list(
 
     with connect(workspace) as con:
         page, total = list_trajectories(
-            con, origin=origin, status=status, verified=verified, tool=tool, tag=tag, limit=limit
+            con, origin=origin, status=status, verified=verified, tool=tool, tag=tag, stale=stale, limit=limit
         )
     dump({"total": total, "rows": page})
 
@@ -167,25 +171,82 @@ def traj_edit(
     reexecute_from: Annotated[
         int | None, typer.Option(help="Recompute tool results from this message index on.")
     ] = None,
+    regenerate: Annotated[
+        bool,
+        typer.Option(
+            "--regenerate/--mark-stale",
+            help="Write the replies quoting a changed result again (template job; a model job with --model), "
+            "or only mark them stale.",
+        ),
+    ] = True,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key_env: KeyEnvOpt = "OPENAI_API_KEY",
     note: str = "",
     editor: str | None = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Save an edited message list as a new version (validated, re-verified, optionally re-executed)."""
+    """Save an edited message list as a new version (validated, re-verified, optionally re-executed).
+
+    After a re-execution, a reply that quotes a tool result which changed is regenerated or left stale; the
+    stale replies left are listed on stderr (``traj list --stale`` finds them later)."""
     from fcstudio.synth.edits import apply_edit
+    from fcstudio.synth.trajectories import stale_reasons
 
     try:
         messages = json.loads(messages_file.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise fail(f"{messages_file}: {exc}") from None
+    llm = llm_config(model, base_url, api_key_env, 1, False) if model else None
     with connect(workspace) as con:
         try:
-            new = apply_edit(con, tid, messages, version, reexecute_from=reexecute_from, note=note, editor=editor)
+            new = apply_edit(
+                con,
+                tid,
+                messages,
+                version,
+                reexecute_from=reexecute_from,
+                note=note,
+                editor=editor,
+                regenerate_replies=regenerate,
+                llm=llm,
+            )
         except EditConflict as exc:
             raise fail(str(exc), 4) from None
         except ValueError as exc:
             raise fail(f"{messages_file}: {exc}") from None
+        reasons = stale_reasons(con, tid)
     out.print(f"saved trajectory {tid} as version {new}")
+    for reason in reasons:
+        err.print(f"stale: {reason}", markup=False, highlight=False)
+    if reasons:
+        err.print(f"regenerate them: python -m fcstudio traj regenerate {tid} --version {new}", markup=False)
+
+
+@traj_app.command("regenerate")
+def traj_regenerate(
+    tid: int,
+    version: Annotated[int, typer.Option(help="The version you looked at (refused if someone saved since).")],
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    api_key_env: KeyEnvOpt = "OPENAI_API_KEY",
+    editor: str | None = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Write every stale reply again from the tool results it answers (the template translator, or --model) and
+    save a new version, verified again."""
+    from fcstudio.synth.edits import regenerate_stale
+    from fcstudio.synth.plan import SynthError
+
+    llm = llm_config(model, base_url, api_key_env, 1, False) if model else None
+    with connect(workspace) as con:
+        try:
+            new, count = regenerate_stale(con, tid, version, llm=llm, editor=editor)
+        except EditConflict as exc:
+            raise fail(str(exc), 4) from None
+        except (ValueError, SynthError) as exc:
+            raise fail(str(exc)) from None
+    out.print(f"regenerated {count} stale repl{'y' if count == 1 else 'ies'}: trajectory {tid} is version {new}")
 
 
 @traj_app.command("history")

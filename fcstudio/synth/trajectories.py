@@ -102,10 +102,18 @@ def store_synthesised(
 
 
 def _filters(
-    origin: str | None, status: str | None, verified: bool | None, tool: str | None, tag: str | None, text: str
+    origin: str | None,
+    status: str | None,
+    verified: bool | None,
+    tool: str | None,
+    tag: str | None,
+    text: str,
+    stale: bool | None = None,
 ) -> tuple[str, list[Any]]:
     clauses: list[str] = []
     params: list[Any] = []
+    if stale is not None:
+        clauses.append(f"coalesce(json_array_length(stale), 0) {'>' if stale else '='} 0")
     if origin:
         clauses.append("coalesce(origin, 'import') = ?")
         params.append(origin)
@@ -136,16 +144,17 @@ def list_trajectories(
     tool: str | None = None,
     tag: str | None = None,
     text: str = "",
+    stale: bool | None = None,
     limit: int = 25,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
-    where, params = _filters(origin, status, verified, tool, tag, text)
+    where, params = _filters(origin, status, verified, tool, tag, text, stale)
     total = int(scalar(con, f"SELECT count(*) FROM trajectories{where}", params))
     page = rows(
         con,
         f"""SELECT id, dataset, source_ref, coalesce(origin, 'import') AS origin, coalesce(status, 'pending') AS status,
                    verified, coalesce(tags, []::VARCHAR[]) AS tags, called, json_array_length(messages) AS messages,
-                   version, path_id
+                   version, path_id, coalesce(json_array_length(stale), 0) AS stale
             FROM trajectories{where} ORDER BY id LIMIT ? OFFSET ?""",
         [*params, limit, offset],
     )
@@ -164,7 +173,7 @@ def get_trajectory(con: duckdb.DuckDBPyConnection, tid: int) -> dict[str, Any] |
         con,
         """SELECT id, dataset, source_ref, messages, tool_ids, called, meta, coalesce(origin, 'import') AS origin,
                   coalesce(status, 'pending') AS status, coalesce(version, 1) AS version, path_id, job_id, domain,
-                  verdict, verified, coalesce(tags, []::VARCHAR[]) AS tags
+                  verdict, verified, coalesce(tags, []::VARCHAR[]) AS tags, stale
            FROM trajectories WHERE id = ?""",
         [tid],
     )
@@ -174,6 +183,7 @@ def get_trajectory(con: duckdb.DuckDBPyConnection, tid: int) -> dict[str, Any] |
     t["messages"] = json.loads(t["messages"])
     t["meta"] = json.loads(t["meta"])
     t["verdict"] = json.loads(t["verdict"]) if t["verdict"] else None
+    t["stale"] = json.loads(t["stale"]) if t["stale"] else []
     t["tools"] = tool_specs(con, list(t["tool_ids"]))
     return t
 
@@ -187,8 +197,13 @@ def save_trajectory(
     note: str = "",
     editor: str | None = None,
     verdict: dict[str, Any] | None = None,
+    stale: list[dict[str, Any]] | None = None,
+    clear_verdict: bool = False,
 ) -> int:
-    """Save edited messages if nobody saved since ``version``; every version is kept."""
+    """Save edited messages if nobody saved since ``version``; every version is kept.
+
+    ``stale``: the replies left quoting a changed result (None keeps the stored ones); a stale trajectory that was
+    accepted goes back to pending. ``clear_verdict``: an imported trajectory's replies-only verdict is dropped."""
     with transaction(con):
         check_version(con, "trajectories", tid, version, f"trajectory {tid}")
         if not scalar(con, "SELECT count(*) FROM trajectory_versions WHERE trajectory_id = ?", [tid]):
@@ -212,6 +227,12 @@ def save_trajectory(
                 tid,
             ],
         )
+        if clear_verdict:
+            run(con, "UPDATE trajectories SET verdict = NULL, verified = NULL WHERE id = ?", [tid])
+        if stale is not None:
+            run(con, "UPDATE trajectories SET stale = ? WHERE id = ?", [json.dumps(stale) if stale else None, tid])
+            if stale:
+                run(con, "UPDATE trajectories SET status = 'pending' WHERE id = ? AND status = 'accepted'", [tid])
         run(
             con,
             "INSERT INTO trajectory_versions (trajectory_id, version, messages, note, editor) VALUES (?, ?, ?, ?, ?)",
@@ -220,12 +241,28 @@ def save_trajectory(
     return version + 1
 
 
+class StaleTrajectory(ValueError):
+    """A trajectory with replies quoting a changed tool result cannot be accepted."""
+
+
+def stale_reasons(con: duckdb.DuckDBPyConnection, tid: int) -> list[str]:
+    text = scalar(con, "SELECT stale FROM trajectories WHERE id = ?", [tid])
+    return [m["reason"] for m in json.loads(text)] if text else []
+
+
 def set_status(con: duckdb.DuckDBPyConnection, tid: int, status: str) -> None:
+    """Review a trajectory; accepting one with stale replies is refused (StaleTrajectory, with the reasons)."""
     if status not in STATUSES:
         raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
     with transaction(con):
         if not scalar(con, "SELECT count(*) FROM trajectories WHERE id = ?", [tid]):
             raise KeyError(f"no trajectory {tid}")
+        reasons = stale_reasons(con, tid) if status == "accepted" else []
+        if reasons:
+            raise StaleTrajectory(
+                f"trajectory {tid} cannot be accepted while a reply is stale: {'; '.join(reasons)}. "
+                "Regenerate the stale replies or edit them by hand first."
+            )
         run(con, "UPDATE trajectories SET status = ?, updated_at = now() WHERE id = ?", [status, tid])
 
 
@@ -265,7 +302,7 @@ def diff_versions(old: list[dict[str, Any]], new: list[dict[str, Any]], a: str =
 
 
 def trajectory_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Totals for the page's metrics: all, synthesised, verified, failed verification, accepted, rejected."""
+    """Totals for the page's metrics: all, synthesised, verified, failed verification, accepted, rejected, stale."""
     row = rows(
         con,
         """SELECT count(*) AS total,
@@ -273,7 +310,8 @@ def trajectory_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                   count(*) FILTER (WHERE verified) AS verified,
                   count(*) FILTER (WHERE verified = false) AS failed,
                   count(*) FILTER (WHERE status = 'accepted') AS accepted,
-                  count(*) FILTER (WHERE status = 'rejected') AS rejected
+                  count(*) FILTER (WHERE status = 'rejected') AS rejected,
+                  count(*) FILTER (WHERE coalesce(json_array_length(stale), 0) > 0) AS stale
            FROM trajectories""",
     )[0]
     return {k: int(v) for k, v in row.items()}

@@ -7,6 +7,7 @@
   or corrupted fails);
 - coverage (back-translation): a user turn never names a function and says every value it gives;
 - plan: the calls made are the path's calls with the values the user gave;
+- replies: no assistant reply quotes a tool result that a re-execution changed (``stale.py``);
 - semantic (optional): an LLM judge's verdict on whether the assistant did what was asked, with its reason.
 """
 
@@ -63,11 +64,16 @@ def _rerun(env: Environment, call: CheckedCall, recorded: str, spec: ToolSpec | 
 
 
 def verify(
-    messages: list[dict[str, Any]], tools: dict[str, ToolSpec], meta: dict[str, Any], env: Environment | None = None
+    messages: list[dict[str, Any]],
+    tools: dict[str, ToolSpec],
+    meta: dict[str, Any],
+    env: Environment | None = None,
+    stale: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The verdict: per-check pass/fail with problems, per-turn problems, and ``passed``.
 
-    ``env``: the environment on the start state the trajectory ran on; its calls are run there again."""
+    ``env``: the environment on the start state the trajectory ran on; its calls are run there again.
+    ``stale``: replies that quote a tool result which changed (``stale.py``); any fails the ``replies`` check."""
     if env is not None:
         env.reset()
     plan = meta.get("plan") or []
@@ -134,11 +140,13 @@ def verify(
             planned = len(entry["calls"])
             if len(made) > planned:
                 problems["plan"].append(f"{len(made) - planned} call(s) beyond the plan")
-        turns.append({"turn": entry["turn"], "kind": entry["kind"], **problems})
+        replies = [m["reason"] for m in stale or [] if entry["start"] <= m["message"] < entry["end"]]
+        turns.append({"turn": entry["turn"], "kind": entry["kind"], **problems, "replies": replies})
     checks = {
         name: {"ok": not any(t[name] for t in turns), "problems": [p for t in turns for p in t[name]]}
         for name in CHECKS
     }
+    checks["replies"] = {"ok": not stale, "problems": [m["reason"] for m in stale or []]}
     return {"checks": checks, "turns": turns, "semantic": None, "passed": all(c["ok"] for c in checks.values())}
 
 
