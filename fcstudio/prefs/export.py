@@ -4,7 +4,9 @@
 - ``dpo``: one row per pair, ``prompt`` = the shared history, ``chosen``/``rejected`` = the diverging assistant
   turn with its ``tool_calls`` and ``tool`` messages, ``tools`` = the JSON schemas offered (TRL's columns).
 - ``mdpo``: one row per trajectory with every labelled turn: ``turns`` = [{turn, prompt, chosen, rejected}],
-  so a multi-turn DPO loss can sum over the assistant turns of one conversation.
+  so a multi-turn DPO loss can sum over the assistant turns of one conversation. Each turn also carries the
+  annotators' marks on single assistant messages, ``turn_labels`` = [{side, message, label, reason, annotator}]:
+  ``side`` is the exported side (chosen or rejected, after any swap) and ``message`` the index in its list.
 
 By default only accepted data goes out: trajectories marked accepted; pairs whose required labels are in and
 whose majority is not a tie (a majority for the machine's "rejected" side swaps the two). ``include_all``
@@ -24,7 +26,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from fcstudio.prefs.labels import decision
+from fcstudio.prefs.labels import decision, turn_labels
 from fcstudio.store import rows, scalar
 from fcstudio.synth.stale import NO_STALE_SQL, skipped_for_export
 from fcstudio.synth.trajectories import tool_specs
@@ -101,11 +103,14 @@ def _labelled_pairs(con: duckdb.DuckDBPyConnection, include_all: bool) -> list[d
                   error_type FROM pairs WHERE list_contains(?, id) ORDER BY id""",
         [list(labels)],
     )
+    marks = turn_labels(con, [int(r["id"]) for r in found])
     out = []
     for r in found:
         chosen, rejected = json.loads(r["chosen"]), json.loads(r["rejected"])
-        if labels[r["id"]] == "rejected":  # the annotators preferred the machine's rejected side
+        swap = labels[r["id"]] == "rejected"
+        if swap:  # the annotators preferred the machine's rejected side
             chosen, rejected = rejected, chosen
+        flip = {"chosen": "rejected", "rejected": "chosen"} if swap else {"chosen": "chosen", "rejected": "rejected"}
         out.append(
             {
                 **r,
@@ -114,6 +119,7 @@ def _labelled_pairs(con: duckdb.DuckDBPyConnection, include_all: bool) -> list[d
                 "rejected": rejected,
                 "tools": json.loads(r["tools"]),
                 "label": labels[r["id"]],
+                "turn_labels": [{**m, "side": flip[m["side"]]} for m in marks.get(int(r["id"]), [])],
             }
         )
     return out
@@ -155,6 +161,7 @@ def mdpo_rows(con: duckdb.DuckDBPyConnection, include_all: bool = False) -> list
                         "chosen": _clean(p["chosen"]),
                         "rejected": _clean(p["rejected"]),
                         "error_type": p["error_type"],
+                        "turn_labels": p["turn_labels"],
                     }
                     for p in pairs
                 ],
