@@ -21,13 +21,21 @@ def _pretty(text: str | None) -> str:
         return text or ""
 
 
+STALE_BADGE = "stale: the result it quotes changed"
+
+
 def render_messages(
-    messages: list[dict[str, Any]], *, start: int = 0, expand_calls: bool = False, show_system: bool = False
+    messages: list[dict[str, Any]],
+    *,
+    start: int = 0,
+    expand_calls: bool = False,
+    show_system: bool = False,
+    stale: dict[int, str] | None = None,
 ) -> None:
     """Each message as a bubble numbered by its index (``start`` offsets the numbers of a slice).
 
-    Tool results stay folded unless they are errors; ``expand_calls`` opens the calls' arguments.
-    """
+    Tool results stay folded unless they are errors; ``expand_calls`` opens the calls' arguments. ``stale``: the
+    replies (by index) that quote a tool result which changed, badged with the reason."""
     names = {tc["id"]: tc["function"]["name"] for m in messages for tc in m.get("tool_calls") or []}
     dual = any(m.get("requestor") == "user" for m in messages)
     for i, m in enumerate(messages, start=start):
@@ -48,6 +56,9 @@ def render_messages(
                 with st.expander(f"[{i}] {'⚠ ' if error else ''}{who}{label} → result", expanded=error):
                     st.code(_pretty(m.get("content")), language="json")
                 continue
+            if stale and i in stale:
+                st.badge(STALE_BADGE, icon=":material/warning:", color="orange")
+                st.caption(stale[i])
             if m.get("content"):
                 st.markdown(f"`[{i}]` {m['content']}")
             for tc in m.get("tool_calls") or []:

@@ -9,11 +9,12 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from components.auth import person_name
 from components.chat import render_messages
 from components.db import cursor
 from components.layout import empty_state, page_header, show_error
 from components.llm_form import llm_settings
-from fcstudio.synth.edits import apply_edit
+from fcstudio.synth.edits import apply_edit, regenerate_stale
 from fcstudio.synth.job import pending_paths, run_synth
 from fcstudio.synth.trajectories import (
     STATUSES,
@@ -40,6 +41,7 @@ class TrajectoryFilters(TypedDict):
     tool: str | None
     tag: str | None
     text: str
+    stale: bool | None
 
 
 page_header(
@@ -95,7 +97,7 @@ if counts["total"] == 0:
     )
     st.stop()
 
-m = st.columns(6)
+m = st.columns(7)
 for col, (label, key) in zip(
     m,
     [
@@ -105,18 +107,20 @@ for col, (label, key) in zip(
         ("Failed checks", "failed"),
         ("Accepted", "accepted"),
         ("Rejected", "rejected"),
+        ("Stale replies", "stale"),
     ],
     strict=True,
 ):
     col.metric(label, f"{counts[key]:,}")
 
-f = st.columns([1, 1, 1, 2, 2, 3])
+f = st.columns([1, 1, 1, 1, 2, 2, 3])
 origin = f[0].selectbox("Source", ["any", "synth", "import"], key="traj_origin")
 status = f[1].selectbox("Status", ["any", *STATUSES], key="traj_status")
 verdict = f[2].selectbox("Verification", ["any", "passed", "failed"], key="traj_verdict")
-tool = f[3].selectbox("Calls", ["any", *facets["tools"]], key="traj_tool")
-tag = f[4].selectbox("Operation", ["any", *facets["tags"]], key="traj_tag")
-text = f[5].text_input("Search", key="traj_text", placeholder="words in the conversation")
+replies = f[3].selectbox("Replies", ["any", "stale", "fresh"], key="traj_stale", help="stale: quoting a changed result")
+tool = f[4].selectbox("Calls", ["any", *facets["tools"]], key="traj_tool")
+tag = f[5].selectbox("Operation", ["any", *facets["tags"]], key="traj_tag")
+text = f[6].text_input("Search", key="traj_text", placeholder="words in the conversation")
 filters: TrajectoryFilters = {
     "origin": None if origin == "any" else origin,
     "status": None if status == "any" else status,
@@ -124,6 +128,7 @@ filters: TrajectoryFilters = {
     "tool": None if tool == "any" else tool,
     "tag": None if tag == "any" else tag,
     "text": text,
+    "stale": {"any": None, "stale": True, "fresh": False}[replies],
 }
 with cursor() as con:
     total = list_trajectories(con, **filters, limit=0)[1]
@@ -157,12 +162,53 @@ h[2].metric("Version", t["version"])
 h[3].metric("Messages", len(t["messages"]))
 h[4].metric("Environment", t["domain"] or "simulated")
 
+stale = {m["message"]: m["reason"] for m in t["stale"]}
 b = st.columns([1, 1, 1, 5])
 for col, (label, new) in zip(b, [("Accept", "accepted"), ("Reject", "rejected"), ("Reset", "pending")], strict=False):
-    if col.button(label, key=f"status_{new}_{tid}", type="primary" if new == "accepted" else "secondary"):
-        with cursor() as con:
-            set_status(con, tid, new)
-        st.rerun()
+    blocked = bool(stale) and new == "accepted"
+    if col.button(
+        label,
+        key=f"status_{new}_{tid}",
+        type="primary" if new == "accepted" else "secondary",
+        disabled=blocked,
+        help="a stale reply must be regenerated or edited first" if blocked else None,
+    ):
+        try:
+            with cursor() as con:
+                set_status(con, tid, new)
+            st.rerun()
+        except Exception as exc:
+            show_error(exc, f"mark the trajectory {new}")
+
+editor = person_name("Your name", key="trajectories", placeholder="recorded with your edits")
+if stale:
+    count = len(stale)
+    st.warning(
+        f"{count} repl{'y quotes' if count == 1 else 'ies quote'} a tool result that changed: verification fails, "
+        "and the trajectory cannot be accepted or exported until "
+        f"{'it is' if count == 1 else 'they are'} regenerated or edited by hand.",
+        icon=":material/warning:",
+    )
+    model_job = t["meta"].get("backend") == "openai"
+    with st.container(border=True):
+        st.caption(
+            "A model job's replies are written again by a model: name one below."
+            if model_job
+            else "The template translator writes them again from the new results."
+        )
+        regen_llm = llm_settings(f"regen_{tid}") if model_job else None
+        if st.button(
+            f"Regenerate {count} stale repl{'y' if count == 1 else 'ies'}",
+            key=f"regen_{tid}",
+            type="primary",
+            disabled=model_job and regen_llm is None,
+        ):
+            try:
+                with cursor() as con:
+                    regenerate_stale(con, tid, t["version"], llm=regen_llm, editor=editor or None)
+                st.rerun()
+            except Exception as exc:
+                show_error(exc, "regenerate the stale replies")
 
 if t["verdict"]:
     checks = t["verdict"]["checks"]
@@ -181,7 +227,7 @@ if t["verdict"]:
 
 conversation, edit, versions, plan_tab = st.tabs(["Conversation", "Edit a message", "Versions", "Plan"])
 with conversation:
-    render_messages(t["messages"], show_system=True)
+    render_messages(t["messages"], show_system=True, stale=stale)
 
 with edit:
     index = int(st.number_input("Message", 0, len(t["messages"]) - 1, 0, key=f"edit_idx_{tid}"))
@@ -206,8 +252,15 @@ with edit:
         key=f"edit_rerun_{tid}_{index}",
         help="earlier calls rebuild the environment's state; every later call runs again",
     )
+    regenerate = st.checkbox(
+        "Regenerate the replies that quote a changed result",
+        value=True,
+        key=f"edit_regen_{tid}_{index}",
+        disabled=not rerun,
+        help="by the trajectory's own translator (a model job's need a model: use the button above); "
+        "unticked, they are marked stale for review",
+    )
     note = st.text_input("Note for this version", key=f"edit_note_{tid}")
-    editor = st.text_input("Your name", key="editor_name")
     if st.button("Save as a new version", type="primary", key=f"edit_save_{tid}"):
         edited = [dict(x) for x in t["messages"]]
         edited[index] = {**message, "content": new_content or None}
@@ -223,6 +276,7 @@ with edit:
                     reexecute_from=index if rerun else None,
                     note=note,
                     editor=editor or None,
+                    regenerate_replies=regenerate,
                 )
             st.success(f"Saved as version {new_version}.")
             st.rerun()
@@ -248,7 +302,10 @@ with plan_tab:
     if not plan:
         st.caption("Imported trajectories carry no path plan.")
     else:
-        problems = {u["turn"]: sum(len(u[k]) for k in CHECKS) for u in (t["verdict"] or {}).get("turns", [])}
+        problems = {
+            u["turn"]: sum(len(u.get(k, [])) for k in (*CHECKS, "replies"))
+            for u in (t["verdict"] or {}).get("turns", [])
+        }
         per_turn = pd.DataFrame(
             [
                 {
