@@ -473,6 +473,23 @@ MIGRATIONS.append(
         ],
     )
 )
+def _path_canonical_keys(con: duckdb.DuckDBPyConnection) -> None:
+    from fcstudio.paths.store import backfill_canonical
+
+    backfill_canonical(con)
+
+
+MIGRATIONS.append(
+    (
+        12,
+        "paths: each path's canonical form (sampling skips one already stored), backfilled and indexed",
+        [
+            "ALTER TABLE fsp_paths ADD COLUMN canonical VARCHAR",
+            _path_canonical_keys,
+            "CREATE INDEX fsp_paths_canonical ON fsp_paths (canonical)",
+        ],
+    )
+)
 MIGRATIONS.sort(key=lambda m: m[0])  # each feature appends its own numbered block; applied in number order
 LATEST_VERSION = MIGRATIONS[-1][0]
 COUNTED_TABLES = ("datasets", "imports", "tools", "trajectories", "tasks")

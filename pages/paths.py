@@ -8,14 +8,35 @@ import pandas as pd
 import streamlit as st
 
 from components.db import current_workspace_path, cursor
+from components.fsp_diagram import draw_fsp
 from components.layout import empty_state, page_header, show_error
 from fcstudio.graph.read import GraphKey, graph_cache_key
 from fcstudio.paths.fsp import ArgSource, PathError, validate
 from fcstudio.paths.index import WalkIndex, load_walk_index
 from fcstudio.paths.operations import add_call, insert, long_context, merge, move_turn, remove_call, set_source, split
-from fcstudio.paths.store import OPS, get_path, list_paths, path_history, sample_paths, save_edit
+from fcstudio.paths.store import OPS, Sampled, get_path, list_paths, path_history, sample_paths, save_edit
 
 PAGE_SIZE = 20
+FLASH = "paths_flash"  # (kind, text) shown once after the rerun that follows a write
+
+
+def _flash(kind: str, text: str) -> None:
+    """Say it after the rerun, so everything drawn above (counts, table, version) already shows the write."""
+    st.session_state[FLASH] = (kind, text)
+    st.rerun()
+
+
+def sampled_text(sampled: Sampled) -> tuple[str, str]:
+    skipped = (
+        f" Skipped {sampled.duplicates:,} duplicate{'s' if sampled.duplicates != 1 else ''} "
+        "(same canonical form as a stored path)."
+        if sampled.duplicates
+        else ""
+    )
+    if not sampled.ids:
+        return "info", f"No new path: every drawn path is stored already.{skipped} Try another seed or more steps."
+    ids = sampled.ids
+    return "success", f"Sampled {len(ids):,} new paths (ids {ids[0]}–{ids[-1]}).{skipped}"
 
 
 @st.cache_resource(show_spinner="Reading the tool graph…", max_entries=2)
@@ -43,7 +64,11 @@ if not index.nodes:
     st.page_link("pages/graph.py", label="Open the Graph page", icon=":material/hub:")
     st.stop()
 
-with st.expander("Sample new paths", expanded=False), st.form("sample_form"):
+if flash := st.session_state.pop(FLASH, None):
+    {"success": st.success, "info": st.info, "warning": st.warning}[flash[0]](flash[1])
+
+# enter_to_submit=False: Enter in a number box only commits the number; sampling starts from the button alone
+with st.expander("Sample new paths", expanded=False), st.form("sample_form", enter_to_submit=False):
     c = st.columns(5)
     n = int(c[0].number_input("How many", 1, 500, 10))
     steps = int(c[1].number_input("Walk steps", 1, 8, 3))
@@ -52,9 +77,10 @@ with st.expander("Sample new paths", expanded=False), st.form("sample_form"):
     ops = c[4].multiselect("Operations", OPS, default=["merge", "insert", "split"])
     if st.form_submit_button("Sample", type="primary"):
         bar = st.progress(0.0, text="Sampling…")
+        sampled = None
         try:
             with cursor() as con:
-                ids = sample_paths(
+                sampled = sample_paths(
                     con,
                     n=n,
                     steps=steps,
@@ -64,9 +90,10 @@ with st.expander("Sample new paths", expanded=False), st.form("sample_form"):
                     progress=lambda f, label: bar.progress(f, text=label),
                     index=index,
                 )
-            st.success(f"Sampled {len(ids)} paths (ids {ids[0]}–{ids[-1]}).")
         except Exception as exc:
             show_error(exc, "sample paths")
+        if sampled is not None:
+            _flash(*sampled_text(sampled))
 
 with cursor() as con:
     total = list_paths(con, limit=0)[1]
@@ -105,9 +132,10 @@ m[3].metric("Distractor tools", len(draft.distractor_tools))
 for problem in validate(draft):
     st.error(f"Invalid: {problem}")
 
-for t, turn in enumerate(draft.turns):
-    badge = {"normal": "", "miss_param": " · miss param", "miss_func": " · miss func"}[turn.kind]
-    with st.container(border=True):
+draw_fsp(draft)
+with st.expander("As text"):
+    for t, turn in enumerate(draft.turns):
+        badge = {"normal": "", "miss_param": " · miss param", "miss_func": " · miss func"}[turn.kind]
         st.markdown(f"**Turn {t}**{badge}" + (f" — {turn.note}" if turn.note else ""))
         for call in turn.calls:
             args = ", ".join(
@@ -175,11 +203,15 @@ with e3:
             else None
         )
         if st.button("Set source", key=f"set_{path_id}"):
+            field = None
+            if producer:  # the output the graph links to this argument, else one named like it
+                link = index.link(draft.turns[producer[0]].calls[producer[1]].tool_id, call.tool_id)
+                field = link[0] if link and link[1] == arg else arg
             src = ArgSource(
                 kind=kind,
                 turn=producer[0] if producer else None,
                 call=producer[1] if producer else None,
-                field=arg if producer else None,
+                field=field,
             )
             _apply(lambda f: set_source(f, target[0], target[1], arg, src), "Set source")
 
@@ -192,13 +224,15 @@ if a3.button("Add", key=f"add_{path_id}"):
 s1, s2 = st.columns([1, 1])
 note = s1.text_input("Note for this version", key=f"note_{path_id}")
 if s2.button("Save", type="primary", key=f"save_{path_id}"):
+    new_version = None
     try:
         with cursor() as con:
             new_version = save_edit(con, path_id, st.session_state[draft_key], st.session_state[base_key], note)
-        st.session_state[base_key] = new_version
-        st.success(f"Saved as version {new_version}.")
     except Exception as exc:
         show_error(exc, "save the path")
+    if new_version is not None:
+        st.session_state[base_key] = new_version
+        _flash("success", f"Saved as version {new_version} (path {path_id}).")
 if st.button("Discard changes", key=f"discard_{path_id}"):
     st.session_state.pop(draft_key, None)
     st.rerun()

@@ -9,9 +9,11 @@ tools feed nothing, nodes with no tool row), and the demo workspace's graph buil
 label, a start tool and operation subsets. Each stored path (FSP JSON with provenance, and which path a
 split copy came from) is kept as a short sha256, plus the first two in full so a difference can be read.
 
-It only calls ``sample_paths``/``get_path``, whose signatures do not change, so the same script re-run
-on any later version must reproduce the file; the committed file was recorded at commit 58b79a2, with the
-sampler that scanned every node for start candidates on each path.
+It only calls ``sample_paths``/``get_path``, so the same script re-run on any later version must reproduce
+the file. The file was first recorded at commit 58b79a2, with the sampler that scanned every node for start
+candidates on each path (the walk index reproduced it path for path); it was re-recorded once, on purpose, when
+sampling began to wire an output only into an argument it fits (``paths.fit``) and to skip paths whose
+canonical form is stored already (issue 16). Re-record only for such a deliberate change, and say so.
 """
 
 from __future__ import annotations
@@ -139,7 +141,8 @@ def fingerprint(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def path_record(row: dict[str, Any], first_id: int) -> str:
-    """A stored path as canonical JSON: its FSP and which earlier path (by offset in the run) it was split from."""
+    """A stored path as canonical JSON: its FSP and which path (by offset from the run's first) it was split from
+    (negative: a path stored by an earlier run, whose drawn duplicate was skipped)."""
     parent = None if row["parent_id"] is None else row["parent_id"] - first_id
     return json.dumps(
         {"fsp": row["fsp"].model_dump(mode="json"), "parent": parent, "seed": row["seed"]}, sort_keys=True
@@ -152,7 +155,7 @@ def sample_run(con: duckdb.DuckDBPyConnection, spec: dict[str, Any]) -> list[str
     if "start_name" in kwargs:
         name = kwargs.pop("start_name")
         kwargs["start"] = run(con, "SELECT tool_id FROM graph_nodes WHERE name = ?", [name])[0][0]
-    ids = sample_paths(con, **kwargs)
+    ids = sample_paths(con, **kwargs).ids
     found = [get_path(con, i) for i in ids]
     return [path_record(row, ids[0]) for row in found if row is not None]
 

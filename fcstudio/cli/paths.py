@@ -27,10 +27,11 @@ def sample_cmd(
     start: Annotated[str | None, typer.Option("--start", help="Start tool id (default: random).")] = None,
     label: Annotated[str | None, typer.Option("--label", help="Only start from tools with this label.")] = None,
 ) -> None:
-    """Sample paths and store them; prints the new path ids (split copies follow their parent)."""
+    """Sample paths and store the new ones; prints their ids (split copies follow their parent) and how many
+    drawn paths were skipped as duplicates of stored ones (same canonical form)."""
     with connect(workspace) as con:
         try:
-            ids = sample_paths(
+            sampled = sample_paths(
                 con,
                 n=n,
                 steps=steps,
@@ -43,15 +44,30 @@ def sample_cmd(
         except ValueError as exc:
             err.print(f"error: {exc}", markup=False)
             raise typer.Exit(1) from None
-    sys.stdout.write(json.dumps({"paths": ids}) + "\n")
+    if sampled.duplicates:
+        err.print(
+            f"skipped {sampled.duplicates} duplicate path(s): their canonical form is already stored", markup=False
+        )
+    sys.stdout.write(json.dumps({"paths": sampled.ids, "duplicates_skipped": sampled.duplicates}) + "\n")
 
 
 @paths_app.command("show")
-def show_cmd(path_id: Annotated[int, typer.Argument(metavar="PATH_ID")], workspace: WorkspaceOpt = None) -> None:
-    """One path as JSON (turns, calls, argument sources, provenance)."""
+def show_cmd(
+    path_id: Annotated[int, typer.Argument(metavar="PATH_ID")],
+    workspace: WorkspaceOpt = None,
+    dot: Annotated[
+        bool, typer.Option("--dot", help="Print the path's diagram (the Paths page's) as Graphviz DOT instead.")
+    ] = False,
+) -> None:
+    """One path as JSON (turns, calls, argument sources, provenance), or its data-flow diagram as DOT."""
     with connect(workspace) as con:
         found = get_path(con, path_id)
     if found is None:
         err.print(f"error: no path {path_id}", markup=False)
         raise typer.Exit(1)
+    if dot:
+        from fcstudio.paths.diagram import fsp_dot
+
+        sys.stdout.write(fsp_dot(found["fsp"]))
+        return
     sys.stdout.write(json.dumps({**found, "fsp": found["fsp"].model_dump()}, indent=2, default=str) + "\n")

@@ -1,12 +1,14 @@
 """Function signature paths (FSP, MAGNET): turns of function calls with where each argument comes from.
 
 The models, their consistency rules (``validate``: an argument fed by a later call, a withheld argument outside
-a miss-param turn, ...) and ``_checked``, which every operation ends with: it records what the operation did in
-the path's provenance and refuses an inconsistent result.
+a miss-param turn, ...), the canonical form two equal paths share (``canonical_key``) and ``_checked``, which every
+operation ends with: it records what the operation did in the path's provenance and refuses an inconsistent result.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -75,6 +77,35 @@ def validate(fsp: FSP, known_tools: set[str] | None = None) -> list[str]:
     if not fsp.turns:
         problems.append("the path has no turn")
     return problems
+
+
+def canonical_form(fsp: FSP) -> str:
+    """The path as what a model is trained on: turns with their kinds, calls by tool id, every argument's source,
+    the tools held back or added, long outputs; key-sorted JSON. Notes, display names and provenance (how the
+    path was made) are left out, so two walks that reach the same path are equal. Calls keep their order in a
+    turn: calls of one turn may feed each other, so their order is part of the path."""
+    turns = [
+        [
+            turn.kind,
+            [
+                [call.tool_id, {a: [s.kind, s.turn, s.call, s.field] for a, s in sorted(call.args.items())}]
+                for call in turn.calls
+            ],
+        ]
+        for turn in fsp.turns
+    ]
+    body = {
+        "turns": turns,
+        "removed": sorted(set(fsp.removed_tools)),
+        "distractors": sorted(set(fsp.distractor_tools)),
+        "long_outputs": fsp.long_outputs,
+    }
+    return json.dumps(body, sort_keys=True, separators=(",", ":"))
+
+
+def canonical_key(fsp: FSP) -> str:
+    """sha256 of ``canonical_form``: what ``fsp_paths.canonical`` stores and sampling looks up."""
+    return hashlib.sha256(canonical_form(fsp).encode()).hexdigest()
 
 
 def _checked(fsp: FSP, record: dict[str, Any]) -> FSP:

@@ -6,9 +6,13 @@ holds, per node, its sorted dependency successors, the (return field, parameter)
 edge to each, its producers, the start candidates per label and each tool's required parameters; an
 operation then touches only the nodes on its path.
 
-``load_walk_index`` reads it with SQL that touches only dependency edges and extracts the two evidence
-fields of the best edge per pair in DuckDB. ``WalkIndex.from_graph`` builds the same index from an
-in-memory graph (``graph.load_graph``). The index is immutable, so the app keeps one per
+The link of an edge is the best-scored item of its evidence whose output fits the argument
+(``paths.fit.mismatch``: types, formats, dates and identifiers); an edge whose evidence has items but none
+that fits is no step of a walk (book_hotel's ``reservation_id`` never feeds reserve_table's ``time``).
+
+``load_walk_index`` reads it with SQL that touches only dependency edges, takes the best edge per pair and
+its evidence items in DuckDB, and decodes only the schemas of the tools those edges join.
+``WalkIndex.from_graph`` builds the same index from an in-memory graph (``graph.load_graph``). The index is immutable, so the app keeps one per
 (workspace, ``graph.graph_cache_key``) and shares it between reruns.
 """
 
@@ -22,9 +26,14 @@ import duckdb
 import networkx as nx
 
 from fcstudio.graph.read import GraphKey, graph_cache_key
+from fcstudio.paths.fit import mismatch, return_fields
 from fcstudio.store import run
 
 Link = tuple[str, str]  # (return field, parameter): which output of the producer feeds which argument
+Evidence = list[tuple[str | None, str | None, float | None]]  # an edge's items: (from, to, score)
+# tool -> (parameter -> its schema, return field path -> its schema): what the fit check reads
+Shapes = dict[str, tuple[dict[str, Any], dict[str, Any]]]
+NO_FIT = "no fit"  # _choose: the edge has evidence, and none of it fits
 
 
 @dataclass(frozen=True)
@@ -71,8 +80,9 @@ class WalkIndex:
         return self.required.get(tool_id, ())
 
     @classmethod
-    def from_graph(cls, g: nx.MultiDiGraph, required: dict[str, list[str]]) -> WalkIndex:
-        """The index of an in-memory graph (``load_graph``) and ``path_store.required_params``."""
+    def from_graph(cls, g: nx.MultiDiGraph, required: dict[str, list[str]], shapes: Shapes | None = None) -> WalkIndex:
+        """The index of an in-memory graph (``load_graph``), ``path_store.required_params`` and ``tool_shapes``
+        (without shapes only the field and parameter names decide what fits)."""
         best: dict[tuple[str, str], dict[str, Any]] = {}
         for src, dst, data in g.edges(data=True):  # edge order: the first of equal scores wins
             if data.get("kind") != "dependency" or src == dst:
@@ -80,17 +90,80 @@ class WalkIndex:
             known = best.get((src, dst))
             if known is None or data["score"] > known["score"]:
                 best[(src, dst)] = data
-        pairs = {pair: _link_of(data.get("evidence")) for pair, data in best.items()}
+        pairs = _fitting({pair: _evidence_of(data.get("evidence")) for pair, data in best.items()}, shapes or {})
         nodes = {n: (g.nodes[n].get("name", n), g.nodes[n].get("label")) for n in g.nodes}
         return _assemble(nodes, pairs, {n: tuple(required.get(n, ())) for n in g.nodes if n in required})
 
 
-def _link_of(evidence: Any) -> Link | None:
-    try:
-        first = evidence[0]
-        return _link(first["from"], first["to"])
-    except (IndexError, KeyError, TypeError):
+def _evidence_of(evidence: Any) -> Evidence:
+    """An edge's evidence as (from, to, score) items, as DuckDB's ``json_transform`` reads them."""
+    if not isinstance(evidence, list):
+        return []
+    items: Evidence = []
+    for item in evidence:
+        item = item if isinstance(item, dict) else {}
+        source, target, score = item.get("from"), item.get("to"), item.get("score")
+        items.append(
+            (
+                source if isinstance(source, str) else None,
+                target if isinstance(target, str) else None,
+                float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None,
+            )
+        )
+    return items
+
+
+def _choose(src: str, dst: str, evidence: Evidence, shapes: Shapes) -> Link | str | None:
+    """The best-scored evidence item whose output fits its argument; None when no item names a link (the edge
+    stays, without a link); ``NO_FIT`` when items do but none fits (the edge is no step of a walk)."""
+    links = [(link, score) for source, target, score in evidence if (link := _link(source, target)) is not None]
+    if not links:
         return None
+    outputs, params = shapes.get(src, ({}, {}))[1], shapes.get(dst, ({}, {}))[0]
+    ranked = sorted(links, key=lambda item: -item[1] if item[1] is not None else float("inf"))  # stable
+    for (output, param), _ in ranked:
+        if mismatch(output, outputs.get(output), param, params.get(param)) is None:
+            return output, param
+    return NO_FIT
+
+
+def _fitting(evidence: dict[tuple[str, str], Evidence], shapes: Shapes) -> dict[tuple[str, str], Link | None]:
+    chosen = {(src, dst): _choose(src, dst, items, shapes) for (src, dst), items in evidence.items()}
+    return {pair: link for pair, link in chosen.items() if not isinstance(link, str)}
+
+
+def _shape(parameters: Any, returns: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    props = parameters.get("properties") if isinstance(parameters, dict) else None
+    params = {k: v for k, v in props.items() if isinstance(v, dict)} if isinstance(props, dict) else {}
+    return params, dict(return_fields(returns))
+
+
+def tool_shapes(con: duckdb.DuckDBPyConnection, ids: list[str] | None = None) -> Shapes:
+    """Parameter and return-field schemas of the tools ``ids`` (default: every tool), for the fit check."""
+    sql = "SELECT id, parameters, returns FROM tools"
+    if ids is not None:
+        if not ids:
+            return {}
+        con.register("_shape_ids", _id_table(ids))
+        sql += " SEMI JOIN _shape_ids USING (id)"
+    try:
+        found = run(con, sql)
+    finally:
+        if ids is not None:
+            con.unregister("_shape_ids")
+    shapes: Shapes = {}
+    for tool_id, parameters, returns in found:
+        try:
+            shapes[tool_id] = _shape(json.loads(parameters), json.loads(returns) if returns else None)
+        except ValueError:
+            shapes[tool_id] = ({}, {})
+    return shapes
+
+
+def _id_table(ids: list[str]) -> Any:
+    import pyarrow as pa
+
+    return pa.table({"id": pa.array(sorted(set(ids)), pa.string())})
 
 
 def _link(source: str | None, target: str | None) -> Link | None:
@@ -158,9 +231,10 @@ NODES_SQL = """
            json_extract(t.parameters, '$.required')::VARCHAR AS required
     FROM named LEFT JOIN tools t ON t.id = named.tool_id"""
 # The best dependency edge per (src, dst): highest score, the first stored among equal ones (as load_graph's
-# edge order gives); only its evidence's first item is read, by DuckDB, never decoded in Python.
+# edge order gives); its evidence items are read by DuckDB as (from, to, score) structs.
 LINKS_SQL = """
-    SELECT src, dst, evidence->>'$[0].from', evidence->>'$[0].to' FROM (
+    SELECT src, dst, try(json_transform(evidence, '[{"from": "VARCHAR", "to": "VARCHAR", "score": "DOUBLE"}]'))
+    FROM (
         SELECT src, dst, evidence,
                row_number() OVER (PARTITION BY src, dst ORDER BY score DESC, rowid) AS rank
         FROM graph_edges
@@ -181,7 +255,12 @@ def load_walk_index(con: duckdb.DuckDBPyConnection, *, attempts: int = 3) -> Wal
             nodes[tool_id] = (name, label)
             if has_tool:
                 required[tool_id] = tuple(json.loads(text) or ()) if text is not None else ()
-        pairs = {(src, dst): _link(source, target) for src, dst, source, target in run(con, LINKS_SQL)}
+        evidence = {
+            (src, dst): [(i["from"], i["to"], i["score"]) for i in items or ()]
+            for src, dst, items in run(con, LINKS_SQL)
+        }
+        shapes = tool_shapes(con, sorted({n for pair in evidence for n in pair}))
+        pairs = _fitting(evidence, shapes)
         if graph_cache_key(con) == key:
             return _assemble(nodes, pairs, required, key)
     raise RuntimeError(f"the tool graph kept changing while it was read ({attempts} attempts)")

@@ -1,15 +1,22 @@
-"""Sampling FSPs into the workspace, and reading/saving them with version history."""
+"""Sampling FSPs into the workspace, and reading/saving them with version history.
+
+Every stored path carries its ``canonical`` key (``fsp.canonical_key``, indexed; migration 12 filled it in for
+paths stored before): sampling skips a path, or a split copy, whose key is already stored or already drawn in
+the same run, and reports how many it skipped, so one seed run twice or two walks that meet add nothing twice.
+"""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
 
-from fcstudio.paths.fsp import FSP
+from fcstudio.paths.fsp import FSP, canonical_key
 from fcstudio.paths.index import WalkIndex, load_walk_index
 from fcstudio.paths.operations import insert, long_context, merge, split
 from fcstudio.paths.sampling import random_walk_path
@@ -34,15 +41,20 @@ def save_path(con: duckdb.DuckDBPyConnection, fsp: FSP, *, seed: int | None, par
     text = fsp.model_dump_json()
     run(
         con,
-        "INSERT INTO fsp_paths (id, fsp, version, parent_id, seed, ops, n_turns, n_calls) VALUES (?, ?, 1, ?, ?, ?, ?, ?)",
-        [path_id, text, parent, seed, ops, len(fsp.turns), n_calls],
+        """INSERT INTO fsp_paths (id, fsp, version, parent_id, seed, ops, n_turns, n_calls, canonical)
+           VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?)""",
+        [path_id, text, parent, seed, ops, len(fsp.turns), n_calls, canonical_key(fsp)],
     )
     run(con, "INSERT INTO fsp_versions (path_id, version, fsp, note) VALUES (?, 1, ?, 'sampled')", [path_id, text])
     return path_id
 
 
-def save_paths(con: duckdb.DuckDBPyConnection, batch: list[tuple[FSP, int | None, int | None]]) -> list[int]:
-    """Store many new paths at once: (path, seed, position in ``batch`` of its parent or None) each.
+# one new path for save_paths: (path, seed, position in the batch of its parent, or the id of a stored parent)
+NewPath = tuple[FSP, int | None, int | None, int | None]
+
+
+def save_paths(con: duckdb.DuckDBPyConnection, batch: list[NewPath]) -> list[int]:
+    """Store many new paths at once: (path, seed, parent's position in ``batch``, stored parent's id) each.
 
     Ids are taken from ``fsp_seq`` in the batch's order, and both tables are written by one INSERT each
     (``save_path`` costs four statements per path, most of a sampled path's time).
@@ -52,24 +64,26 @@ def save_paths(con: duckdb.DuckDBPyConnection, batch: list[tuple[FSP, int | None
     import pyarrow as pa
 
     ids = sorted(int(i) for (i,) in run(con, "SELECT nextval('fsp_seq') FROM range(?)", [len(batch)]))
-    texts = [fsp.model_dump_json() for fsp, _, _ in batch]
+    texts = [fsp.model_dump_json() for fsp, _, _, _ in batch]
+    parents = [ids[p] if p is not None else stored for _, _, p, stored in batch]
     paths = pa.table(
         {
             "id": pa.array(ids, pa.int64()),
             "fsp": texts,
-            "parent_id": pa.array([None if p is None else ids[p] for _, _, p in batch], pa.int64()),
-            "seed": pa.array([seed for _, seed, _ in batch], pa.int64()),
-            "ops": [[r["op"] for r in fsp.provenance] for fsp, _, _ in batch],
-            "n_turns": [len(fsp.turns) for fsp, _, _ in batch],
-            "n_calls": [len(fsp.calls()) for fsp, _, _ in batch],
+            "parent_id": pa.array(parents, pa.int64()),
+            "seed": pa.array([seed for _, seed, _, _ in batch], pa.int64()),
+            "ops": [[r["op"] for r in fsp.provenance] for fsp, _, _, _ in batch],
+            "n_turns": [len(fsp.turns) for fsp, _, _, _ in batch],
+            "n_calls": [len(fsp.calls()) for fsp, _, _, _ in batch],
+            "canonical": [canonical_key(fsp) for fsp, _, _, _ in batch],
         }
     )
     con.register("_new_paths", paths)
     try:
         run(
             con,
-            """INSERT INTO fsp_paths (id, fsp, version, parent_id, seed, ops, n_turns, n_calls)
-               SELECT id, fsp, 1, parent_id, seed, ops, n_turns, n_calls FROM _new_paths ORDER BY id""",
+            """INSERT INTO fsp_paths (id, fsp, version, parent_id, seed, ops, n_turns, n_calls, canonical)
+               SELECT id, fsp, 1, parent_id, seed, ops, n_turns, n_calls, canonical FROM _new_paths ORDER BY id""",
         )
         run(
             con,
@@ -118,6 +132,34 @@ def sample_fsps(
         yield path_seed, fsp, copy_
 
 
+def _chunks(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk
+
+
+@dataclass
+class Sampled:
+    """What one sampling run stored: the new paths' ids (split copies after their parent), and how many drawn
+    paths it skipped because their canonical form was already stored or drawn earlier in the run."""
+
+    ids: list[int] = field(default_factory=list)
+    duplicates: int = 0
+
+
+def stored_keys(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, int]:
+    """canonical key -> the first stored path with it, for the keys among ``keys`` that are stored."""
+    if not keys:
+        return {}
+    import pyarrow as pa
+
+    con.register("_keys", pa.table({"canonical": pa.array(sorted(set(keys)), pa.string())}))
+    try:
+        found = run(con, "SELECT canonical, min(id) FROM fsp_paths SEMI JOIN _keys USING (canonical) GROUP BY ALL")
+    finally:
+        con.unregister("_keys")
+    return {key: int(path_id) for key, path_id in found}
+
+
 def sample_paths(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -131,18 +173,19 @@ def sample_paths(
     distractors: int = 50,
     progress: Callable[[float, str], object] | None = None,
     index: WalkIndex | None = None,
-) -> list[int]:
-    """Sample ``n`` paths from the stored graph, apply ``ops``, save them (split copies as children).
+) -> Sampled:
+    """Sample ``n`` paths from the stored graph, apply ``ops``, save the new ones (split copies as children).
 
-    ``index`` is the graph's ``WalkIndex`` when the caller keeps one (the app caches it); otherwise it
-    is read once for this call.
+    A drawn path whose canonical form is stored already (or was drawn earlier in this run) is skipped and
+    counted; its split copy is still stored when it is new, as a child of the stored path. ``index`` is the
+    graph's ``WalkIndex`` when the caller keeps one (the app caches it); otherwise it is read once for this call.
     """
     check_ops(ops)
     if index is None:
         index = load_walk_index(con)
     if not index.nodes:
         raise ValueError("the workspace has no tool graph yet: run `fcstudio graph build` first")
-    paths = sample_fsps(
+    drawn = sample_fsps(
         index,
         n=n,
         steps=steps,
@@ -153,20 +196,39 @@ def sample_paths(
         label=label,
         distractors=distractors,
     )
-    ids: list[int] = []
-    batch: list[tuple[FSP, int | None, int | None]] = []
-    with transaction(con):  # all or nothing; written in batches so memory stays flat at any n
-        for i, (path_seed, fsp, copy_) in enumerate(paths):
-            batch.append((fsp, path_seed, None))
-            if copy_ is not None:
-                batch.append((copy_, path_seed, len(batch) - 1))
-            if len(batch) >= SAVE_BATCH:
-                ids += save_paths(con, batch)
-                batch = []
+    out = Sampled()
+    count = itertools.count(1)
+
+    def keyed() -> Iterator[tuple[int, FSP, str, FSP | None, str | None]]:
+        for path_seed, fsp, copy_ in drawn:
+            yield path_seed, fsp, canonical_key(fsp), copy_, None if copy_ is None else canonical_key(copy_)
             if progress:
-                progress((i + 1) / n, f"sampled {i + 1} of {n}")
-        ids += save_paths(con, batch)
-    return ids
+                done = next(count)
+                progress(done / n, f"sampled {done} of {n}")
+
+    with transaction(con):  # all or nothing; written in batches so memory stays flat at any n
+        for chunk in _chunks(keyed(), max(1, SAVE_BATCH // 2)):
+            known = stored_keys(con, [k for _, _, key, _, copy_key in chunk for k in (key, copy_key) if k])
+            batch: list[NewPath] = []
+            at: dict[str, int] = {}  # key -> position in this batch
+            for path_seed, fsp, key, copy_, copy_key in chunk:
+                parent: tuple[int | None, int | None]  # (position in the batch, stored id)
+                if key in known or key in at:
+                    out.duplicates += 1
+                    parent = (at.get(key), known.get(key))
+                else:
+                    at[key] = len(batch)
+                    parent = (len(batch), None)
+                    batch.append((fsp, path_seed, None, None))
+                if copy_ is None or copy_key is None:
+                    continue
+                if copy_key in known or copy_key in at:
+                    out.duplicates += 1
+                else:
+                    at[copy_key] = len(batch)
+                    batch.append((copy_, path_seed, *parent))
+            out.ids += save_paths(con, batch)
+    return out
 
 
 def get_path(con: duckdb.DuckDBPyConnection, path_id: int) -> dict[str, Any] | None:
@@ -196,8 +258,17 @@ def save_edit(con: duckdb.DuckDBPyConnection, path_id: int, fsp: FSP, version: i
         text = fsp.model_dump_json()
         run(
             con,
-            "UPDATE fsp_paths SET fsp = ?, version = ?, ops = ?, n_turns = ?, n_calls = ?, updated_at = now() WHERE id = ?",
-            [text, version + 1, [p["op"] for p in fsp.provenance], len(fsp.turns), len(fsp.calls()), path_id],
+            """UPDATE fsp_paths SET fsp = ?, version = ?, ops = ?, n_turns = ?, n_calls = ?, canonical = ?,
+               updated_at = now() WHERE id = ?""",
+            [
+                text,
+                version + 1,
+                [p["op"] for p in fsp.provenance],
+                len(fsp.turns),
+                len(fsp.calls()),
+                canonical_key(fsp),
+                path_id,
+            ],
         )
         run(
             con,
@@ -212,3 +283,23 @@ def path_history(con: duckdb.DuckDBPyConnection, path_id: int) -> list[dict[str,
     return rows(
         con, "SELECT version, note, saved_at FROM fsp_versions WHERE path_id = ? ORDER BY version DESC", [path_id]
     )
+
+
+def backfill_canonical(con: duckdb.DuckDBPyConnection) -> None:
+    """Migration 12's data step: the canonical key of every stored path (NULL for one whose JSON no longer
+    parses: it matches nothing, and synthesis reports it as a failed item as before)."""
+    import pyarrow as pa
+
+    keys: dict[int, str | None] = {}
+    for path_id, text in run(con, "SELECT id, fsp FROM fsp_paths"):
+        try:
+            keys[int(path_id)] = canonical_key(FSP.model_validate_json(text))
+        except ValueError:
+            keys[int(path_id)] = None
+    if not keys:
+        return
+    con.register("_canonical", pa.table({"id": pa.array(list(keys), pa.int64()), "canonical": list(keys.values())}))
+    try:
+        run(con, "UPDATE fsp_paths SET canonical = c.canonical FROM _canonical c WHERE fsp_paths.id = c.id")
+    finally:
+        con.unregister("_canonical")
