@@ -172,3 +172,214 @@ def test_interrupted_job_resumes_without_duplicates(tmp_path: Path) -> None:
             assert sorted(paths) == sorted(set(paths)) and len(paths) == 4
             assert resumed.usage["cached"] >= 1  # the killed path's answered requests were not paid again
         assert counter["n"] - first_run < 4 * 3  # a fresh run needs 3 requests per path
+
+
+# -- stale replies after a re-execution (issue 16, deliverable 3) ------------------------------------------------
+
+
+def _weather_trajectory(con) -> tuple[int, dict, int, dict]:  # type: ignore[no-untyped-def]
+    """A template trajectory asking the weather (one call), its record, the calling message and the call."""
+    pid = _path(con, [("get_weather", {"location": "user"})])
+    tid = run_synth(con, path_ids=[pid], backend="template").created[0]
+    t = get_trajectory(con, tid)
+    i = next(k for k, m in enumerate(t["messages"]) if m.get("tool_calls"))
+    return tid, t, i, t["messages"][i]["tool_calls"][0]
+
+
+def _elsewhere(call: dict) -> str:
+    """The call's location moved to another city of the travel database, so its forecast differs."""
+    args = json.loads(call["function"]["arguments"])
+    args["location"] = "Jaipur" if args["location"] != "Jaipur" else "Agra"
+    call["function"]["arguments"] = json.dumps(args)
+    return args["location"]
+
+
+def test_reexecution_marks_the_dependent_reply_stale_and_nothing_lets_it_through(demo_ws: Workspace, tmp_path: Path):
+    from fcstudio.prefs.export import export
+    from fcstudio.synth.edits import regenerate_stale
+    from fcstudio.synth.trajectories import StaleTrajectory, list_trajectories, set_status
+
+    with demo_ws.connect() as con:
+        tid, t, i, call = _weather_trajectory(con)
+        assert t["verified"] is True
+        set_status(con, tid, "accepted")
+        reply_at = len(t["messages"]) - 1
+        old_reply = t["messages"][reply_at]["content"]
+        city = _elsewhere(call)
+        version = apply_edit(con, tid, t["messages"], t["version"], reexecute_from=i, regenerate_replies=False)
+        after = get_trajectory(con, tid)
+        result = next(m for m in after["messages"] if m.get("tool_call_id") == call["id"])["content"]
+        assert city in result and after["messages"][reply_at]["content"] == old_reply  # the reply quotes the old one
+        assert [m["message"] for m in after["stale"]] == [reply_at]
+        reason = f"assistant reply at turn 1 (message {reply_at}) quotes a tool result that changed"
+        assert after["stale"][0]["reason"].startswith(reason)
+        assert after["verified"] is False and after["verdict"]["passed"] is False
+        assert after["verdict"]["checks"]["replies"] == {"ok": False, "problems": [after["stale"][0]["reason"]]}
+        assert after["status"] == "pending"  # it was accepted on the old results
+        with pytest.raises(StaleTrajectory, match="cannot be accepted while a reply is stale: assistant reply"):
+            set_status(con, tid, "accepted")
+        assert get_trajectory(con, tid)["status"] == "pending"
+        assert list_trajectories(con, stale=True)[1] == 1
+        con.execute("UPDATE trajectories SET status = 'accepted' WHERE id = ?", [tid])  # even if forced through
+        done = export(con, "sft", tmp_path / "sft.jsonl", include_all=True)
+        lines = (tmp_path / "sft.jsonl").read_text().splitlines()
+        assert f"traj-{tid}" not in {json.loads(line)["id"] for line in lines}
+        assert done["skipped_stale"] == [f"traj-{tid}: {after['stale'][0]['reason']}"]
+
+        new, count = regenerate_stale(con, tid, version, editor="ana")
+        fixed = get_trajectory(con, tid)
+        assert count == 1 and new == version + 1 and fixed["stale"] == []
+        reply = fixed["messages"][reply_at]["content"]
+        assert reply != old_reply and city in reply and "{" not in reply
+        assert fixed["verdict"]["checks"]["replies"]["ok"] is True
+        assert fixed["verdict"]["checks"]["plan"]["problems"] == [  # what is left is the edit itself
+            f"get_weather: location is {json.dumps(city)}, the user said {json.dumps(t['meta']['plan'][0]['calls'][0]['args']['location'])}"
+        ]
+        set_status(con, tid, "accepted")
+        done = export(con, "sft", tmp_path / "sft.jsonl")
+        assert "skipped_stale" not in done
+        assert f"traj-{tid}" in {json.loads(x)["id"] for x in (tmp_path / "sft.jsonl").read_text().splitlines()}
+
+
+def test_reexecution_regenerates_a_template_reply_and_a_hand_edit_clears_a_stale_one(demo_ws: Workspace) -> None:
+    with demo_ws.connect() as con:
+        tid, t, i, call = _weather_trajectory(con)
+        old_reply = t["messages"][-1]["content"]
+        city = _elsewhere(call)
+        version = apply_edit(con, tid, t["messages"], t["version"], reexecute_from=i)  # the default regenerates
+        after = get_trajectory(con, tid)
+        assert after["stale"] == [] and after["verdict"]["checks"]["replies"]["ok"] is True
+        assert after["messages"][-1]["content"] != old_reply and city in after["messages"][-1]["content"]
+        # marked stale, then rewritten by hand: the marker goes with the old text
+        _elsewhere(after["messages"][i]["tool_calls"][0])
+        version = apply_edit(con, tid, after["messages"], version, reexecute_from=i, regenerate_replies=False)
+        stale = get_trajectory(con, tid)
+        assert len(stale["stale"]) == 1
+        stale["messages"][-1]["content"] = "I checked the weather there for you."
+        apply_edit(con, tid, stale["messages"], version)
+        assert get_trajectory(con, tid)["stale"] == []
+
+
+def test_a_model_jobs_stale_reply_waits_for_a_model(tmp_path: Path) -> None:
+    from fcstudio.synth.edits import regenerate_stale
+
+    ws = demo_workspace(tmp_path / "model.duckdb")
+    with ws.connect() as con, StubServer(respond=teacher()) as server:
+        pid = _path(con, [("get_weather", {"location": "user"})])
+        config = LLMConfig(model="teacher", base_url=server.base_url, backoff_base=0.01)
+        tid = run_synth(con, path_ids=[pid], backend="openai", llm=config).created[0]
+        t = get_trajectory(con, tid)
+        i = next(k for k, m in enumerate(t["messages"]) if m.get("tool_calls"))
+        city = _elsewhere(t["messages"][i]["tool_calls"][0])
+        version = apply_edit(con, tid, t["messages"], t["version"], reexecute_from=i)  # no model given: stale
+        assert len(get_trajectory(con, tid)["stale"]) == 1
+        with pytest.raises(ValueError, match="written by a model: give a model"):
+            regenerate_stale(con, tid, version)
+        regenerate_stale(con, tid, version, llm=config)
+        fixed = get_trajectory(con, tid)
+        assert fixed["stale"] == [] and fixed["messages"][-1]["content"].startswith("Done: ")
+        assert city in fixed["messages"][-1]["content"]  # the teacher answered from the new result
+
+
+def test_cli_marks_lists_refuses_and_regenerates_stale_replies(demo_ws: Workspace, tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    with demo_ws.connect() as con:
+        tid, t, i, call = _weather_trajectory(con)
+    _elsewhere(call)
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(t["messages"]))
+    done = run_cli(
+        "traj", "edit", str(tid), str(edited), "--version", str(t["version"]), "--reexecute-from", str(i),
+        "--mark-stale", workspace=demo_ws.path,
+    )  # fmt: skip
+    assert done.returncode == 0 and "stale: assistant reply at turn 1" in done.stderr
+    listed = json.loads(run_cli("traj", "list", "--stale", workspace=demo_ws.path).stdout)
+    assert [r["id"] for r in listed["rows"]] == [tid] and listed["rows"][0]["stale"] == 1
+    refused = run_cli("traj", "status", str(tid), "accepted", workspace=demo_ws.path)
+    assert refused.returncode == 1 and "cannot be accepted while a reply is stale" in refused.stderr
+    again = run_cli("traj", "regenerate", str(tid), "--version", str(t["version"] + 1), workspace=demo_ws.path)
+    assert again.returncode == 0 and "regenerated 1 stale reply" in again.stdout
+    assert json.loads(run_cli("traj", "list", "--stale", workspace=demo_ws.path).stdout)["total"] == 0
+    assert run_cli("traj", "status", str(tid), "accepted", workspace=demo_ws.path).returncode == 0
+
+
+# -- values that fit their fields, and the template translator's wording ---------------------------------------
+
+FIELDS = {  # name: (schema, what the value must look like)
+    "guest_name": ({"type": "string", "description": "Name on the reservation."}, r"[A-Z][a-zá]+ [A-Z][a-z]+"),
+    "passenger_name": ({"type": "string"}, r"[A-Z][a-zá]+ [A-Z][a-z]+"),
+    "hotel_name": ({"type": "string"}, r".*\b(Hotel|Inn|Suites|Meridian)\b.*"),
+    "restaurant_name": ({"type": "string"}, r".*\b(Trattoria|Pot|Kitchen|Café|Sushi)\b.*"),
+    "time": ({"type": "string", "description": "Reservation time, ISO 8601."}, r"\d{2}:\d{2}"),
+    "start_time": ({"type": "string"}, r"\d{2}:\d{2}"),
+    "date": ({"type": "string"}, r"\d{4}-\d{2}-\d{2}"),
+    "check_in": ({"type": "string", "description": "Arrival date."}, r"\d{4}-\d{2}-\d{2}"),
+    "departure": ({"type": "string", "format": "date"}, r"\d{4}-\d{2}-\d{2}"),
+    "email": ({"type": "string"}, r"[^@ ]+@[^@ ]+\.[a-z]+"),
+    "phone": ({"type": "string"}, r"\+?[0-9][0-9 ()-]{6,}"),
+    "city": ({"type": "string"}, r"[A-Z][a-z]+( [A-Z][a-z]+)?"),
+    "hotel_id": ({"type": "string"}, r"\S+"),
+    "reservation_id": ({"type": "string"}, r"\S+"),
+    "currency": ({"type": "string"}, r"[A-Z]{3}"),
+    "country_code": ({"type": "string"}, r"[A-Z]{2}"),
+}
+
+
+def test_values_fit_their_fields_even_with_misleading_data_around() -> None:
+    import random
+    import re
+
+    from fcstudio.synth.values import ValueBank, field_kind
+
+    bank = ValueBank()  # a database whose "name" fields are airports and places, and whose "time" holds an id
+    bank.add_state({
+        "airports": {"DEL": {"name": "Indira Gandhi International Airport", "city": "New Delhi", "time": "H289"}},
+        "places": {"cp": {"name": "Connaught Place, New Delhi", "location": "IIT Delhi, Hauz Khas"}},
+    })  # fmt: skip
+    for seed in range(20):
+        rng = random.Random(seed)
+        for name, (schema, shape) in FIELDS.items():
+            value = bank.value("book_something", name, schema, rng)
+            assert isinstance(value, str) and re.fullmatch(shape, value), (name, value)
+    assert field_kind("guest_name") == "person" and field_kind("hotel_name") == "hotel"
+    assert field_kind("name", {"description": "Hotel name."}) == "hotel"
+    assert field_kind("party_size") == "count" and field_kind("max_price") == "amount"
+    amount = bank.value("t", "amount", {"type": "number"}, random.Random(1))
+    assert isinstance(amount, float) and amount > 0
+    count = bank.value("t", "party_size", {"type": "integer"}, random.Random(1))
+    assert isinstance(count, int) and 1 <= count <= 5
+
+
+def test_template_translator_varies_by_seed_and_never_writes_raw_json(tmp_path: Path) -> None:
+    import asyncio
+    import random
+
+    from fcstudio.synth.plan import Episode, PlannedCall, TurnPlan
+    from fcstudio.synth.trajectories import tool_specs
+    from fcstudio.synth.translation import TemplateTranslator, summarise_results
+
+    ws = synthesised_workspace(tmp_path / "s.duckdb", seed=5)
+    with ws.connect() as con:
+        tools = tool_specs(con)
+        hotels = next(t for t, s in tools.items() if s.name == "find_hotels")
+        for (messages,) in con.execute("SELECT messages FROM trajectories WHERE origin = 'synth'").fetchall():
+            for m in json.loads(messages):
+                text = m.get("content") or ""
+                if m["role"] in ("user", "assistant"):
+                    assert '{"' not in text and "[{" not in text and "look into this" not in text, text
+    ep = Episode(tools=tools, env=None, bank=None)  # type: ignore[arg-type]
+    args = {"city": "Lisbon", "check_in": "2026-12-03", "check_out": "2026-12-06"}
+    sources = {a: {"kind": "user"} for a in args}
+    plan = TurnPlan(0, "normal", [PlannedCall(0, 0, hotels, "find_hotels", args, sources)])
+    said = {asyncio.run(TemplateTranslator().user_message(ep, plan, random.Random(seed))) for seed in range(12)}
+    assert len(said) >= 4  # several phrasings, chosen by the seed
+    for text in said:
+        assert (
+            "hotels in Lisbon" in text and "2026-12-03" in text and "2026-12-06" in text and "find_hotels" not in text
+        )
+    booked = json.dumps({"reservation_id": "R-1042", "total_price": 412.5})
+    reply = summarise_results([("book_hotel", {"hotel_id": "H-12"}, booked, False)], ep.by_name)
+    assert reply == "I reserved a room at hotel H-12; the reservation id is R-1042 and the total price is 412.5."
+    failed = summarise_results([("book_hotel", {"hotel_id": "H-12"}, "Error: Hotel H-12 is full", True)], ep.by_name)
+    assert failed == "I couldn't reserve a room at hotel H-12: hotel H-12 is full."
