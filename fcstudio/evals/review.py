@@ -329,7 +329,12 @@ def _call_text(name: str, arguments: dict[str, Any] | None) -> str:
 
 def _field_words(changes: dict[str, tuple[Any, Any]]) -> str:
     """``date is 2025-05-03, expected 2025-05-02; ...`` for (expected, actual) pairs, the first few."""
-    parts = [f"{f} is {_show(actual)}, expected {_show(expected)}" for f, (expected, actual) in changes.items()]
+    parts = [
+        f"{f} is {_show(actual)}, which the gold does not have"
+        if expected is None
+        else f"{f} is {_show(actual)}, expected {_show(expected)}"
+        for f, (expected, actual) in changes.items()
+    ]
     more = len(parts) - _MAX_FIELDS
     return "; ".join(parts[:_MAX_FIELDS]) + (f" (and {more} more field{'s' if more > 1 else ''})" if more > 0 else "")
 
@@ -350,8 +355,10 @@ def _state_lines(d: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def _action_lines(rows: list[dict[str, Any]]) -> list[str]:
-    """The gold actions missing or made with other arguments, and the writes no gold action asks for."""
+    """The gold actions missing or made with other arguments, and the writes no gold action asks for (a tool
+    of unknown kind, e.g. tau-bench's ``think``, is not counted)."""
     lines = []
+    extra: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for row in rows:
         who = "the user" if row.get("requestor") == "user" else "the agent"
         where = " on the phone" if row.get("requestor") == "user" else ""
@@ -368,11 +375,14 @@ def _action_lines(rows: list[dict[str, Any]]) -> list[str]:
                 f"{who.capitalize()} called {row['name']}{where} with other arguments than the gold: "
                 f"{_field_words(changes) if changes else 'the compared arguments differ'}."
             )
-        elif row["status"] == "extra" and row.get("kind") not in ("read", "generic"):
-            lines.append(
-                f"{who.capitalize()} called {_call_text(row['name'], row.get('arguments'))}{where}, "
-                "which no gold action asks for."
-            )
+        elif row["status"] == "extra" and row.get("kind") == "write":
+            extra.setdefault((who, where, row["name"]), []).append(row)
+    for (who, where, name), made in extra.items():
+        if len(made) == 1:
+            call = _show(_call_text(name, made[0].get("arguments")), 160)
+            lines.append(f"{who.capitalize()} called {call}{where}, which no gold action asks for.")
+        else:
+            lines.append(f"{who.capitalize()} called {name}{where} {len(made)} times more than the gold asks for.")
     return lines
 
 
@@ -491,7 +501,7 @@ def _tau_lines(episode: dict[str, Any], info: dict[str, Any], gold: dict[str, An
                 )
     for v in _unmet(info, "nl", "nl_assertions"):
         text = v.get("assertion") or v.get("nl_assertion") or ""
-        why = v.get("reason") or v.get("justification") or ""
+        why = str(v.get("reason") or v.get("justification") or "").strip().rstrip(".")
         lines.append(f'The assertion "{text}" does not hold' + (f": {why}" if why else "") + ".")
     for checked in _unmet(info, "env_assertions"):
         a: dict[str, Any] = checked["env_assertion"] if isinstance(checked.get("env_assertion"), dict) else checked
