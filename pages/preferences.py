@@ -1,4 +1,5 @@
-"""Preferences: make chosen/rejected pairs, label them side by side from the keyboard, watch agreement."""
+"""Preferences: make chosen/rejected pairs, label them side by side from the keyboard (what differs marked
+above the two sides, single assistant turns markable good or bad), watch agreement."""
 
 from __future__ import annotations
 
@@ -6,15 +7,20 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from components.auth import person_name
 from components.chat import render_messages
 from components.db import cursor
 from components.layout import empty_state, page_header, show_error
 from components.llm_form import llm_settings
+from components.pair_diff import render_pair_diff
+from fcstudio.prefs.diff import pair_diff
 from fcstudio.prefs.labels import (
     REASONS,
+    TURN_LABELS,
     LabelRefused,
     agreement,
     label_pair,
+    label_turn,
     left_is_chosen,
     next_pair,
     progress,
@@ -41,6 +47,11 @@ with st.expander("Make pairs from verified trajectories", expanded=False):
         )
         required = int(c[1].number_input("Annotators per pair", 1, 9, 1))
         seed = int(c[2].number_input("Seed", 0, 10**9, 0))
+        keep_trivial = st.checkbox(
+            "Keep trivial pairs",
+            help="A pair whose sides make the same calls and differ only in an id a tool returned teaches "
+            "nothing; by default it is not made.",
+        )
         llm = llm_settings("pairs")
         go = st.form_submit_button("Make pairs", type="primary")
     if go:
@@ -54,9 +65,11 @@ with st.expander("Make pairs from verified trajectories", expanded=False):
                     annotators=required,
                     seed=seed,
                     progress=lambda f, label: bar.progress(min(f, 1.0), text=label),
+                    keep_trivial=keep_trivial,
                 )
             st.success(
                 f"{len(made.created)} pairs made; {made.same_as_chosen} negatives came out equal to the positive, "
+                f"{made.skipped_trivial} differed only in a returned id (skipped as trivial), "
                 f"{made.not_applicable} trajectories had no turn this strategy applies to."
             )
         except Exception as exc:
@@ -86,14 +99,17 @@ st.progress(
     text=f"{done['labels']} of {done['labels_needed']} labels",
 )
 
-annotator = st.text_input("You are", key="annotator", placeholder="your name: each pair counts you once").strip()
+n1, n2 = st.columns([3, 1], vertical_alignment="bottom")
+with n1:
+    annotator = person_name("You are", key="annotator", placeholder="your name: each pair counts you once")
+with_trivial = n2.toggle("Include trivial pairs", key="with_trivial", help="Pairs that differ only in a returned id")
 if msg := st.session_state.pop("pref_flash", None):
     (st.success if msg[0] == "ok" else st.warning)(msg[1])
 if not annotator:
     st.info("Enter your name to start labelling.")
 else:
     with cursor() as con:
-        pair_id = next_pair(con, annotator)
+        pair_id = next_pair(con, annotator, include_trivial=with_trivial)
         pair = get_pair(con, pair_id) if pair_id is not None else None
     if pair is None:
         st.success(f"Nothing left for {annotator}: every pair has its labels or was labelled or skipped by you.")
@@ -104,18 +120,26 @@ else:
         st.caption(
             f"Turn {pair['turn']} of "
             + (f"trajectory #{pair['trajectory_id']}" if pair["trajectory_id"] else f"episode {pair['episode_ref']}")
+            + (" · **trivial**: the sides differ only in an id a tool returned" if pair.get("trivial") else "")
         )
         prefix = pair["prefix"]
         with st.expander(f"Earlier conversation ({len(prefix) - 1} messages)", expanded=False):
             render_messages(prefix[:-1])
         render_messages(prefix[-1:], start=len(prefix) - 1)
-        cl, cr = st.columns(2)
-        with cl, st.container(border=True):
-            st.markdown("**Left**")
-            render_messages(left, start=len(prefix), expand_calls=True)
-        with cr, st.container(border=True):
-            st.markdown("**Right**")
-            render_messages(right, start=len(prefix), expand_calls=True)
+        render_pair_diff(pair_diff(left, right))
+        marks: dict[str, list[tuple[int, str]]] = {"L": [], "R": []}  # shown side -> (message, widget key)
+        for col, shown, name, messages in zip(st.columns(2), "LR", ("Left", "Right"), (left, right), strict=True):
+            with col, st.container(border=True):
+                st.markdown(f"**{name}**")
+                render_messages(messages, start=len(prefix), expand_calls=True)
+                turns = [i for i, m in enumerate(messages) if m.get("role") == "assistant"]
+                with st.expander("Mark single turns (optional)", expanded=False):
+                    for i in turns:
+                        key = f"turn_{pair['id']}_{shown}_{i}"
+                        t1, t2 = st.columns([1, 2])
+                        t1.segmented_control(f"[{len(prefix) + i}]", TURN_LABELS, key=key)
+                        t2.text_input("Reason", key=f"{key}_why", placeholder="optional")
+                        marks[shown].append((i, key))
         r1, r2 = st.columns([2, 3])
         reasons = r1.multiselect("Why (optional)", REASONS, key=f"reasons_{pair['id']}")
         note = r2.text_input("Note (optional)", key=f"note_{pair['id']}")
@@ -136,23 +160,38 @@ else:
             try:
                 with cursor() as con:
                     label_pair(con, pair["id"], annotator, picked, reasons, note)
+                    for shown, keyed in marks.items():
+                        side = "chosen" if (shown == "L") == left_chosen else "rejected"
+                        for i, key in keyed:
+                            if st.session_state.get(key):
+                                why = st.session_state.get(f"{key}_why") or ""
+                                label_turn(con, pair["id"], annotator, side, i, st.session_state[key], why)
                 st.session_state["pref_flash"] = ("ok", f"Pair {pair['id']} labelled.")
             except LabelRefused as exc:  # someone else took the last slot a moment ago
                 st.session_state["pref_flash"] = ("warn", f"Not counted: {exc}")
             st.rerun()
 
 st.divider()
+shown_pairs = st.segmented_control("Pairs listed", ["all", "not trivial", "trivial"], default="all", key="pairs_filter")
 with cursor() as con:
-    table = pd.DataFrame(list_pairs(con, limit=10_000))
+    table = pd.DataFrame(
+        list_pairs(con, limit=10_000, trivial={"trivial": True, "not trivial": False}.get(shown_pairs or "all"))
+    )
 c1, c2 = st.columns([3, 2])
 with c1:
     st.markdown("#### All pairs")
-    st.dataframe(table, hide_index=True, height=min(38 + 35 * len(table), 320))
-with c2:
-    counts = table.groupby(["error_type", "strategy"]).size().reset_index(name="pairs")
-    st.plotly_chart(
-        px.bar(counts, x="pairs", y="error_type", color="strategy", orientation="h", title="Error types", height=320)
-    )
+    if table.empty:
+        st.caption(f"No {shown_pairs} pair.")
+    else:
+        st.dataframe(table, hide_index=True, height=min(38 + 35 * len(table), 320))
+if not table.empty:
+    with c2:
+        counts = table.groupby(["error_type", "strategy"]).size().reset_index(name="pairs")
+        st.plotly_chart(
+            px.bar(
+                counts, x="pairs", y="error_type", color="strategy", orientation="h", title="Error types", height=320
+            )
+        )
 if agree["pairs"]:
     st.markdown("#### Agreement between annotators")
     st.dataframe(pd.DataFrame(agree["pairs"]), hide_index=True)
