@@ -33,7 +33,7 @@ OUT = ROOT / "data" / "demo" / "eval" / "travel_scripted_run.json"
 
 
 KINDS = {t.task_id: mistake_kinds(t) for t in travel_tasks().values()}
-SALT = 27  # a salt whose run has every kind of mistake, a flight booked on the wrong date among them (main checks)
+SALT = 109  # a salt whose run has every kind of mistake, a flight booked on the wrong date among them (main checks)
 
 
 def mistake(task_id: str, trial: int) -> str | None:
