@@ -154,3 +154,23 @@ def test_the_diff_html_escapes_what_it_shows() -> None:
     shown = {side: html.unescape(re.sub(r"<[^>]+>", "", side_html(diff, side))) for side in ("a", "b")}
     assert a[0]["content"] in shown["a"] and b[0]["content"] in shown["b"]  # the text itself, escaped, intact
     assert '<mark class="fc-diff"' in side_html(diff, "b") and "&lt;b&gt;x&lt;/b&gt;" in side_html(diff, "b")
+
+
+@pytest.fixture
+def synthesised_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = synthesised_workspace(tmp_path / "synth.duckdb", seed=11).path
+    monkeypatch.setenv("FCSTUDIO_WORKSPACE", str(path))
+    return path
+
+
+def test_making_pairs_on_the_page_reports_the_trivial_ones_skipped(synthesised_path: Path) -> None:
+    at = open_page("preferences")
+    seed = next(n for n in at.number_input if n.label == "Seed")
+    seed.set_value(1)
+    next(b for b in at.button if b.label == "Make pairs").click().run()
+    no_errors(at)
+    with Workspace(synthesised_path).connect() as con:
+        stored = rows(con, "SELECT count(*) AS n, count(*) FILTER (WHERE trivial) AS trivial FROM pairs")[0]
+    assert stored["n"] > 0 and stored["trivial"] == 0
+    assert f"{stored['n']} pairs made" in at.success[0].value
+    assert "1 differed only in a returned id (skipped as trivial)" in at.success[0].value

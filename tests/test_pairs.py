@@ -420,6 +420,15 @@ def test_pairs_make_cli_reports_the_skipped_trivial(paired: Workspace) -> None:
     summary = json.loads(done.stdout)
     assert summary["skipped_trivial"] == 1 and summary["created"] == 0
 
+    with paired.connect() as con:  # and a pair that changes an argument: pairs diff names the call and the values
+        argued = rows(con, "SELECT id, chosen, rejected FROM pairs WHERE perturbation = 'wrong_argument' LIMIT 1")[0]
+    expected = pair_diff(json.loads(argued["chosen"]), json.loads(argued["rejected"]))
+    other = json.loads(run_cli("pairs", "diff", str(argued["id"]), workspace=paired.path).stdout)
+    assert other["trivial"] is False and other["differences"] == expected.summary(("chosen", "rejected"))
+    assert any("→" in line or "only" in line for line in other["differences"])
+    assert other["calls"] and all(c["kind"] != "same" for c in other["calls"])
+    assert run_cli("pairs", "diff", "999999", workspace=paired.path).returncode != 0
+
 
 def test_migration_14_flags_the_trivial_pairs_stored_before_it(paired: Workspace, tmp_path: Path) -> None:
     with paired.connect() as con:

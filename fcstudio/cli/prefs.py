@@ -126,7 +126,7 @@ def pairs_diff(pair_id: int, workspace: WorkspaceOpt = None) -> None:
         {
             "pair": pair_id,
             "trivial": bool(pair.get("trivial")),
-            "differences": diff.summary(),
+            "differences": diff.summary(("chosen", "rejected")),
             "calls": [asdict(c) for c in diff.calls if c.kind != "same"],
             "chosen_words": [t for t, marked in diff.text_a if marked],
             "rejected_words": [t for t, marked in diff.text_b if marked],

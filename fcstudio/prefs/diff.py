@@ -60,20 +60,21 @@ class PairDiff:
     def same_text(self) -> bool:
         return not any(d for _, d in self.text_a + self.text_b)
 
-    def summary(self) -> list[str]:
-        """One line per difference, in words (a CLI or a caption shows these)."""
+    def summary(self, names: tuple[str, str] = ("A", "B")) -> list[str]:
+        """One line per difference, in words, the sides called ``names`` (a CLI or a caption shows these)."""
+        a, b = names
         lines = []
         for c in self.calls:
             if c.kind == "only_a":
-                lines.append(f"only A calls {c.name}")
+                lines.append(f"only {a} calls {c.name}")
             elif c.kind == "only_b":
-                lines.append(f"only B calls {c.name}")
+                lines.append(f"only {b} calls {c.name}")
             elif c.kind == "changed":
                 parts = [
-                    f"{a.name}: {_show(a.a)} → {_show(a.b)}"
-                    if a.kind == "changed"
-                    else f"{a.name} only in {'A' if a.kind == 'only_a' else 'B'}"
-                    for a in c.args
+                    f"{x.name}: {_show(x.a)} → {_show(x.b)}"
+                    if x.kind == "changed"
+                    else f"{x.name} only in {a if x.kind == 'only_a' else b}"
+                    for x in c.args
                 ]
                 lines.append(f"{c.name}: " + "; ".join(parts))
         if not self.same_text:
