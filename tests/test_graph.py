@@ -10,10 +10,11 @@ import pytest
 from scipy import sparse
 
 from conftest import copy_of, demo_workspace, run_cli, template
-from fcstudio.graph.build import build_graph, similar_pairs, tool_fields
+from fcstudio.graph.build import build_graph, relayout_graph, similar_pairs, tool_fields
 from fcstudio.graph.embed import TfidfEmbedder, make_embedder, split_identifier
-from fcstudio.graph.read import graph_stats, load_graph, tool_edges
-from fcstudio.store import Workspace, rows
+from fcstudio.graph.layout import force_layout, label_boxes, neighbourhood_layout, short_label
+from fcstudio.graph.read import graph_stats, load_graph, overview, tool_edges
+from fcstudio.store import Workspace, rows, run
 
 
 def _make_demo_graph(ws: Workspace) -> None:
@@ -269,3 +270,126 @@ def test_a_judge_call_that_fails_leaves_its_edge_for_the_next_run(tmp_path: Path
     )
     assert second.status == "done" and second.total == to_send and second.counts["keep"] == to_send
     assert unjudged == [{"n": 0}]
+
+
+# -- stored layout --------------------------------------------------------------------------------------------
+
+
+def _spread_ratio(xy: np.ndarray) -> float:
+    """Smaller over larger principal spread: 0 for points on one line (the old diagonal), 1 for a round cloud."""
+    values = np.linalg.eigvalsh(np.cov((xy - xy.mean(axis=0)).T))
+    return float(np.sqrt(values[0] / values[1]))
+
+
+def test_build_stores_a_force_layout_where_linked_tools_sit_together(demo_graph: Workspace) -> None:
+    with demo_graph.connect() as con:
+        stats = graph_stats(con)
+        nodes = rows(con, "SELECT tool_id, x, y, component FROM graph_nodes ORDER BY tool_id")
+        edges = rows(con, "SELECT src, dst FROM graph_edges")
+        params = json.loads(rows(con, "SELECT params FROM graph_builds")[0]["params"])
+    assert stats["build"]["layout"] == "force" and params["layout"] == "force" and params["layout_seconds"] < 5
+    where = {n["tool_id"]: np.array([n["x"], n["y"]]) for n in nodes}
+    xy = np.array(list(where.values()))
+    assert _spread_ratio(xy) > 0.3  # a picture, not a line
+    linked = np.mean([np.linalg.norm(where[e["src"]] - where[e["dst"]]) for e in edges])
+    pairs = np.linalg.norm(xy[:, None] - xy[None], axis=2)
+    assert linked < 0.6 * pairs[np.triu_indices(len(xy), 1)].mean()
+    close = pairs + np.eye(len(xy)) * 1e9
+    assert close.min() > 0.05  # no two tools drawn on top of each other
+
+
+def test_force_layout_packs_components_apart_and_is_deterministic() -> None:
+    # a 12-clique, a 4-path, a pair and three isolated nodes
+    clique = [(i, j) for i in range(12) for j in range(i + 1, 12)]
+    path = [(12, 13), (13, 14), (14, 15)]
+    src, dst = zip(*(clique + path + [(16, 17)]), strict=True)
+    pos = force_layout(21, src, dst, seed=3)
+    assert np.array_equal(pos, force_layout(21, src, dst, seed=3))
+    assert not np.array_equal(pos, force_layout(21, src, dst, seed=4))
+    groups = [range(12), range(12, 16), range(16, 18), [18], [19], [20]]
+    boxes = [(pos[list(g)].min(axis=0), pos[list(g)].max(axis=0)) for g in groups]
+    for i, (low_a, high_a) in enumerate(boxes):
+        for low_b, high_b in boxes[i + 1 :]:
+            apart = (high_a < low_b) | (high_b < low_a)
+            assert apart.any(), "two components drawn over each other"
+    lengths = [np.linalg.norm(pos[a] - pos[b]) for a, b in path]
+    assert 0.5 < np.median(lengths) < 2  # edge length about one unit
+
+
+def test_force_layout_of_a_big_component_lays_out_a_sample_and_places_the_rest() -> None:
+    rng = np.random.default_rng(0)
+    n = 3000
+    # one component: a chain through every node plus random chords, hubs among the first nodes
+    src = np.r_[np.arange(n - 1), rng.integers(0, 50, 4000)]
+    dst = np.r_[np.arange(1, n), rng.integers(0, n, 4000)]
+    pos = force_layout(n, src, dst, sample=300)
+    assert pos.shape == (n, 2) and np.isfinite(pos).all()
+    assert len({(round(x, 6), round(y, 6)) for x, y in pos}) == n
+    edge = np.linalg.norm(pos[src] - pos[dst], axis=1).mean()
+    sample = rng.integers(0, n, (2000, 2))
+    assert edge < 0.7 * np.linalg.norm(pos[sample[:, 0]] - pos[sample[:, 1]], axis=1).mean()
+
+
+def test_relayout_replaces_positions_and_records_the_layout(demo_graph: Workspace) -> None:
+    with demo_graph.connect() as con:
+        run(con, "UPDATE graph_builds SET params = json_object('label_top_k', 3)")
+        run(con, "UPDATE graph_nodes SET x = degree, y = degree")
+        before = rows(con, "SELECT tool_id, degree, component FROM graph_nodes ORDER BY tool_id")
+        assert graph_stats(con)["build"]["layout"] is None
+        summary = relayout_graph(con, seed=1)
+        after = rows(con, "SELECT tool_id, degree, component, x, y FROM graph_nodes ORDER BY tool_id")
+        params = json.loads(rows(con, "SELECT params FROM graph_builds")[0]["params"])
+    assert summary["nodes"] == 30 and summary["edges"] == 135
+    assert [(r["tool_id"], r["degree"], r["component"]) for r in after] == [tuple(r.values()) for r in before]
+    assert _spread_ratio(np.array([[r["x"], r["y"]] for r in after])) > 0.3
+    assert params == {"label_top_k": 3, "layout": "force", "layout_seconds": params["layout_seconds"], "layout_seed": 1}
+
+
+def test_cli_graph_layout(tmp_path: Path) -> None:
+    ws = demo_workspace(tmp_path / "ws.duckdb")
+    refused = run_cli("graph", "layout", workspace=ws.path)
+    assert refused.returncode == 2 and "build it first" in refused.stderr
+    assert run_cli("graph", "build", workspace=ws.path).returncode == 0
+    with ws.connect() as con:
+        first = rows(con, "SELECT x, y FROM graph_nodes ORDER BY tool_id")
+    done = run_cli("graph", "layout", "--seed", "5", workspace=ws.path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) | {"seconds": 0} == {
+        "nodes": 30,
+        "edges": 135,
+        "layout": "force",
+        "seed": 5,
+        "seconds": 0,
+    }
+    with ws.connect() as con:
+        assert rows(con, "SELECT x, y FROM graph_nodes ORDER BY tool_id") != first
+
+
+def test_overview_segments_carry_their_kind_and_respect_the_limit(demo_graph: Workspace) -> None:
+    with demo_graph.connect() as con:
+        nodes, segments = overview(con, kinds=("param", "label"), max_edges=1000)
+        _, none = overview(con, kinds=("dependency",), max_edges=0)
+        _, three = overview(con, kinds=("dependency",), max_edges=3)
+        stats = graph_stats(con)
+    assert len(nodes) == 30 and none == [] and len(three) == 3 and {s[4] for s in three} == {"dependency"}
+    assert len(segments) == stats["edges_by_kind"]["param"] + stats["edges_by_kind"]["label"]
+    assert {s[4] for s in segments} == {"param", "label"}
+    assert sum(stats["component_sizes"]) == 30 and stats["component_sizes"] == sorted(stats["component_sizes"])[::-1]
+
+
+def test_neighbourhood_layout_keeps_every_label_apart() -> None:
+    ids = [f"t{i}" for i in range(40)]
+    labels = [short_label(f"{'get_a_rather_long_tool_name_' if i % 3 else 'find_'}{i}") for i in range(40)]
+    sizes = [18.0] + [10.0] * 39
+    edges = [("t0", f"t{i}") for i in range(1, 40)] + [(f"t{i}", f"t{i + 1}") for i in range(1, 39)]
+    where = neighbourhood_layout(ids, labels, sizes, edges, centre="t0")
+    assert where == neighbourhood_layout(ids, labels, sizes, edges, centre="t0")
+    boxes = label_boxes(labels, sizes, 14) + np.array([[where[i][0], where[i][1]] * 2 for i in ids])
+    for a in range(40):
+        for b in range(a + 1, 40):
+            overlap_x = min(boxes[a, 2], boxes[b, 2]) - max(boxes[a, 0], boxes[b, 0])
+            overlap_y = min(boxes[a, 3], boxes[b, 3]) - max(boxes[a, 1], boxes[b, 1])
+            assert overlap_x <= 0 or overlap_y <= 0, (labels[a], labels[b])
+    width, height = np.ptp(boxes[:, [0, 2]]), np.ptp(boxes[:, [1, 3]])
+    assert width * height < 4 * ((boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])).sum()  # compact
+    assert all(len(label) <= 32 for label in labels) and short_label("x" * 40).endswith("…")

@@ -107,6 +107,23 @@ def judge_cmd(
         raise typer.Exit(code)
 
 
+@graph_app.command("layout")
+def layout_cmd(
+    workspace: WorkspaceOpt = None,
+    seed: Annotated[int, typer.Option(help="Seed of the force-directed layout (same seed, same drawing).")] = 0,
+) -> None:
+    """Lay the stored graph out again (force-directed) without rebuilding its edges, as the Graph page's button."""
+    from fcstudio.graph.build import relayout_graph
+    from fcstudio.graph.read import current_build_id
+
+    with connect(workspace) as con:
+        if current_build_id(con) is None:
+            err.print("error: no graph to lay out yet; build it first: python -m fcstudio graph build", markup=False)
+            raise typer.Exit(2)
+        summary = relayout_graph(con, seed=seed)
+    sys.stdout.write(json.dumps(summary) + "\n")
+
+
 @graph_app.command("stats")
 def stats_cmd(workspace: WorkspaceOpt = None) -> None:
     """Nodes, edges by kind, components and degree distribution (JSON)."""

@@ -6,7 +6,7 @@ Edges, each with its evidence (fields matched, score, method):
 - ``label`` A -- B: A and B share a label, B among A's most similar tools of that label (MAGNET's candidates).
 Fields are encoded as ``name: description`` (ToolFlow) by a pluggable embedder; a pair counts when its
 cosine similarity reaches ``threshold``, keeping the ``top_k`` best per field. Node positions come from a
-2-D projection of the tools' vectors, computed once here and stored for the UI."""
+force-directed layout of the edges (``graph.layout``), computed once here and stored for the UI."""
 
 from __future__ import annotations
 
@@ -22,8 +22,9 @@ import numpy as np
 from scipy import sparse
 
 from fcstudio.graph.embed import Embedder, Matrix
+from fcstudio.graph.layout import LAYOUT_NAME, force_layout
 from fcstudio.graph.read import EDGE_KINDS
-from fcstudio.store import rows, run, scalar, transaction
+from fcstudio.store import one, rows, run, scalar, transaction
 
 Progress = Callable[[float, str], object]  # whatever it returns is ignored (a page's lambda returns its progress bar)
 # Cosine thresholds: ToolFlow's 0.82 is for sentence embeddings; TF-IDF scores run lower, and 0.4 is
@@ -150,9 +151,8 @@ def build_edges(
     top_k: int = 5,
     label_top_k: int = 3,
     progress: Progress | None = None,
-) -> tuple[list[Edge], np.ndarray]:
-    """All edges of the graph over ``tools`` (dicts with id, name, description, parameters, returns, labels)
-    and each tool's vector-space position (n x 2)."""
+) -> list[Edge]:
+    """All edges of the graph over ``tools`` (dicts with id, name, description, parameters, returns, labels)."""
     say = progress or (lambda f, label: None)
     fields = tool_fields(tools)
     say(0.05, f"encoding {len(fields):,} fields and {len(tools):,} tools")
@@ -211,23 +211,7 @@ def build_edges(
         for i, j, s in similar_pairs(group, group, owners, owners, 1e-6, label_top_k):
             a, b = sorted((ids[members[i]], ids[members[j]]))
             _add(edges, a, b, "label", s, "label+similarity", {"label": label, "score": round(s, 4)})
-    say(0.9, "layout")
-    return list(edges.values()), layout(tool_vecs)
-
-
-def layout(tool_vecs: Matrix) -> np.ndarray:
-    """2-D positions from the tools' vectors (truncated SVD): similar tools sit together; O(n), computed once."""
-    n = tool_vecs.shape[0]
-    if n == 0:
-        return np.zeros((0, 2))
-    if n < 3 or tool_vecs.shape[1] < 3:
-        return np.column_stack([np.arange(n, dtype=float), np.zeros(n)])
-    from sklearn.decomposition import TruncatedSVD
-
-    coords = TruncatedSVD(n_components=2, random_state=0).fit_transform(tool_vecs)
-    spread = coords.std(axis=0)
-    spread[spread == 0] = 1.0
-    return (coords - coords.mean(axis=0)) / spread
+    return list(edges.values())
 
 
 # -- workspace -----------------------------------------------------------------------------------------
@@ -262,9 +246,13 @@ def build_graph(
         threshold = default_threshold(embedder.name)
     started = time.perf_counter()
     tools = load_tools(con, dataset)
-    edges, positions = build_edges(
-        tools, embedder, threshold=threshold, top_k=top_k, label_top_k=label_top_k, progress=progress
-    )
+    edges = build_edges(tools, embedder, threshold=threshold, top_k=top_k, label_top_k=label_top_k, progress=progress)
+    if progress:
+        progress(0.9, "force-directed layout")
+    laid_out = time.perf_counter()
+    index = {t["id"]: i for i, t in enumerate(tools)}
+    positions = force_layout(len(tools), [index[e.src] for e in edges], [index[e.dst] for e in edges])
+    layout_seconds = time.perf_counter() - laid_out
     g = nx.Graph()
     g.add_nodes_from(t["id"] for t in tools)
     g.add_edges_from((e.src, e.dst) for e in edges)
@@ -316,6 +304,7 @@ def build_graph(
             "edges": len(edges),
             "by_kind": {k: sum(e.kind == k for e in edges) for k in EDGE_KINDS},
             "seconds": round(seconds, 2),
+            "layout_seconds": round(layout_seconds, 2),
         }
         run(
             con,
@@ -325,7 +314,14 @@ def build_graph(
                 embedder.name,
                 threshold,
                 top_k,
-                json.dumps({"label_top_k": label_top_k, "dataset": dataset}),
+                json.dumps(
+                    {
+                        "label_top_k": label_top_k,
+                        "dataset": dataset,
+                        "layout": LAYOUT_NAME,
+                        "layout_seconds": round(layout_seconds, 2),
+                    }
+                ),
                 len(tools),
                 len(edges),
                 seconds,
@@ -334,3 +330,27 @@ def build_graph(
     if progress:
         progress(1.0, "done")
     return summary
+
+
+def relayout_graph(con: duckdb.DuckDBPyConnection, *, seed: int = 0) -> dict[str, Any]:
+    """Lay the stored graph out again (force-directed) without re-embedding: for a workspace built before the
+    force layout, or to try another seed. Edges, degrees and components stay as built."""
+    started = time.perf_counter()
+    ids = [tool_id for (tool_id,) in run(con, "SELECT tool_id FROM graph_nodes ORDER BY tool_id")]
+    index = {tool_id: i for i, tool_id in enumerate(ids)}
+    pairs = [(index[s], index[d]) for s, d in run(con, "SELECT src, dst FROM graph_edges") if s in index and d in index]
+    positions = force_layout(len(ids), [p[0] for p in pairs], [p[1] for p in pairs], seed=seed)
+    seconds = time.perf_counter() - started
+    import pyarrow as pa
+
+    with transaction(con):
+        table = pa.table({"tool_id": ids, "x": positions[:, 0].astype(float), "y": positions[:, 1].astype(float)})
+        con.register("_graph_layout", table)
+        run(con, "UPDATE graph_nodes SET x = l.x, y = l.y FROM _graph_layout l WHERE graph_nodes.tool_id = l.tool_id")
+        con.unregister("_graph_layout")
+        build = one(con, "SELECT id, params FROM graph_builds ORDER BY id DESC LIMIT 1")
+        if build is not None:
+            params = json.loads(build[1]) if build[1] else {}
+            params.update({"layout": LAYOUT_NAME, "layout_seconds": round(seconds, 2), "layout_seed": seed})
+            run(con, "UPDATE graph_builds SET params = ? WHERE id = ?", [json.dumps(params), build[0]])
+    return {"nodes": len(ids), "edges": len(pairs), "layout": LAYOUT_NAME, "seed": seed, "seconds": round(seconds, 2)}

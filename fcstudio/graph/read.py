@@ -74,14 +74,23 @@ def graph_cache_key(con: duckdb.DuckDBPyConnection) -> GraphKey:
 
 def graph_stats(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Nodes, edges by kind, components and the degree distribution of the stored graph."""
-    last = one(con, "SELECT id, embedder, threshold, top_k, seconds FROM graph_builds ORDER BY id DESC LIMIT 1")
+    last = one(con, "SELECT id, embedder, threshold, top_k, seconds, params FROM graph_builds ORDER BY id DESC LIMIT 1")
+    params = json.loads(last[5]) if last is not None and last[5] else {}
     by_kind = dict(run(con, "SELECT kind, count(*) FROM graph_edges GROUP BY kind"))
     degrees = dict(run(con, "SELECT degree, count(*) FROM graph_nodes GROUP BY degree ORDER BY degree"))
     sizes = [n for (n,) in run(con, "SELECT count(*) AS n FROM graph_nodes GROUP BY component ORDER BY n DESC")]
     return {
         "build": None
         if last is None
-        else {"id": last[0], "embedder": last[1], "threshold": last[2], "top_k": last[3], "seconds": round(last[4], 2)},
+        else {
+            "id": last[0],
+            "embedder": last[1],
+            "threshold": last[2],
+            "top_k": last[3],
+            "seconds": round(last[4], 2),
+            # None: built before the force-directed layout, positions are a projection of the tools' vectors
+            "layout": params.get("layout"),
+        },
         "nodes": int(scalar(con, "SELECT count(*) FROM graph_nodes")),
         "edges": int(sum(by_kind.values())),
         "edges_by_kind": {k: int(by_kind.get(k, 0)) for k in EDGE_KINDS},
@@ -89,6 +98,7 @@ def graph_stats(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "largest_component": sizes[0] if sizes else 0,
         "isolated": int(degrees.get(0, 0)),
         "degree_distribution": {str(k): int(v) for k, v in degrees.items()},
+        "component_sizes": sizes[:20],
     }
 
 
@@ -162,16 +172,18 @@ def neighbourhood(
 
 def overview(
     con: duckdb.DuckDBPyConnection, *, kinds: tuple[str, ...] = EDGE_KINDS, max_edges: int = 20_000
-) -> tuple[list[dict[str, Any]], list[tuple[float, float, float, float]]]:
-    """Every node with its stored position, and the ``max_edges`` strongest edges as coordinate pairs."""
+) -> tuple[list[dict[str, Any]], list[tuple[float, float, float, float, str]]]:
+    """Every node with its stored position, and the ``max_edges`` strongest edges of ``kinds`` as coordinate
+    pairs with their kind (``x0, y0, x1, y1, kind``)."""
     nodes = rows(con, "SELECT tool_id, name, label, dataset, x, y, degree, component FROM graph_nodes")
-    if not kinds:
+    if not kinds or max_edges <= 0:
         return nodes, []
     placeholders = ", ".join("?" for _ in kinds)
     segments = run(
         con,
-        f"""SELECT s.x, s.y, d.x, d.y FROM (
-                SELECT src, dst FROM graph_edges WHERE kind IN ({placeholders}) ORDER BY score DESC LIMIT ?
+        f"""SELECT s.x, s.y, d.x, d.y, e.kind FROM (
+                SELECT src, dst, kind, score FROM graph_edges WHERE kind IN ({placeholders})
+                ORDER BY score DESC, src, dst LIMIT ?
             ) e JOIN graph_nodes s ON s.tool_id = e.src JOIN graph_nodes d ON d.tool_id = e.dst""",
         [*kinds, max_edges],
     )
