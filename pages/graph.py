@@ -2,31 +2,26 @@
 
 from __future__ import annotations
 
-import html
-
-import numpy as np
-import pandas as pd
-import plotly.express as px
-import plotly.graph_objects as go
 import streamlit as st
-from pyvis.network import Network
 
 from components.db import cursor
+from components.graph_charts import EDGE_COLOURS, components_figure, degree_figure, overview_figure, slider_step
+from components.graph_network import network_html
 from components.layout import empty_state, page_header, show_error
 from fcstudio import store
-from fcstudio.graph.build import build_graph
+from fcstudio.graph.build import build_graph, relayout_graph
 from fcstudio.graph.embed import TfidfEmbedder
+from fcstudio.graph.layout import neighbourhood_layout, short_label
 from fcstudio.graph.read import EDGE_KINDS, graph_stats, neighbourhood, overview
 
-LEGEND_LABELS = 12
-EDGE_COLOURS = {"dependency": "#e4572e", "param": "#2e86ab", "label": "#a0a0a0"}
+CANVAS_PX = 560
 
 page_header(
     "Graph",
-    "Tools are nodes; an arrow means a return value of one plausibly feeds a parameter of the other, a blue line "
-    "that two tools take similar parameters, a grey one that they share a label. Hover an edge to see why.",
+    "Tools are nodes. A dependency edge (red) means a return value of one tool plausibly feeds a parameter of "
+    "the other, and is drawn as an arrow in a neighbourhood; a blue edge joins tools that take similar "
+    "parameters, a grey one tools that share a label. Hover an edge in a neighbourhood to see why it is there.",
 )
-
 with cursor() as con:
     stats = graph_stats(con)
 if stats["nodes"] == 0:
@@ -58,74 +53,53 @@ m[3].metric("Label edges", f"{stats['edges_by_kind']['label']:,}")
 m[4].metric("Components", f"{stats['components']:,}")
 build = stats["build"] or {}
 st.caption(
-    f"Built with `{build.get('embedder')}` at threshold {build.get('threshold')} and top-k {build.get('top_k')} in {build.get('seconds')} s."
+    f"Built with `{build.get('embedder')}` at threshold {build.get('threshold')} and top-k {build.get('top_k')} "
+    f"in {build.get('seconds')} s."
 )
+if build and build.get("layout") is None:
+    st.info(
+        "This graph was built before the force-directed layout: its positions are a projection of the tools' "
+        "vectors. Lay it out again (edges stay as they are), or from a terminal: `python -m fcstudio graph layout`."
+    )
+    if st.button("Lay the graph out again", key="ov_relayout"):
+        try:
+            with cursor() as con:
+                relayout_graph(con)
+        except Exception as exc:
+            show_error(exc, "lay the graph out")
+            st.stop()
+        st.rerun()
 
 tab_overview, tab_local = st.tabs(["Whole graph", "Neighbourhood"])
 with tab_overview:
     c1, c2 = st.columns([1, 1])
     kinds = c1.multiselect("Edge kinds", EDGE_KINDS, default=["dependency"], key="ov_kinds")
-    max_edges = c2.slider("Strongest edges drawn", 0, 50_000, 5_000, step=1_000, key="ov_edges")
+    available = sum(stats["edges_by_kind"][k] for k in kinds)
+    if available:
+        # the key carries the range: a slider made for another edge count starts again at its own default
+        max_edges = c2.slider(
+            "Strongest edges drawn",
+            0,
+            available,
+            min(available, 5_000),
+            step=slider_step(available),
+            key=f"ov_edges_{available}",
+        )
+    else:
+        max_edges = 0
+        c2.caption("No edges of the chosen kinds." if kinds else "Choose edge kinds to draw edges.")
     with cursor() as con:
         nodes, segments = overview(con, kinds=tuple(kinds), max_edges=max_edges)
     left, right = st.columns([3, 1])
     with left:
-        fig = go.Figure()
-        ends = np.asarray(segments, dtype=float).reshape(-1, 4)
-        gaps = np.full((len(ends), 1), np.nan)  # one NaN after each segment: a single trace draws them all
-        xs = np.hstack([ends[:, [0]], ends[:, [2]], gaps]).ravel()
-        ys = np.hstack([ends[:, [1]], ends[:, [3]], gaps]).ravel()
-        fig.add_trace(
-            go.Scattergl(
-                x=xs,
-                y=ys,
-                mode="lines",
-                line={"width": 0.5, "color": "rgba(120,120,120,0.35)"},
-                hoverinfo="skip",
-                name="edges",
-            )
+        st.plotly_chart(overview_figure(nodes, segments), key="overview_chart")
+        st.caption(
+            f"{len(segments):,} of {available:,} edges drawn, coloured by kind; the names shown are the busiest "
+            "tools. Positions are a force-directed layout computed when the graph was built."
         )
-        frame = pd.DataFrame(nodes)
-        # one trace (and legend entry) per label for the busiest labels, the rest together
-        label_of = frame["label"].replace("", "(no label)")
-        top = label_of.value_counts().index[:LEGEND_LABELS]
-        frame["group"] = label_of.where(label_of.isin(top), "(other labels)")
-        for label, part in frame.groupby("group"):
-            fig.add_trace(
-                go.Scattergl(
-                    x=part["x"].to_numpy(),
-                    y=part["y"].to_numpy(),
-                    mode="markers",
-                    name=str(label),
-                    marker={"size": (5 + part["degree"].clip(upper=30) / 3).to_numpy()},
-                    text=(part["name"].map(html.escape) + " · " + label_of[part.index].map(html.escape)).to_numpy(),
-                    hovertemplate="%{text}<extra></extra>",
-                )
-            )
-        fig.update_layout(
-            height=560, margin={"l": 0, "r": 0, "t": 10, "b": 0}, xaxis={"visible": False}, yaxis={"visible": False}
-        )
-        st.plotly_chart(fig, key="overview_chart")
     with right:
-        degree = pd.DataFrame(
-            {
-                "degree": [int(k) for k in stats["degree_distribution"]],
-                "tools": list(stats["degree_distribution"].values()),
-            }
-        )
-        st.plotly_chart(
-            px.bar(degree, x="degree", y="tools", height=260, title="Degree distribution"), key="degree_chart"
-        )
-        sizes = pd.DataFrame({"component": range(1, 1 + min(stats["components"], 20))})
-        with cursor() as con:
-            comp = store.rows(
-                con,
-                "SELECT component, count(*) AS tools FROM graph_nodes GROUP BY component ORDER BY tools DESC LIMIT 20",
-            )
-        st.plotly_chart(
-            px.bar(pd.DataFrame(comp), x="component", y="tools", height=260, title="Largest components"),
-            key="component_chart",
-        )
+        st.plotly_chart(degree_figure(stats["degree_distribution"]), key="degree_chart")
+        st.plotly_chart(components_figure(stats["component_sizes"]), key="component_chart")
         st.caption(f"{stats['isolated']:,} isolated tools; the largest component holds {stats['largest_component']:,}.")
 
 with tab_local:
@@ -143,33 +117,44 @@ with tab_local:
     centre = st.selectbox("Centre tool", list(names), format_func=names.__getitem__, key="nb_centre")
     with cursor() as con:
         nodes, edges = neighbourhood(con, centre, depth=depth, max_nodes=max_nodes, kinds=tuple(local_kinds))
-    net = Network(height="560px", width="100%", directed=True, cdn_resources="in_line")
-    net.toggle_physics(False)
-    for n in nodes:
-        # names and descriptions are text, never markup: escaped before they reach the browser
-        net.add_node(
-            n["tool_id"],
-            label=html.escape(n["name"]),
-            title=html.escape(f"{n['name']}: {n['description'] or ''}"),
-            x=float(n["x"]) * 300,
-            y=float(n["y"]) * 300,
-            color="#e4572e" if n["tool_id"] == centre else "#2e86ab",
-            size=18 if n["tool_id"] == centre else 10,
-        )
-    for e in edges:
-        why = "; ".join(
-            f"{ev.get('from', ev.get('label', ''))} → {ev.get('to', '')} ({ev['score']})" for ev in e["evidence"]
-        )
-        net.add_edge(
-            e["src"],
-            e["dst"],
-            title=html.escape(f"{e['kind']} {e['score']}: {why}"),
-            color=EDGE_COLOURS[e["kind"]],
-            arrows="to" if e["kind"] == "dependency" else "",
-            width=1 + 2 * float(e["score"]),
-        )
-    st.caption(f"{len(nodes)} tools and {len(edges)} edges (at most {max_nodes} tools are sent to the browser).")
-    st.iframe(net.generate_html(notebook=False), height=580)
+    sizes = [18.0 if n["tool_id"] == centre else 10.0 for n in nodes]
+    labels = [short_label(n["name"]) for n in nodes]
+    where = neighbourhood_layout(
+        [n["tool_id"] for n in nodes], labels, sizes, [(e["src"], e["dst"]) for e in edges], centre=centre
+    )
+    # names and descriptions are text, never markup: vis-network draws labels on the canvas and sets tooltips
+    # as text, and network_html escapes everything that goes into its script
+    vis_nodes = [
+        {
+            "id": n["tool_id"],
+            "label": label,
+            "title": f"{n['name']}: {n['description'] or ''}",
+            "x": where[n["tool_id"]][0],
+            "y": where[n["tool_id"]][1],
+            "color": "#e4572e" if n["tool_id"] == centre else "#2e86ab",
+            "size": size,
+        }
+        for n, label, size in zip(nodes, labels, sizes, strict=True)
+    ]
+    vis_edges = [
+        {
+            "from": e["src"],
+            "to": e["dst"],
+            "title": f"{e['kind']} {e['score']}: "
+            + "; ".join(
+                f"{ev.get('from', ev.get('label', ''))} → {ev.get('to', '')} ({ev['score']})" for ev in e["evidence"]
+            ),
+            "color": EDGE_COLOURS[e["kind"]],
+            "arrows": {"to": {"enabled": e["kind"] == "dependency"}},
+            "width": 1 + 2 * float(e["score"]),
+        }
+        for e in edges
+    ]
+    st.caption(
+        f"{len(nodes)} tools and {len(edges)} edges (at most {max_nodes} tools are sent to the browser). "
+        "Red arrows: a return value feeds a parameter; blue: similar parameters; grey: a shared label."
+    )
+    st.iframe(network_html(vis_nodes, vis_edges, CANVAS_PX), height=CANVAS_PX + 8)
     table = [
         {
             "from": next((n["name"] for n in nodes if n["tool_id"] == e["src"]), e["src"]),
@@ -183,4 +168,4 @@ with tab_local:
         for e in edges
     ]
     if table:
-        st.dataframe(pd.DataFrame(table), hide_index=True, height=min(38 + 35 * len(table), 320))
+        st.dataframe(table, hide_index=True, height=min(38 + 35 * len(table), 320))
