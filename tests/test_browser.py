@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from browser_kit import (
-    WAIT_MS,
     App,
     _assert_no_exception,
     _expand,
@@ -182,75 +181,6 @@ def test_tasks_page_gold_replay_shows_the_state_diff(app: App, page: Page, tmp_p
     expect(page.get_by_text(re.compile(r"added · calendar/ev\d+")).first).to_be_visible()
     _assert_no_exception(page)
     page.screenshot(path=str(tmp_path / "tasks.png"), full_page=True)
-
-
-def test_graph_page_neighbourhood_draws_the_chosen_nodes_and_escapes_text(app: App, page: Page, tmp_path: Path) -> None:
-    evil = tmp_path / "evil_tools.json"
-    evil.write_text(
-        json.dumps(
-            [
-                {
-                    "name": "get_event_location",
-                    "description": 'Where the event takes place <script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">',
-                    "parameters": {
-                        "type": "object",
-                        "properties": {"date": {"type": "string", "description": "Day to look at, YYYY-MM-DD."}},
-                    },
-                    "returns": {
-                        "type": "object",
-                        "properties": {"location": {"type": "string", "description": "Address or place to go to."}},
-                    },
-                }
-            ]
-        )
-    )
-    assert run_cli("import", "openai-tools", str(evil), "--dataset", "demo", workspace=app.workspace).returncode == 0
-    built = run_cli("graph", "build", workspace=app.workspace)
-    assert built.returncode == 0, built.stderr
-    _open(page, app, "graph", page.get_by_role("tab", name="Neighbourhood"))
-    page.get_by_role("tab", name="Neighbourhood").click()
-    box = page.get_by_role("textbox", name="Find a tool")
-    box.fill("get_event_location")
-    box.press("Enter")
-    # the centre box switches to the searched tool only once the rerun with the query has drawn: before that,
-    # the caption still describes the previous centre
-    expect(page.get_by_role("combobox", name="Centre tool")).to_have_value(
-        re.compile(r"^get_event_location\s+·\s+demo$")
-    )
-    _idle(page)
-    caption = page.get_by_text(re.compile(r"\d+ tools and \d+ edges \(at most 40 tools"))
-    expect(caption).to_be_visible()
-    expected_nodes = int(caption.inner_text().split()[0])
-    assert 2 <= expected_nodes <= 40
-    frame = page.frame_locator("iframe").first
-    canvas = frame.locator("canvas").first
-    expect(canvas).to_be_visible()
-    handle = page.locator("iframe").first.element_handle()
-    content = handle.content_frame()
-    assert content is not None
-    content.wait_for_function(
-        "() => typeof network !== 'undefined' && network.body.data.nodes.length > 0", timeout=WAIT_MS
-    )
-    assert content.evaluate("() => network.body.data.nodes.length") == expected_nodes
-    # hover and click the centre tool (physics is off, so the nodes stay where the fitted view puts them)
-    canvas.scroll_into_view_if_needed()
-    content.evaluate("() => new Promise((drawn) => { network.fit({animation: false}); requestAnimationFrame(drawn); })")
-    pos = content.evaluate(
-        "() => { const ids = network.body.data.nodes.getIds(); const p = network.getPositions([ids[0]])[ids[0]]; return network.canvasToDOM(p); }"
-    )
-    box_rect = canvas.bounding_box()  # page coordinates of the vis.js canvas
-    assert box_rect is not None
-    page.mouse.move(box_rect["x"] + pos["x"], box_rect["y"] + pos["y"])
-    page.mouse.click(box_rect["x"] + pos["x"], box_rect["y"] + pos["y"])
-    content.wait_for_function("() => network.getSelectedNodes().length === 1", timeout=WAIT_MS)
-    tooltip = content.locator("div.vis-tooltip")
-    expect(tooltip).to_contain_text("Where the event takes place")
-    shown = tooltip.inner_text()
-    assert "script" in shown and "window.__xss = 1" in shown  # text, not markup
-    assert content.evaluate("() => window.__xss === undefined")
-    assert page.evaluate("() => window.__xss === undefined")
-    _assert_no_exception(page)
-    page.screenshot(path=str(tmp_path / "graph.png"), full_page=True)
 
 
 def test_pipeline_pages_label_a_pair_with_the_keyboard(app: App, page: Page, tmp_path: Path) -> None:
