@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,7 @@ def _other_record(db: dict[str, Any], name: str, args: dict[str, Any]) -> tuple[
 
 
 def apply_mistake(
-    task: GoldTask, kind: str, db: dict[str, Any], kinds: dict[str, str]
+    task: GoldTask, kind: str, db: dict[str, Any], kinds: Mapping[str, str]
 ) -> tuple[list[dict[str, Any]], dict[str, str]] | None:
     """The calls the agent makes with mistake ``kind`` and the values it then says instead of the right ones
     ({right: wrong}); None when the kind does not apply to the task (nothing to get wrong that way)."""

@@ -255,11 +255,17 @@ def test_episodes_page_reviews_a_failed_episode_and_makes_a_pair(app: App, page:
             break
     assert target is not None
 
+    line = next(w for w in rev["explanation"] if '"' not in w)  # one of the reasons, as the CLI words it
+
     _open(page, app, "episodes", page.get_by_text("Review evaluation episodes, failed ones first"))
     page.get_by_label("Open episode").click()
     page.get_by_role("option", name=re.compile(rf"^episode {target['id']} ")).click()
     make_pair = page.locator(f".st-key-ep_pair_{target['id']}").get_by_role("button")  # keyed by the episode
     _idle(page, make_pair, page.get_by_text(re.compile(r"First divergence at step \d+: the agent")))
+    why = page.locator(".st-key-ep_why")  # the failure in words, above the tabs, visible without a click
+    expect(why.get_by_text("Why this episode failed")).to_be_visible()
+    expect(why.get_by_text(line, exact=True)).to_be_visible()
+    assert why.bounding_box()["y"] < page.get_by_role("tab", name="Transcript").bounding_box()["y"]  # type: ignore[index]
     page.get_by_role("tab", name="Final state: expected vs actual").click()
     expect(page.get_by_text(re.compile(r"(only in expected|differing|only in actual) · \w+/")).first).to_be_visible()
     _assert_no_exception(page)
@@ -268,7 +274,11 @@ def test_episodes_page_reviews_a_failed_episode_and_makes_a_pair(app: App, page:
     _idle(page, page.get_by_text(re.compile(r"Pair \d+ is in the queue")))
     _assert_no_exception(page)
     pairs = json.loads(run_cli("pairs", "list", workspace=app.workspace).stdout)
-    assert any(p["strategy"] == "failed_episode" and p["episode_ref"].endswith(f"#{target['id']}") for p in pairs)
+    made = [p for p in pairs if p["strategy"] == "failed_episode" and p["episode_ref"].endswith(f"#{target['id']}")]
+    assert len(made) == 1
+    make_pair.click()  # a second click: the same pair, said so
+    _idle(page, page.get_by_text(f"already in the queue as pair {made[0]['id']}"))  # nothing added: AppTest checks
+    _assert_no_exception(page)
 
 
 def test_episodes_page_reviews_a_failed_bfcl_multi_turn_episode(app: App, page: Page, tmp_path: Path) -> None:
@@ -294,6 +304,9 @@ def test_episodes_page_reviews_a_failed_bfcl_multi_turn_episode(app: App, page: 
     page.get_by_role("option", name=re.compile(rf"^run {run_id} · scripted-fc · bfcl-v3")).click()
     _idle(page, _metric(page, "Failed at turn"))
     expect(_metric(page, "Failed at turn")).to_contain_text("0")
+    why = page.locator(".st-key-ep_why")  # the turn and the differing field in words, before the checker's JSON
+    expect(why.get_by_text(re.compile(r"^The checker failed the episode at turn 0: "))).to_be_visible()
+    expect(why.get_by_text(re.compile(r"^Turn 0, GorillaFileSystem\.\S+: is .*, expected ")).first).to_be_visible()
     expect(page.get_by_text("multi_turn:instance_state_mismatch").first).to_be_visible()
     expect(page.get_by_text("Turn 0 · failed here")).to_be_visible()
     expect(page.get_by_text("GorillaFileSystem: expected vs actual after turn 0").first).to_be_visible()
@@ -315,6 +328,9 @@ def test_episodes_page_reviews_a_telecom_episode_on_both_sides(app: App, page: P
     page.get_by_role("option", name=re.compile(re.escape(DATA_OFF))).first.click()
     _idle(page, _metric(page, "User calls"))
     expect(_metric(page, "Reward")).to_contain_text("0.00")
+    why = page.locator(".st-key-ep_why")  # the phone's field and the user's missing call, in words
+    expect(why.get_by_text("user_db device: data_enabled is false, expected true.", exact=True)).to_be_visible()
+    expect(why.get_by_text("The gold action toggle_data() was never called by the user on the phone.")).to_be_visible()
     expect(_metric(page, "User calls")).to_contain_text(re.compile(r"[1-9]"))
     page.get_by_role("tab", name="Transcript").click()
     expect(page.get_by_text("user calls on the phone").first).to_be_visible()

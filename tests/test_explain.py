@@ -191,7 +191,9 @@ def test_bfcl_multi_turn_failure_names_the_turn_and_the_field(ws: Workspace) -> 
     assert done.returncode == 0, done.stderr
     with ws.connect() as con:
         (ep,) = eval_store.list_episodes(con, outcome="failed")
-        why = review.explain_failure(eval_store.get_episode(con, ep["id"]))
+        stored = eval_store.get_episode(con, ep["id"])
+        assert stored is not None
+        why = review.explain_failure(stored)
     assert why[0].startswith("The checker failed the episode at turn 0: multi_turn:instance_state_mismatch")
     assert any(line.startswith("Turn 0, GorillaFileSystem.") and ", expected " in line for line in why[1:])
     shown = json.loads(run_cli("eval", "review", str(ep["id"]), "--json", workspace=ws.path).stdout)
