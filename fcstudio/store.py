@@ -485,8 +485,9 @@ MIGRATIONS.append(
         "paths: each path's canonical form (sampling skips one already stored), backfilled and indexed",
         [
             "ALTER TABLE fsp_paths ADD COLUMN canonical VARCHAR",
-            _path_canonical_keys,
+            # the index first: DuckDB cannot create one over rows updated in the same transaction
             "CREATE INDEX fsp_paths_canonical ON fsp_paths (canonical)",
+            _path_canonical_keys,
         ],
     )
 )

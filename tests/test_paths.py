@@ -33,7 +33,15 @@ from fcstudio.paths.operations import (
     split,
 )
 from fcstudio.paths.sampling import random_walk_path
-from fcstudio.paths.store import SAVE_BATCH, get_path, required_params, sample_fsps, sample_paths, save_edit
+from fcstudio.paths.store import (
+    SAVE_BATCH,
+    get_path,
+    required_params,
+    sample_fsps,
+    sample_paths,
+    save_edit,
+    stored_keys,
+)
 from fcstudio.store import EditConflict, Workspace, rows, run
 
 
@@ -223,6 +231,16 @@ def test_no_graph_yet_is_a_clear_error(tmp_path: Path) -> None:
     assert len(ids) == 6
     shown = json.loads(run_cli("paths", "show", str(ids[0]), workspace=ws).stdout)
     assert shown["fsp"]["turns"] and shown["fsp"]["provenance"][0]["op"] == "sample"
+    assert json.loads(result.stdout)["duplicates_skipped"] == 0 and "skipped" not in result.stderr
+    again = run_cli("paths", "sample", "--n", "3", "--steps", "2", "--seed", "1", workspace=ws)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == {"paths": [], "duplicates_skipped": 6}  # the same seed stores nothing twice
+    assert "skipped 6 duplicate path(s)" in again.stderr
+    dot = run_cli("paths", "show", str(ids[0]), "--dot", workspace=ws)
+    assert dot.returncode == 0 and dot.stdout.startswith("digraph fsp {")
+    from fcstudio.paths.diagram import fsp_dot
+
+    assert dot.stdout == fsp_dot(FSP.model_validate(shown["fsp"]))
 
 
 def test_bad_start_tool() -> None:
@@ -522,3 +540,170 @@ def test_paths_page_reads_the_index_again_after_a_judge_drop(tmp_path: Path, mon
         "added": None,
         "reason": "no producer feeds any call",
     }
+
+
+# -- what the sampler may wire, the canonical form, the diagram ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_shapes(graph_env):  # type: ignore[no-untyped-def]
+    """The demo tools' parameter and return-field schemas, by tool name."""
+    ws, _, index = graph_env
+    with ws.connect() as con:
+        shapes = tool_shapes(con)
+    return {index.name(tool_id): shape for tool_id, shape in shapes.items()}
+
+
+def _fits(shapes, producer: str, field: str, consumer: str, param: str) -> str | None:  # type: ignore[no-untyped-def]
+    return mismatch(field, shapes[producer][1].get(field), param, shapes[consumer][0].get(param))
+
+
+def test_an_output_fits_an_argument_only_by_type_and_meaning(demo_shapes) -> None:  # type: ignore[no-untyped-def]
+    shapes = demo_shapes
+    # the issue's case: a hotel reservation code is no restaurant reservation time
+    assert "date or time" in str(_fits(shapes, "book_hotel", "reservation_id", "reserve_table", "time"))
+    assert _fits(shapes, "get_local_time", "local_time", "reserve_table", "time") is None
+    assert _fits(shapes, "find_restaurants", "restaurants[].restaurant_id", "reserve_table", "restaurant_id") is None
+    assert "identifier" in str(_fits(shapes, "find_hotels", "hotels[].name", "book_hotel", "hotel_id"))
+    assert "date or time" in str(_fits(shapes, "search_flights", "flights[].flight_number", "book_flight", "date"))
+    assert "different things" in str(
+        _fits(shapes, "get_train_schedule", "trains[].train_number", "book_flight", "flight_number")
+    )
+    # an airport code fills a destination described as one; a date fills a check-out date
+    assert (
+        _fits(shapes, "get_airport_symbol_by_city", "airports[].airport_symbol", "search_flights", "destination")
+        is None
+    )
+    assert _fits(shapes, "get_public_holidays", "holidays[].date", "book_hotel", "check_out") is None
+    # types: a fare is no party size, a seat count may fill a price limit (an integer is a number)
+    assert "number cannot fill a integer" in str(
+        _fits(shapes, "search_flights", "flights[].price", "reserve_table", "party_size")
+    )
+    assert _fits(shapes, "search_flights", "flights[].seats_left", "find_hotels", "max_price") is None
+    assert mismatch("x", {"type": "string", "format": "email"}, "y", {"type": "string", "format": "uri"})
+    assert mismatch("cabin", {"enum": ["economy", "first", "deck"]}, "class", {"enum": ["economy", "first"]})
+    assert mismatch("cabin", {"enum": ["economy"]}, "class", {"enum": ["economy", "first"]}) is None
+
+
+def _wirings(fsp: FSP) -> set[tuple[str, str, str, str]]:
+    return {
+        (fsp.turns[s.turn].calls[s.call].name, s.field or "", call.name, arg)
+        for _, _, call in fsp.calls()
+        for arg, s in call.args.items()
+        if s.kind == "output" and s.turn is not None and s.call is not None
+    }
+
+
+def test_the_sampler_no_longer_wires_a_reservation_id_into_a_time(graph_env, demo_shapes) -> None:  # type: ignore[no-untyped-def]
+    """The graph keeps its reservation_id -> time edge (only evidence: a shared word); walks and inserts never use it,
+    while the good wirings into reserve_table still come out of sampling."""
+    _, g, index = graph_env
+    ids = {index.name(n): n for n in index.nodes}
+    hotel, table = ids["book_hotel"], ids["reserve_table"]
+    evidence = [e for d in g.get_edge_data(hotel, table).values() if d["kind"] == "dependency" for e in d["evidence"]]
+    assert [(e["from"], e["to"]) for e in evidence] == [("returns.reservation_id", "param time")]
+    assert table not in index.successors_of(hotel) and index.link(hotel, table) is None
+    assert hotel not in {p for p, _ in index.producers_of(table)}
+    assert index.link(ids["get_local_time"], table) == ("local_time", "time")
+    assert index.link(ids["find_restaurants"], table) == ("restaurants[].restaurant_id", "restaurant_id")
+    seen: set[tuple[str, str, str, str]] = set()
+    for _, fsp, copy_ in sample_fsps(index, n=600, steps=4, ops=["merge", "insert", "split"], seed=3):
+        seen |= _wirings(fsp) | _wirings(copy_)
+    assert ("book_hotel", "reservation_id", "reserve_table", "time") not in seen
+    assert ("get_local_time", "local_time", "reserve_table", "time") in seen
+    assert ("find_restaurants", "restaurants[].restaurant_id", "reserve_table", "restaurant_id") in seen
+    assert all(_fits(demo_shapes, *wiring) is None for wiring in seen), sorted(
+        w for w in seen if _fits(demo_shapes, *w)
+    )
+    # insert offers reserve_table only producers that fit: from a lone reserve_table call, never book_hotel
+    lone = FSP(turns=[Turn(calls=[Call(tool_id=table, name="reserve_table", args={"time": ArgSource()})])])
+    added = {insert(lone, index, random.Random(k), nested=True).provenance[-1]["added"] for k in range(60)}
+    assert hotel not in added and ids["get_local_time"] in added
+
+
+def test_the_canonical_form_is_the_path_not_how_it_was_made() -> None:
+    a = Call(tool_id="t1", name="first", args={"x": ArgSource(), "y": ArgSource()})
+    b = Call(tool_id="t2", name="second", args={"z": ArgSource(kind="output", turn=0, call=0, field="id")})
+    path = FSP(turns=[Turn(calls=[a]), Turn(calls=[b])], distractor_tools=["d2", "d1"])
+    same = path.model_copy(deep=True)
+    same.provenance.append({"op": "edit"})
+    same.turns[0].note = "a note"
+    same.turns[0].calls[0].name = "renamed"
+    same.turns[0].calls[0].args = {"y": ArgSource(), "x": ArgSource()}  # argument order is no difference
+    same.distractor_tools = ["d1", "d2"]
+    assert canonical_key(same) == canonical_key(path)
+    different = [path.model_copy(deep=True) for _ in range(4)]
+    different[0].turns[1].calls[0].args["z"] = ArgSource()  # the user gives it instead
+    different[1].turns = [Turn(calls=[a, b.model_copy(update={"args": {"z": ArgSource()}})])]
+    different[2].removed_tools = ["t2"]
+    different[3].turns[0].kind = "miss_param"
+    keys = {canonical_key(p) for p in [path, *different]}
+    assert len(keys) == 5
+
+
+def test_migration_12_gives_stored_paths_their_canonical_form(tmp_path: Path) -> None:
+    """A workspace from before migration 12: its paths get their key (a path whose JSON no longer parses: NULL),
+    and sampling then skips what they already hold."""
+    import duckdb
+
+    from fcstudio import store
+
+    before = max(v for v, _, _ in store.MIGRATIONS if v < 12)
+    path = tmp_path / "old.duckdb"
+    demo_workspace(path)  # a current workspace, only for its graph and tools
+    with Workspace(path).connect() as con:
+        build_graph(con, TfidfEmbedder())
+        index = load_walk_index(con)
+    drawn = [fsp for _, fsp, _ in sample_fsps(index, n=3, steps=2, ops=["merge"], seed=8)]
+    old = tmp_path / "v11.duckdb"
+    con = duckdb.connect(str(old))
+    store.migrate(con, target=before)
+    assert "canonical" not in {r[0] for r in con.execute("DESCRIBE fsp_paths").fetchall()}
+    for i, fsp in enumerate(drawn, start=1):
+        con.execute(
+            "INSERT INTO fsp_paths (id, fsp, ops, n_turns, n_calls) VALUES (?, ?, ['sample'], 1, 1)",
+            [i, fsp.model_dump_json()],
+        )
+    con.execute("INSERT INTO fsp_paths (id, fsp, ops, n_turns, n_calls) VALUES (9, '{\"turns\": 1}', [], 0, 0)")
+    store.migrate(con)
+    found = dict(con.execute("SELECT id, canonical FROM fsp_paths").fetchall())
+    con.close()
+    assert found == {1: canonical_key(drawn[0]), 2: canonical_key(drawn[1]), 3: canonical_key(drawn[2]), 9: None}
+    with Workspace(old).connect() as con:  # what sampling looks up finds them by key
+        keys = [k for k in found.values() if k is not None]
+        assert stored_keys(con, [*keys, "no such key"]) == {k: i for i, k in found.items() if k is not None}
+
+
+def test_the_diagram_draws_lanes_boxes_and_the_arrows_of_the_data_flow() -> None:
+    from fcstudio.paths.diagram import flows, fsp_dot
+
+    find = Call(tool_id="f", name="find_hotels", args={"city": ArgSource()})
+    book = Call(
+        tool_id="b",
+        name="book_hotel",
+        args={
+            "hotel_id": ArgSource(kind="output", turn=0, call=0, field="hotels[].hotel_id"),
+            "guest_name": ArgSource(kind="withheld"),
+        },
+    )
+    pay = Call(tool_id="p", name="pay<&>", args={"amount": ArgSource(kind="output", turn=1, call=0, field="total")})
+    fsp = FSP(
+        turns=[Turn(calls=[find]), Turn(calls=[book], kind="miss_param"), Turn(calls=[pay], kind="miss_func")],
+        removed_tools=["p"],
+        distractor_tools=["x", "y"],
+    )
+    assert flows(fsp) == [((0, 0), "hotels[].hotel_id", (1, 0), "hotel_id"), ((1, 0), "total", (2, 0), "amount")]
+    dot = fsp_dot(fsp)
+    assert dot == fsp_dot(fsp.model_copy(deep=True))  # deterministic
+    for t in range(3):
+        assert f"subgraph cluster_turn_{t} {{" in dot and f'id="fsp-call-{t}-0"' in dot
+    assert 'call_0_0:o0:e -> call_1_0:i0:w [id="fsp-flow-0-0-1-0-hotel_id"' in dot
+    assert 'call_1_0:o0:e -> call_2_0:i0:w [id="fsp-flow-1-0-2-0-amount"' in dot
+    assert "Turn 1 · split: missing parameter" in dot and "WITHHELD: ask the user" in dot
+    assert "Turn 2 · split: absent function" in dot and "not offered" in dot and 'STYLE="dashed"' in dot
+    assert "pay&lt;&amp;&gt;" in dot and "pay<&>" not in dot.split("tooltip")[0]  # names are escaped in labels
+    assert "2 distracting tools offered" in dot
+    # an argument whose producer is gone is marked, and no arrow is drawn for it
+    broken = fsp.model_copy(deep=True)
+    broken.turns[2].calls[0].args["amount"] = ArgSource(kind="output", turn=5, call=0, field="total")
+    assert len(flows(broken)) == 1 and "(missing)" in fsp_dot(broken)
