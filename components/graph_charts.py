@@ -79,6 +79,7 @@ def overview_figure(
     frame = pd.DataFrame(nodes)
     if frame.empty:
         return fig
+    small = 6 if len(frame) <= 1000 else 3  # marker size of an isolated tool: thousands of tools get small dots
     label_of = frame["label"].replace("", "(no label)")
     top = label_of.value_counts().index[:LEGEND_LABELS]
     frame["group"] = label_of.where(label_of.isin(top), "(other labels)")
@@ -89,7 +90,11 @@ def overview_figure(
                 y=part["y"].to_numpy(),
                 mode="markers",
                 name=str(label),
-                marker={"size": (6 + part["degree"].clip(upper=30) / 3).to_numpy(), "line": {"width": 0}},
+                marker={
+                    "size": (small + part["degree"].clip(upper=30) / (3 if small > 4 else 8)).to_numpy(),
+                    "line": {"width": 0},
+                    "opacity": 0.9 if small > 4 else 0.7,
+                },
                 text=(
                     part["name"].map(html.escape)
                     + " · "
@@ -100,20 +105,17 @@ def overview_figure(
                 hovertemplate="%{text}<extra></extra>",
             )
         )
-    busiest = frame.loc[named_nodes(frame)]
-    fig.add_trace(
-        go.Scatter(
-            x=busiest["x"].to_numpy(),
-            y=busiest["y"].to_numpy(),
-            mode="text",
-            text=busiest["name"].map(html.escape).to_numpy(),
-            textposition="top center",
-            textfont={"size": 11, "color": "#262730"},
-            hoverinfo="skip",
-            name="busiest tools",
-            showlegend=False,
+    for _, node in frame.loc[named_nodes(frame)].iterrows():  # on a light box: readable over dense markers
+        fig.add_annotation(
+            x=float(node["x"]),
+            y=float(node["y"]),
+            text=html.escape(str(node["name"])),
+            showarrow=False,
+            yshift=11,
+            font={"size": 11, "color": "#262730"},
+            bgcolor="rgba(255,255,255,0.75)",
+            borderpad=1,
         )
-    )
     fig.update_layout(
         height=height,
         margin={"l": 0, "r": 0, "t": 10, "b": 0},

@@ -241,11 +241,12 @@ def neighbourhood_layout(
     start = rng.uniform(-1, 1, size=(n, 2)) * math.sqrt(n)
     if centre in index:
         start[index[centre]] = 0.0
-    pos = _fruchterman_reingold(adjacency, start, 120, rng).astype(np.float64)
+    small = n <= 300  # the page allows 1,000 nodes: fewer rounds there keep it near a second
+    pos = _fruchterman_reingold(adjacency, start, 120 if small else 40, rng).astype(np.float64)
     boxes = label_boxes(labels, sizes, font_px)
     # one unit of the force layout = a typical label's width, so neighbours sit about a label apart
     unit = float(np.median(boxes[:, 2] - boxes[:, 0])) * 0.6
     pos = (pos - (pos[index[centre]] if centre in index else pos.mean(axis=0))) * unit
     pos *= np.array([math.sqrt(aspect), 1 / math.sqrt(aspect)])
-    pos = _separate(pos, boxes)
+    pos = _separate(pos, boxes, rounds=400 if small else 40)
     return {tool_id: (float(pos[i, 0]), float(pos[i, 1])) for i, tool_id in enumerate(ids)}
