@@ -256,7 +256,16 @@ def test_reexecution_regenerates_a_template_reply_and_a_hand_edit_clears_a_stale
         stale = get_trajectory(con, tid)
         assert len(stale["stale"]) == 1
         stale["messages"][-1]["content"] = "I checked the weather there for you."
-        apply_edit(con, tid, stale["messages"], version)
+        version = apply_edit(con, tid, stale["messages"], version)
+        assert get_trajectory(con, tid)["stale"] == []
+        # a result edited by hand makes its reply stale too, unless the reply is rewritten in the same save
+        hand = get_trajectory(con, tid)
+        at = next(k for k, m in enumerate(hand["messages"]) if m.get("tool_call_id") == call["id"])
+        hand["messages"][at]["content"] = json.dumps({"location": "Atlantis", "temperature": 99})
+        version = apply_edit(con, tid, hand["messages"], version, regenerate_replies=False)
+        assert [m["message"] for m in get_trajectory(con, tid)["stale"]] == [len(hand["messages"]) - 1]
+        hand["messages"][-1]["content"] = "It is 99 degrees in Atlantis."
+        apply_edit(con, tid, hand["messages"], version, regenerate_replies=False)
         assert get_trajectory(con, tid)["stale"] == []
 
 

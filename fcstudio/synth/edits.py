@@ -107,10 +107,14 @@ def apply_edit(
     named = {s.name: s for s in traj["tools"].values()}
     clean = validate_messages(messages, named)
     markers = carry(traj["stale"], clean)
+    stored = traj["messages"]
+    same_shape = len(stored) == len(clean)
+    before = stored if same_shape else clean  # what the replies were written from
+    rewritten = {i for i, (a, b) in enumerate(zip(stored, clean, strict=False)) if a.get("content") != b.get("content")}
     if reexecute_from is not None:
-        before = clean
         clean = reexecute(con, clean, reexecute_from, traj.get("domain"), named, traj["meta"].get("env_start"))
-        markers = merge(markers, stale_replies(clean, changed_results(before, clean), before))
+    fresh = stale_replies(clean, changed_results(before, clean), before)  # a result re-executed or edited by hand
+    markers = merge(markers, [m for m in fresh if not (same_shape and m["message"] in rewritten)])
     backend = backend_of(traj, llm)
     if markers and regenerate_replies and backend is not None:
         clean = _rewrite(con, clean, markers, named, backend, llm)
