@@ -45,7 +45,10 @@ def test_demo_run_fails_the_way_agents_fail(demo_explained: tuple[Workspace, dic
     lines = [line for why in explained.values() for line in why]
     assert "bookings BK4: date is 2026-12-11, expected 2026-12-10; price is 107.5, expected 104.0." in lines
     assert any(line.startswith("bookings BK4: flight_number is UK851, expected 6E5312") for line in lines)
-    assert "bookings BK3: status is cancelled, expected confirmed." in lines  # the wrong reservation cancelled
+    assert explained[("travel_8", 0)][:2] == [  # the wrong reservation cancelled: before the seats it frees
+        "bookings BK1: status is confirmed, expected cancelled.",
+        "bookings BK3: status is cancelled, expected confirmed.",
+    ]
     assert (
         "The agent called cancel_flight_booking with other arguments than the gold: booking_id is BK3, expected BK1."
     ) in lines

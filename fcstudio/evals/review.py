@@ -340,15 +340,24 @@ def _field_words(changes: dict[str, tuple[Any, Any]]) -> str:
 
 
 def _state_lines(d: dict[str, dict[str, Any]]) -> list[str]:
-    """Each differing record of an expected → actual diff, field by field."""
-    lines = []
+    """Each differing record of an expected → actual diff, field by field: first the records that tell what
+    went wrong (added, removed, or with a changed text or flag), then those whose numbers only follow from it
+    (seat counts, balances)."""
+    telling: list[str] = []
+    following: list[str] = []
     for table, parts in d.items():
         for rid, change in parts.get("changed", {}).items():
-            lines.append(f"{table} {rid}: {_field_words(change['fields'])}.")
+            numbers_only = all(
+                isinstance(v, int | float) and not isinstance(v, bool)
+                for pair in change["fields"].values()
+                for v in pair
+            )
+            (following if numbers_only else telling).append(f"{table} {rid}: {_field_words(change['fields'])}.")
         for rid, record in parts.get("added", {}).items():
-            lines.append(f"{table} {rid} is in the final database but should not be: {_show(record, 100)}.")
+            telling.append(f"{table} {rid} is in the final database but should not be: {_show(record, 100)}.")
         for rid, record in parts.get("removed", {}).items():
-            lines.append(f"{table} {rid} should be in the final database but is not: {_show(record, 100)}.")
+            telling.append(f"{table} {rid} should be in the final database but is not: {_show(record, 100)}.")
+    lines = telling + following
     if len(lines) > _MAX_RECORDS:
         lines = [*lines[:_MAX_RECORDS], f"… and {len(lines) - _MAX_RECORDS} more differing records."]
     return lines
