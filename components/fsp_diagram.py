@@ -14,13 +14,20 @@ LEGEND = (
 )
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def draw_fsp(fsp: FSP) -> None:
     """The path as a diagram, with a one-line count of what it shows and the legend."""
-    arrows = flows(fsp)
     withheld = sum(s.kind == "withheld" for _, _, call in fsp.calls() for s in call.args.values())
     absent = sum(len(t.calls) for t in fsp.turns if t.kind == "miss_func")
     st.graphviz_chart(fsp_dot(fsp))
-    st.caption(
-        f"{len(fsp.turns)} turns · {len(fsp.calls())} calls · {len(arrows)} data flows · "
-        f"{withheld} withheld arguments · {absent} absent functions. {LEGEND}"
-    )
+    counts = [
+        _count(len(fsp.turns), "turn", "turns"),
+        _count(len(fsp.calls()), "call", "calls"),
+        _count(len(flows(fsp)), "data flow", "data flows"),
+        _count(withheld, "withheld argument", "withheld arguments"),
+        _count(absent, "absent function", "absent functions"),
+    ]
+    st.caption(" · ".join(counts) + f". {LEGEND}")

@@ -11,8 +11,9 @@ from components.db import current_workspace_path, cursor
 from components.fsp_diagram import draw_fsp
 from components.layout import empty_state, page_header, show_error
 from fcstudio.graph.read import GraphKey, graph_cache_key
+from fcstudio.paths.fit import wiring_problems
 from fcstudio.paths.fsp import ArgSource, PathError, validate
-from fcstudio.paths.index import WalkIndex, load_walk_index
+from fcstudio.paths.index import WalkIndex, load_walk_index, tool_shapes
 from fcstudio.paths.operations import add_call, insert, long_context, merge, move_turn, remove_call, set_source, split
 from fcstudio.paths.store import OPS, Sampled, get_path, list_paths, path_history, sample_paths, save_edit
 
@@ -131,6 +132,10 @@ m[2].metric("Version", st.session_state[base_key])
 m[3].metric("Distractor tools", len(draft.distractor_tools))
 for problem in validate(draft):
     st.error(f"Invalid: {problem}")
+with cursor() as con:
+    shapes = tool_shapes(con, sorted({c.tool_id for _, _, c in draft.calls()}))
+for problem in wiring_problems(draft, shapes):
+    st.warning(f"Does not fit: {problem}")
 
 draw_fsp(draft)
 with st.expander("As text"):

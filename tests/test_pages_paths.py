@@ -69,7 +69,7 @@ def test_the_open_path_is_a_diagram_redrawn_by_every_edit(paths_path: Path) -> N
     stored = _stored(paths_path, path_id)
     assert _dot(at) == fsp_dot(stored)  # the stored path, boxes and arrows
     assert f'id="fsp-call-{len(stored.turns) - 1}-0"' in _dot(at)
-    assert any("data flows" in c.value for c in at.caption)
+    assert any("data flow" in c.value for c in at.caption)
 
     at.button(key=f"op_sp_p_{path_id}").click().run()  # split: a turn with a withheld argument
     no_errors(at)
@@ -139,3 +139,27 @@ def test_after_a_save_the_page_shows_the_new_version_and_counts(paths_path: Path
     at.button(key=f"save_{path_id}").click().run()  # saving again: version 3, not a conflict with version 1
     no_errors(at)
     assert _metric(at, "Version") == "3"
+
+
+def test_a_stored_path_with_a_wiring_that_does_not_fit_is_flagged(paths_path: Path) -> None:
+    """A path saved before the sampler checked fit (or wired by hand) says which argument it fills wrongly."""
+    from fcstudio.paths.fsp import ArgSource, Call, Turn
+    from fcstudio.paths.store import save_path
+
+    with Workspace(paths_path).connect() as con:
+        tools = dict(con.execute("SELECT name, id FROM tools WHERE name IN ('book_hotel', 'reserve_table')").fetchall())
+        fed = {"time": ArgSource(kind="output", turn=0, call=0, field="reservation_id")}
+        bad = FSP(
+            turns=[
+                Turn(calls=[Call(tool_id=tools["book_hotel"], name="book_hotel")]),
+                Turn(calls=[Call(tool_id=tools["reserve_table"], name="reserve_table", args=fed)]),
+            ]
+        )
+        bad_id = save_path(con, bad, seed=None)
+    at = open_page("paths")
+    assert not any("Does not fit" in w.value for w in at.warning)  # sampled paths fit
+    at.selectbox(key="paths_open").select(bad_id).run()
+    no_errors(at)
+    (warning,) = [w.value for w in at.warning if "Does not fit" in w.value]
+    assert "reserve_table" in warning and "book_hotel.reservation_id" in warning and "date or time" in warning
+    assert "fsp-flow-0-0-1-0-time" in _dot(at)  # the diagram still draws it, so it can be seen and fixed

@@ -17,7 +17,7 @@ from conftest import FIXTURES, ROOT, copy_of, demo_workspace, run_cli, template
 from fcstudio.graph.build import build_graph
 from fcstudio.graph.embed import TfidfEmbedder
 from fcstudio.graph.read import current_build_id, graph_cache_key, load_graph
-from fcstudio.paths.fit import mismatch
+from fcstudio.paths.fit import mismatch, wiring_problems
 from fcstudio.paths.fsp import FSP, ArgSource, Call, PathError, Turn, canonical_key, validate
 from fcstudio.paths.index import WalkIndex, load_walk_index, tool_shapes
 from fcstudio.paths.operations import (
@@ -241,6 +241,7 @@ def test_no_graph_yet_is_a_clear_error(tmp_path: Path) -> None:
     from fcstudio.paths.diagram import fsp_dot
 
     assert dot.stdout == fsp_dot(FSP.model_validate(shown["fsp"]))
+    assert shown["wiring_problems"] == []  # what the sampler wires fits
 
 
 def test_bad_start_tool() -> None:
@@ -619,6 +620,32 @@ def test_the_sampler_no_longer_wires_a_reservation_id_into_a_time(graph_env, dem
     lone = FSP(turns=[Turn(calls=[Call(tool_id=table, name="reserve_table", args={"time": ArgSource()})])])
     added = {insert(lone, index, random.Random(k), nested=True).provenance[-1]["added"] for k in range(60)}
     assert hotel not in added and ids["get_local_time"] in added
+
+
+def test_wirings_that_do_not_fit_are_named_for_hand_edits_and_old_paths(graph_env) -> None:  # type: ignore[no-untyped-def]
+    ws, _, index = graph_env
+    with ws.connect() as con:
+        shapes = tool_shapes(con)
+    ids = {index.name(n): n for n in index.nodes}
+
+    def path(producer: str, field: str, arg: str) -> FSP:
+        fed = {"time": ArgSource(), "restaurant_id": ArgSource(), "party_size": ArgSource()}
+        fed[arg] = ArgSource(kind="output", turn=0, call=0, field=field)
+        first = Call(tool_id=ids[producer], name=producer)
+        return FSP(
+            turns=[
+                Turn(calls=[first]),
+                Turn(calls=[Call(tool_id=ids["reserve_table"], name="reserve_table", args=fed)]),
+            ]
+        )
+
+    (bad,) = wiring_problems(path("book_hotel", "reservation_id", "time"), shapes)
+    assert bad.startswith("turn 1 call 0 (reserve_table): time ← turn 0.0 book_hotel.reservation_id: ")
+    assert "date or time" in bad
+    assert wiring_problems(path("get_local_time", "local_time", "time"), shapes) == []
+    assert wiring_problems(path("find_restaurants", "restaurants[].restaurant_id", "restaurant_id"), shapes) == []
+    (missing,) = wiring_problems(path("get_local_time", "party_size", "party_size"), shapes)
+    assert "get_local_time returns no field party_size" in missing
 
 
 def test_the_canonical_form_is_the_path_not_how_it_was_made() -> None:

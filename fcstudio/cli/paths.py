@@ -59,7 +59,8 @@ def show_cmd(
         bool, typer.Option("--dot", help="Print the path's diagram (the Paths page's) as Graphviz DOT instead.")
     ] = False,
 ) -> None:
-    """One path as JSON (turns, calls, argument sources, provenance), or its data-flow diagram as DOT."""
+    """One path as JSON (turns, calls, argument sources, provenance, wirings that do not fit), or its data-flow
+    diagram as DOT."""
     with connect(workspace) as con:
         found = get_path(con, path_id)
     if found is None:
@@ -70,4 +71,11 @@ def show_cmd(
 
         sys.stdout.write(fsp_dot(found["fsp"]))
         return
-    sys.stdout.write(json.dumps({**found, "fsp": found["fsp"].model_dump()}, indent=2, default=str) + "\n")
+    from fcstudio.paths.fit import wiring_problems
+    from fcstudio.paths.index import tool_shapes
+
+    with connect(workspace) as con:
+        shapes = tool_shapes(con, sorted({c.tool_id for _, _, c in found["fsp"].calls()}))
+    problems = wiring_problems(found["fsp"], shapes)  # outputs wired into arguments they do not fit
+    shown = {**found, "fsp": found["fsp"].model_dump(), "wiring_problems": problems}
+    sys.stdout.write(json.dumps(shown, indent=2, default=str) + "\n")

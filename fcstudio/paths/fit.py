@@ -15,6 +15,10 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from fcstudio.paths.fsp import FSP
+
+# tool -> (parameter -> its schema, return field path -> its schema): what the fit check reads
+Shapes = dict[str, tuple[dict[str, Any], dict[str, Any]]]
 TEMPORAL_WORDS = frozenset(
     {"date", "time", "datetime", "timestamp", "day", "dob", "birthday", "deadline", "eta", "year", "month", "hour"}
 )
@@ -130,3 +134,28 @@ def return_fields(schema: Any, path: str = "") -> Iterator[tuple[str, dict[str, 
     items = schema.get("items")
     if isinstance(items, dict):
         yield from return_fields(items, f"{path}[]")
+
+
+def wiring_problems(fsp: FSP, shapes: Shapes) -> list[str]:
+    """Every output-to-argument wiring of a path that does not fit, in words: hand edits and paths sampled before
+    the sampler checked fit can hold one (``shapes`` as ``index.tool_shapes`` reads them)."""
+    problems = []
+    for t, c, call in fsp.calls():
+        for arg, src in call.args.items():
+            if src.kind != "output" or src.turn is None or src.call is None or not src.field:
+                continue
+            if not (0 <= src.turn < len(fsp.turns) and 0 <= src.call < len(fsp.turns[src.turn].calls)):
+                continue  # a dangling reference: fsp.validate reports it
+            producer = fsp.turns[src.turn].calls[src.call]
+            outputs = shapes.get(producer.tool_id, ({}, {}))[1]
+            params = shapes.get(call.tool_id, ({}, {}))[0]
+            if src.field not in outputs and outputs:
+                why: str | None = f"{producer.name} returns no field {src.field}"
+            else:
+                why = mismatch(src.field, outputs.get(src.field), arg, params.get(arg))
+            if why:
+                problems.append(
+                    f"turn {t} call {c} ({call.name}): {arg} ← turn {src.turn}.{src.call} {producer.name}.{src.field}: "
+                    f"{why}"
+                )
+    return problems

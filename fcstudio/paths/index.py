@@ -26,13 +26,11 @@ import duckdb
 import networkx as nx
 
 from fcstudio.graph.read import GraphKey, graph_cache_key
-from fcstudio.paths.fit import mismatch, return_fields
+from fcstudio.paths.fit import Shapes, mismatch, return_fields
 from fcstudio.store import run
 
 Link = tuple[str, str]  # (return field, parameter): which output of the producer feeds which argument
 Evidence = list[tuple[str | None, str | None, float | None]]  # an edge's items: (from, to, score)
-# tool -> (parameter -> its schema, return field path -> its schema): what the fit check reads
-Shapes = dict[str, tuple[dict[str, Any], dict[str, Any]]]
 NO_FIT = "no fit"  # _choose: the edge has evidence, and none of it fits
 
 
