@@ -392,3 +392,67 @@ def test_template_translator_varies_by_seed_and_never_writes_raw_json(tmp_path: 
     assert reply == "I reserved a room at hotel H-12; the reservation id is R-1042 and the total price is 412.5."
     failed = summarise_results([("book_hotel", {"hotel_id": "H-12"}, "Error: Hotel H-12 is full", True)], ep.by_name)
     assert failed == "I couldn't reserve a room at hotel H-12: hotel H-12 is full."
+
+
+def test_a_call_fed_by_a_changed_result_takes_its_new_value_or_is_flagged(demo_ws: Workspace) -> None:
+    from fcstudio.synth.edits import regenerate_stale
+
+    with demo_ws.connect() as con:
+        ids = {n: i for i, n in con.execute("SELECT id, name FROM tools WHERE dataset = 'demo'").fetchall()}
+        fed = ArgSource(kind="output", turn=0, call=0, field="restaurants[].restaurant_id")
+        user = ArgSource()
+        fsp = FSP(
+            turns=[
+                Turn(
+                    calls=[
+                        Call(tool_id=ids["find_restaurants"], name="find_restaurants", args={"location": ArgSource()})
+                    ]
+                ),
+                Turn(
+                    calls=[
+                        Call(
+                            tool_id=ids["reserve_table"],
+                            name="reserve_table",
+                            args={"restaurant_id": fed, "party_size": user, "time": user},
+                        )
+                    ]
+                ),
+            ]
+        )
+        with transaction(con):
+            pid = save_path(con, fsp, seed=None)
+        tid = run_synth(con, path_ids=[pid], backend="template").created[0]
+        t = get_trajectory(con, tid)
+        calls = [(k, tc) for k, m in enumerate(t["messages"]) for tc in m.get("tool_calls") or []]
+        (first, search), (second, booking) = calls
+
+        def found(messages: list[dict], call: dict) -> str:  # the first restaurant the search gave
+            result = next(m for m in messages if m.get("tool_call_id") == call["id"])["content"]
+            return json.loads(result)["restaurants"][0]["restaurant_id"]
+
+        def asked(messages: list[dict]) -> str:
+            return json.loads(messages[second]["tool_calls"][0]["function"]["arguments"])["restaurant_id"]
+
+        assert asked(t["messages"]) == found(t["messages"], search)
+        search["function"]["arguments"] = json.dumps({"location": "Lisbon"})
+        version = apply_edit(con, tid, t["messages"], t["version"], reexecute_from=first, regenerate_replies=False)
+        marked = get_trajectory(con, tid)
+        assert found(marked["messages"], search) != asked(marked["messages"])  # the later call still asks the old one
+        call_marker = next(m for m in marked["stale"] if m.get("call"))
+        assert call_marker["message"] == second and call_marker["reason"].startswith(
+            f"call reserve_table at turn 2 (message {second}) uses the restaurant id of a tool result that changed"
+        )
+        assert marked["verified"] is False
+        regenerate_stale(con, tid, version)
+        fixed = get_trajectory(con, tid)
+        assert fixed["stale"] == [] and asked(fixed["messages"]) == found(fixed["messages"], search)
+        booked = next(m for m in fixed["messages"] if m.get("tool_call_id") == booking["id"])["content"]
+        before = next(m for m in marked["messages"] if m.get("tool_call_id") == booking["id"])["content"]
+        assert booked != before  # the table was booked again, at the new restaurant
+        assert asked(fixed["messages"]) in fixed["messages"][-1]["content"]  # and the reply says where
+        # the default does all of that on save
+        search["function"]["arguments"] = json.dumps({"location": "Tokyo"})
+        fixed["messages"][first]["tool_calls"] = [search]
+        apply_edit(con, tid, fixed["messages"], fixed["version"], reexecute_from=first)
+        auto = get_trajectory(con, tid)
+        assert auto["stale"] == [] and asked(auto["messages"]) == found(auto["messages"], search)

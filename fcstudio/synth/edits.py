@@ -15,7 +15,16 @@ from pydantic import ValidationError
 from fcstudio.llm import LLMClient, LLMConfig, check_tool_calls, run_async
 from fcstudio.models import Message, Trajectory
 from fcstudio.synth.job import reexecute, replay_env
-from fcstudio.synth.stale import carry, changed_results, merge, regenerate, stale_replies, with_replies
+from fcstudio.synth.stale import (
+    carry,
+    changed_results,
+    fed_calls,
+    merge,
+    refeed,
+    regenerate,
+    stale_replies,
+    with_replies,
+)
 from fcstudio.synth.trajectories import get_trajectory, save_trajectory
 from fcstudio.synth.verify import verify
 from fcstudio.validation import first_error
@@ -67,6 +76,32 @@ def _rewrite(
     return run_async(regenerate(messages, markers, named, client), client)
 
 
+MAX_ROUNDS = 8  # calls fed by calls fed by ... a changed result: one round per link of the chain
+
+
+def _follow(
+    con: duckdb.DuckDBPyConnection,
+    traj: dict[str, Any],
+    messages: list[dict[str, Any]],
+    before: list[dict[str, Any]],
+    named: dict[str, Any],
+    fix: bool,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(messages, stale calls left): the planned calls whose argument came from a result that changed; with ``fix``
+    each takes the value that result now holds and runs again, with every call after it, until none is left."""
+    if not traj["meta"].get("plan"):
+        return messages, []
+    for _ in range(MAX_ROUNDS):
+        calls = fed_calls(messages, traj["meta"], changed_results(before, messages), named)
+        if not calls or not fix:
+            return messages, calls
+        start = min(m["message"] for m in calls)
+        messages = reexecute(
+            con, refeed(messages, calls), start, traj.get("domain"), named, traj["meta"].get("env_start")
+        )
+    return messages, fed_calls(messages, traj["meta"], changed_results(before, messages), named)
+
+
 def _verdict(
     con: duckdb.DuckDBPyConnection, traj: dict[str, Any], messages: list[dict[str, Any]], markers: list[dict[str, Any]]
 ) -> tuple[dict[str, Any] | None, bool]:
@@ -113,12 +148,14 @@ def apply_edit(
     rewritten = {i for i, (a, b) in enumerate(zip(stored, clean, strict=False)) if a.get("content") != b.get("content")}
     if reexecute_from is not None:
         clean = reexecute(con, clean, reexecute_from, traj.get("domain"), named, traj["meta"].get("env_start"))
-    fresh = stale_replies(clean, changed_results(before, clean), before)  # a result re-executed or edited by hand
-    markers = merge(markers, [m for m in fresh if not (same_shape and m["message"] in rewritten)])
     backend = backend_of(traj, llm)
-    if markers and regenerate_replies and backend is not None:
+    fix = regenerate_replies and backend is not None
+    clean, calls = _follow(con, traj, clean, before, named, fix) if reexecute_from is not None else (clean, [])
+    fresh = stale_replies(clean, changed_results(before, clean), before)  # a result re-executed or edited by hand
+    markers = merge(markers, [m for m in fresh if not (same_shape and m["message"] in rewritten)], calls)
+    if markers and fix and backend is not None:
         clean = _rewrite(con, clean, markers, named, backend, llm)
-        markers = []
+        markers = [m for m in markers if m.get("call")]
     verdict, clear = _verdict(con, traj, clean, markers)
     return save_trajectory(
         con, tid, clean, version, note=note, editor=editor, verdict=verdict, stale=markers, clear_verdict=clear
@@ -149,7 +186,15 @@ def regenerate_stale(
             f"trajectory {tid} was written by a model: give a model to regenerate its replies, or edit them by hand"
         )
     named = {s.name: s for s in traj["tools"].values()}
-    clean = _rewrite(con, traj["messages"], markers, named, "openai" if llm else "template", llm)
+    stored, clean = traj["messages"], traj["messages"]
+    calls = [m for m in markers if m.get("call")]
+    if calls:  # the calls take their new values and run again; the replies after them are written again too
+        start = min(m["message"] for m in calls)
+        clean = reexecute(con, refeed(clean, calls), start, traj.get("domain"), named, traj["meta"].get("env_start"))
+        clean, _ = _follow(con, traj, clean, stored, named, True)
+        replies = [m for m in markers if not m.get("call")]
+        markers = merge(replies, stale_replies(clean, changed_results(stored, clean), stored), calls)
+    clean = _rewrite(con, clean, markers, named, "openai" if llm else "template", llm)
     verdict, clear = _verdict(con, traj, clean, [])
     new = save_trajectory(
         con,

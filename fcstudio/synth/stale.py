@@ -15,11 +15,12 @@ from typing import Any
 
 import duckdb
 
-from fcstudio.llm import LLMClient
+from fcstudio.llm import LLMClient, parse_arguments
 from fcstudio.models import ToolSpec
 from fcstudio.store import run
 from fcstudio.synth.plan import SynthError
 from fcstudio.synth.translation import summarise_results, turn_results
+from fcstudio.synth.values import extract_field, field_kind, fits, fits_kind, name_tokens
 
 NO_STALE_SQL = "coalesce(json_array_length(stale), 0) = 0"  # a trajectory with no stale reply
 
@@ -102,11 +103,96 @@ def stale_replies(
     return markers
 
 
+def fed_calls(
+    messages: list[dict[str, Any]], meta: dict[str, Any], changed: list[int], tools: dict[str, ToolSpec]
+) -> list[dict[str, Any]]:
+    """Markers for planned calls whose argument comes from an earlier result (``meta.plan`` sources) that changed
+    and now holds another value: the hotel search found other hotels, the booking still names the old one."""
+    slot = {tuple(v): cid for cid, v in (meta.get("call_ids") or {}).items()}
+    results = {m.get("tool_call_id"): i for i, m in enumerate(messages) if m.get("role") == "tool"}
+    calls = {tc["id"]: (i, tc) for i, m in enumerate(messages) for tc in m.get("tool_calls") or []}
+    markers = []
+    for entry in meta.get("plan") or []:
+        for index, planned in enumerate(entry["calls"]):
+            cid = slot.get((entry["turn"], index))
+            if cid not in calls:
+                continue
+            at, tc = calls[cid]
+            args, _ = parse_arguments(tc["function"].get("arguments"), planned["name"])
+            spec = tools.get(planned["name"])
+            props = spec.property_schemas() if spec is not None else {}
+            for arg, src in planned["sources"].items():
+                producer = slot.get((src.get("turn"), src.get("call")))
+                j = results.get(producer)
+                if src.get("kind") != "output" or j is None or j not in changed or args is None:
+                    continue
+                try:
+                    output: Any = json.loads(messages[j].get("content") or "")
+                except (json.JSONDecodeError, ValueError):
+                    continue
+                value = extract_field(output, src.get("field") or "")
+                schema = props.get(arg) or {}
+                if value is None or value == args.get(arg) or not fits(value, schema):
+                    continue
+                if not fits_kind(value, field_kind(arg, schema)):  # synthesis drew another value then (resolve)
+                    continue
+                what = " ".join(name_tokens(str(src.get("field") or arg).split(".")[-1])) or arg
+                markers.append(
+                    {
+                        "message": at,
+                        "turn": turn_of(messages, at),
+                        "call": cid,
+                        "arg": arg,
+                        "value": value,
+                        "arguments": tc["function"].get("arguments"),
+                        "results": [j],
+                        "content": messages[at].get("content"),
+                        "reason": f"call {planned['name']} at turn {turn_of(messages, at)} (message {at}) uses the "
+                        f"{what} of a tool result that changed (message {j}): {json.dumps(args.get(arg))} there, "
+                        f"{json.dumps(value)} now",
+                    }
+                )
+    return markers
+
+
+def refeed(messages: list[dict[str, Any]], markers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The messages with each stale call's argument set to the value its producer's result now holds."""
+    fixes: dict[str, dict[str, Any]] = {}
+    for m in markers:
+        if m.get("call"):
+            fixes.setdefault(m["call"], {})[m["arg"]] = m["value"]
+    out = []
+    for m in messages:
+        if any(tc["id"] in fixes for tc in m.get("tool_calls") or []):
+            calls = []
+            for tc in m["tool_calls"]:
+                if tc["id"] in fixes:
+                    args, _ = parse_arguments(tc["function"].get("arguments"))
+                    tc = {
+                        **tc,
+                        "function": {**tc["function"], "arguments": json.dumps({**(args or {}), **fixes[tc["id"]]})},
+                    }
+                calls.append(tc)
+            m = {**m, "tool_calls": calls}
+        out.append(m)
+    return out
+
+
 def carry(markers: list[dict[str, Any]], messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Markers that still hold on an edited message list: the stale text is still there (re-indexed if it moved);
-    a reply rewritten by hand is no longer stale."""
+    a reply rewritten by hand is no longer stale, nor a call whose arguments were edited."""
     kept = []
     for marker in markers:
+        if marker.get("call"):
+            where = [
+                i
+                for i, m in enumerate(messages)
+                for tc in m.get("tool_calls") or []
+                if tc["id"] == marker["call"] and tc["function"].get("arguments") == marker["arguments"]
+            ]
+            if where:
+                kept.append({**marker, "message": where[0], "turn": turn_of(messages, where[0])})
+            continue
         at = marker["message"]
         same = at < len(messages) and messages[at].get("content") == marker["content"]
         if not same:
@@ -125,12 +211,13 @@ def carry(markers: list[dict[str, Any]], messages: list[dict[str, Any]]) -> list
 
 def merge(*groups: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Markers by message, the later group's results added to an earlier one's."""
-    by_message: dict[int, dict[str, Any]] = {}
+    by_message: dict[tuple[int, str, str], dict[str, Any]] = {}
     for group in groups:
         for marker in group:
-            known = by_message.get(marker["message"])
+            key = (marker["message"], marker.get("call") or "", marker.get("arg") or "")
+            known = by_message.get(key)
             if known is None:
-                by_message[marker["message"]] = dict(marker)
+                by_message[key] = dict(marker)
             else:
                 known["results"] = sorted(set(known["results"]) | set(marker["results"]))
     return [by_message[k] for k in sorted(by_message)]
@@ -161,7 +248,7 @@ async def regenerate(
     """The messages with every stale reply written again from the results before it: by the template translator's
     summary, or by the model (``client``) answering the conversation up to that reply."""
     out = [dict(m) for m in messages]
-    for marker in sorted(markers, key=lambda m: m["message"]):
+    for marker in sorted((m for m in markers if not m.get("call")), key=lambda m: m["message"]):
         i = marker["message"]
         if client is None:
             text = summarise_results(turn_results(out, i), tools)
