@@ -313,7 +313,8 @@ def test_force_layout_packs_components_apart_and_is_deterministic() -> None:
             apart = (high_a < low_b) | (high_b < low_a)
             assert apart.any(), "two components drawn over each other"
     lengths = [np.linalg.norm(pos[a] - pos[b]) for a, b in path]
-    assert 0.5 < np.median(lengths) < 2  # edge length about one unit
+    assert 0.8 < np.median(lengths) < 1.25  # edge length about one unit
+    assert 2.5 < np.linalg.norm(pos[12] - pos[15]) < 3.5  # canvas distance follows path length: the path lies straight
 
 
 def test_force_layout_of_a_big_component_lays_out_a_sample_and_places_the_rest() -> None:

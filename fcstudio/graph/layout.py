@@ -1,9 +1,9 @@
 """Positions for drawing the tool graph: a force-directed layout of the whole graph, computed once at build time
 and stored, and a readable layout for one neighbourhood, computed when it is drawn.
 
-The whole-graph layout lays each connected component out with Fruchterman-Reingold (numpy, dense over at most
-``sample`` nodes: a big component is laid out on its busiest nodes and the rest are placed at the mean of their
-placed neighbours), then packs the components in rows, biggest first, so structure shows instead of one blob.
+The whole-graph layout lays each connected component out, a small one by stress majorization (canvas distances
+follow path lengths), a big one with Fruchterman-Reingold (numpy, dense over at most ``sample`` nodes: it is laid
+out on its busiest nodes and the rest are placed at the mean of their placed neighbours), then packs the components in rows, biggest first, so structure shows instead of one blob.
 Edge length is about 1 in the stored units."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import connected_components, shortest_path
 
 LAYOUT_NAME = "force"  # recorded in graph_builds.params: builds before it stored a vector projection instead
-KAMADA_KAWAI_MAX = 150  # components up to this size get Kamada-Kawai (tens of ms), bigger ones the force step
+STRESS_MAX = 150  # components up to this size get stress majorization (ms each), bigger ones the force step
 DEFAULT_SAMPLE = 1200  # nodes of one component laid out by the dense force step (about 1 s at 10k tools)
 
 
@@ -54,19 +54,33 @@ def _fruchterman_reingold(
     return pos.astype(np.float64)
 
 
-def _kamada_kawai(adjacency: sparse.csr_matrix, rng: np.random.Generator) -> np.ndarray:
-    """Kamada-Kawai (distances on the canvas follow path lengths): even spacing for a small component, where
-    Fruchterman-Reingold squeezes a dense core. Scaled to a median edge length of 1."""
-    import networkx as nx
-
-    g = nx.from_scipy_sparse_array(adjacency)
-    start = rng.uniform(-1, 1, size=(adjacency.shape[0], 2))
-    found = nx.kamada_kawai_layout(g, pos={i: tuple(p) for i, p in enumerate(start)})
-    pos = np.array([found[i] for i in range(adjacency.shape[0])], dtype=np.float64)
-    coo = sparse.triu(adjacency).tocoo()
-    lengths = np.sqrt(((pos[coo.row] - pos[coo.col]) ** 2).sum(axis=1))
-    unit = float(np.median(lengths)) if len(lengths) and np.median(lengths) > 0 else 1.0
-    return (pos - pos.mean(axis=0)) / unit
+def _stress_layout(adjacency: sparse.csr_matrix, rng: np.random.Generator, iterations: int = 200) -> np.ndarray:
+    """Stress majorization (SMACOF, weights 1/d^2): distances on the canvas follow path lengths, the criterion
+    of Kamada-Kawai, which spaces a small component evenly where Fruchterman-Reingold squeezes a dense core.
+    Plain numpy over the component's distance matrix (a few ms for a small one); edge length about 1."""
+    n = adjacency.shape[0]
+    dist = shortest_path(adjacency, unweighted=True, directed=False)
+    weight = np.zeros_like(dist)
+    off = ~np.eye(n, dtype=bool)
+    weight[off] = dist[off] ** -2.0
+    laplacian = -weight
+    np.fill_diagonal(laplacian, weight.sum(axis=1))
+    inverse = np.linalg.pinv(laplacian)
+    pos = rng.uniform(-1, 1, size=(n, 2)) * math.sqrt(n)
+    last = np.inf
+    for _ in range(iterations):
+        diff = pos[:, None, :] - pos[None, :, :]
+        length = np.sqrt((diff**2).sum(axis=2))
+        np.fill_diagonal(length, 1.0)
+        stress = float((weight * (length - dist) ** 2)[off].sum())
+        b = -weight * dist / np.maximum(length, 1e-9)
+        np.fill_diagonal(b, 0.0)
+        np.fill_diagonal(b, -b.sum(axis=1))
+        pos = inverse @ (b @ pos)
+        if last - stress < 1e-4 * last:  # settled: another round moves nothing one would see
+            break
+        last = stress
+    return pos - pos.mean(axis=0)
 
 
 def _component_layout(adjacency: sparse.csr_matrix, sample: int, rng: np.random.Generator) -> np.ndarray:
@@ -76,10 +90,10 @@ def _component_layout(adjacency: sparse.csr_matrix, sample: int, rng: np.random.
         return np.zeros((1, 2))
     if n == 2:
         return np.array([[-0.5, 0.0], [0.5, 0.0]])
+    if n <= STRESS_MAX:
+        return _stress_layout(adjacency, rng)
     degree = np.asarray((adjacency > 0).sum(axis=1)).ravel()
     iterations = 80 if n <= 300 else 50
-    if n <= KAMADA_KAWAI_MAX:
-        return _kamada_kawai(adjacency, rng)
     if n <= sample:
         start = rng.uniform(-1, 1, size=(n, 2)) * math.sqrt(n)
         pos = _fruchterman_reingold(adjacency, start, iterations, rng)
