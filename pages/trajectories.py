@@ -183,10 +183,17 @@ for col, (label, new) in zip(b, [("Accept", "accepted"), ("Reject", "rejected"),
 editor = person_name("Your name", key="trajectories", placeholder="recorded with your edits")
 if stale:
     count = len(stale)
+    calls = sum(1 for m in t["stale"] if m.get("call"))
+    said = [
+        f"{n} repl{'y quotes' if n == 1 else 'ies quote'}"
+        if what == "reply"
+        else f"{n} call{'' if n == 1 else 's'} use"
+        for what, n in (("reply", count - calls), ("call", calls))
+        if n
+    ]
     st.warning(
-        f"{count} repl{'y quotes' if count == 1 else 'ies quote'} a tool result that changed: verification fails, "
-        "and the trajectory cannot be accepted or exported until "
-        f"{'it is' if count == 1 else 'they are'} regenerated or edited by hand.",
+        f"{' and '.join(said)} a tool result that changed: verification fails, and the trajectory cannot be "
+        f"accepted or exported until {'it is' if count == 1 else 'they are'} regenerated or edited by hand.",
         icon=":material/warning:",
     )
     model_job = t["meta"].get("backend") == "openai"
@@ -198,7 +205,9 @@ if stale:
         )
         regen_llm = llm_settings(f"regen_{tid}") if model_job else None
         if st.button(
-            f"Regenerate {count} stale repl{'y' if count == 1 else 'ies'}",
+            f"Regenerate {count} stale repl{'y' if count == 1 else 'ies'}"
+            if not calls
+            else f"Regenerate {count} stale message{'' if count == 1 else 's'}",
             key=f"regen_{tid}",
             type="primary",
             disabled=model_job and regen_llm is None,
