@@ -350,6 +350,16 @@ def fits_kind(value: Any, kind: str | None) -> bool:
     return True
 
 
+def _person(r: random.Random, toks: list[str]) -> str:
+    """A person's full name, or only the first or the last name when the field asks for one."""
+    full = r.choice(PERSON_NAMES)
+    if "first" in toks or "given" in toks:
+        return full.split()[0]
+    if "last" in toks or "surname" in toks or "family" in toks:
+        return full.split()[-1]
+    return full
+
+
 def _date(r: random.Random) -> str:
     return f"2026-12-{r.randint(1, 28):02d}"
 
@@ -367,7 +377,7 @@ _MAKERS: dict[str, Any] = {
     "datetime": lambda r, n: f"{_date(r)}T{r.randint(8, 20):02d}:{r.choice(['00', '30'])}:00",
     "time": lambda r, n: f"{r.randint(8, 21):02d}:{r.choice(['00', '15', '30', '45'])}",
     "year": lambda r, n: r.randint(2024, 2027),
-    "person": lambda r, n: r.choice(PERSON_NAMES),
+    "person": lambda r, n: _person(r, name_tokens(n)),
     "hotel": lambda r, n: r.choice(HOTEL_NAMES),
     "restaurant": lambda r, n: r.choice(RESTAURANT_NAMES),
     "city": lambda r, n: r.choice(CITIES),

@@ -26,6 +26,7 @@ VERBS = frozenset(
     "track share invite notify remind save load run stop pause resume reset verify validate apply assign "
     "lookup locate identify determine convert measure predict recommend suggest summarize summarise".split()
 )
+OBJECTS = frozenset("a an the all two one some to on your my its their current new up out down from by with".split())
 PAST = {
     "find": "found", "get": "got", "send": "sent", "set": "set", "book": "booked", "cancel": "cancelled",
     "run": "ran", "make": "made", "write": "wrote", "read": "read", "buy": "bought", "sell": "sold",
@@ -64,7 +65,8 @@ def _purpose(spec: ToolSpec) -> str:
     """The description's first clause with the tool's own name scrubbed (BFCL docs: after 'Tool description:')."""
     text = (spec.description or words(spec.name)).split("Tool description:")[-1].strip()
     text = re.split(r"(?<=[a-z0-9)])[.;:](\s|$)|\n", text, maxsplit=1)[0].strip().rstrip(".")
-    text = re.sub(re.escape(spec.name), "it", text, flags=re.IGNORECASE)
+    if "_" in spec.name or re.search(r"[a-z][A-Z]", spec.name):  # only a distinctive name ("get_weather") gives
+        text = re.sub(rf"\b{re.escape(spec.name)}\b", "it", text, flags=re.IGNORECASE)  # the function away
     text = re.sub(r"^(this (tool|function|api|endpoint)|tool|function|api)( to| that| which)?\s+", "", text, flags=re.I)
     return text or words(spec.name)
 
@@ -82,6 +84,9 @@ def action(spec: ToolSpec) -> tuple[str, str, bool]:
         base = low[:-2]
     if base in VERBS and not rest.startswith(("of ", "for ")):  # "List of hotels" is a noun phrase
         return base, rest, True
+    after = rest.split(" ", 1)[0].lower()
+    if first[:1].isupper() and not first[1:2].isupper() and not low.endswith("s") and after in OBJECTS:
+        return low, rest, True  # "Authenticate a user", "Follow the account": an imperative all the same
     noun = text[:1].lower() + text[1:] if not text[:2].isupper() else text
     return "find", noun, False
 
@@ -192,7 +197,7 @@ def detail(arg: str, value: Any, schema: dict[str, Any] | None) -> str:
         return f'saying "{v}"'
     if kind == "language":
         return f"into {v}" if lead in ("target", "to") else f"in {v}"
-    return f"with {w} {v}"
+    return f"with {v}" if v.lower().startswith(w.lower()) else f"with {w} {v}"  # "with folder 18", not twice
 
 
 OPENERS = (
