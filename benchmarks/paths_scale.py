@@ -43,7 +43,7 @@ from fcstudio.graph.build import build_graph
 from fcstudio.graph.embed import TfidfEmbedder
 from fcstudio.graph.read import load_graph
 from fcstudio.paths.fsp import FSP, ArgSource, Call, PathError, Turn, _checked
-from fcstudio.paths.index import WalkIndex, load_walk_index
+from fcstudio.paths.index import Shapes, WalkIndex, _choose, _evidence_of, load_walk_index, tool_shapes
 from fcstudio.paths.operations import _renumber, merge, split
 from fcstudio.paths.store import required_params, sample_fsps, sample_paths
 from fcstudio.store import Workspace
@@ -63,19 +63,32 @@ def old_call(g: nx.MultiDiGraph, tool_id: str, required: dict[str, list[str]]) -
     )
 
 
-def old_feeding(g: nx.MultiDiGraph, src: str, dst: str) -> tuple[str, str] | None:
+SHAPES: Shapes = {}  # the tools' schemas, for the fit check both samplers make (issue 16); set by measure()
+
+
+def old_link(g: nx.MultiDiGraph, src: str, dst: str) -> tuple[str, str] | str | None:
     best = None
     for data in (g.get_edge_data(src, dst) or {}).values():
         if data.get("kind") == "dependency" and (best is None or data["score"] > best["score"]):
             best = data
     if best is None:
         return None
-    ev = best["evidence"][0]
-    return ev["from"].removeprefix("returns."), ev["to"].removeprefix("param ")
+    return _choose(src, dst, _evidence_of(best["evidence"]), SHAPES)  # since issue 16: the best item that fits
+
+
+def old_feeding(g: nx.MultiDiGraph, src: str, dst: str) -> tuple[str, str] | None:
+    link = old_link(g, src, dst)
+    return None if isinstance(link, str) else link
 
 
 def old_dependency_successors(g: nx.MultiDiGraph, node: str) -> list[str]:
-    return sorted({v for _, v, d in g.out_edges(node, data=True) if d.get("kind") == "dependency" and v != node})
+    return sorted(
+        {
+            v
+            for _, v, d in g.out_edges(node, data=True)
+            if d.get("kind") == "dependency" and v != node and not isinstance(old_link(g, node, v), str)
+        }
+    )
 
 
 def old_random_walk_path(
@@ -195,6 +208,8 @@ def measure(tools: int, folder: Path, *, baseline_paths: int, stored_paths: int)
 
         t0 = time.perf_counter()
         g, required = load_graph(con), required_params(con)
+        SHAPES.clear()
+        SHAPES.update(tool_shapes(con))
         out["baseline_setup_s"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         old = old_sample(g, required, baseline_paths, seed=0)

@@ -56,29 +56,22 @@ class Side:
         self.text_words = set(self.name_words) | set(words(description if isinstance(description, str) else ""))
         fmt = self.schema.get("format")
         self.format = fmt if isinstance(fmt, str) else None
-
-    @property
-    def temporal(self) -> bool:
-        return self.format in TEMPORAL_FORMATS or bool(TEMPORAL_WORDS & set(self.name_words))
-
-    @property
-    def identifier(self) -> bool:
-        """Named as one (``hotel_id``, ``flight_number``, ``airport_symbol``) or of format uuid."""
-        return self.format == "uuid" or (bool(self.name_words) and self.name_words[-1] in IDENTIFIER_WORDS)
-
-    @property
-    def maybe_identifier(self) -> bool:
-        """An identifier, or described as one ("Destination IATA airport code."): enough to accept one."""
-        return self.identifier or bool(IDENTIFIER_HINTS & self.text_words)
-
-    @property
-    def entity(self) -> set[str]:
-        """What an identifier identifies: its name's words other than the identifier words (``train_number``: train)."""
-        return set(self.name_words) - IDENTIFIER_WORDS
+        names = set(self.name_words)
+        # a date or time: by format, or by a word of its name
+        self.temporal = self.format in TEMPORAL_FORMATS or bool(TEMPORAL_WORDS & names)
+        # named as an identifier (``hotel_id``, ``flight_number``, ``airport_symbol``) or of format uuid
+        self.identifier = self.format == "uuid" or (bool(self.name_words) and self.name_words[-1] in IDENTIFIER_WORDS)
+        # an identifier, or described as one ("Destination IATA airport code."): enough to accept one
+        self.maybe_identifier = self.identifier or bool(IDENTIFIER_HINTS & self.text_words)
+        # what an identifier identifies: its name's words other than the identifier words (``train_number``: train)
+        self.entity = names - IDENTIFIER_WORDS
+        self.types = _types(self.schema)
+        enum = self.schema.get("enum")
+        self.enum = enum if isinstance(enum, list) else None
 
 
 def _type_mismatch(out: Side, arg: Side) -> str | None:
-    have, want = _types(out.schema), _types(arg.schema)
+    have, want = out.types, arg.types
     if not have or not want:
         return None  # a schema that does not say: only the meaning can refuse it
     if ("integer" in have and "number" in want) or have & want:
@@ -94,15 +87,19 @@ def mismatch(
     ``field`` is a return-field path as the graph's evidence names it (``flights[].flight_number``); the
     schemas are the field's and the parameter's own (None or {} when unknown: then only the names decide).
     """
-    out, arg = Side(field, field_schema), Side(param, param_schema)
+    return sides_mismatch(Side(field, field_schema), Side(param, param_schema))
+
+
+def sides_mismatch(out: Side, arg: Side) -> str | None:
+    """``mismatch`` for sides already built (the walk index builds each field's and parameter's side once)."""
     wrong_type = _type_mismatch(out, arg)
     if wrong_type:
         return wrong_type
     if out.format and arg.format and out.format != arg.format:
         if not (out.format in TEMPORAL_FORMATS and arg.format in TEMPORAL_FORMATS):
             return f"format {out.format} cannot fill format {arg.format}"
-    offered, allowed = out.schema.get("enum"), arg.schema.get("enum")
-    if isinstance(offered, list) and isinstance(allowed, list) and not all(v in allowed for v in offered):
+    offered, allowed = out.enum, arg.enum
+    if offered is not None and allowed is not None and not all(v in allowed for v in offered):
         return "its values are not among the argument's allowed values"
     if out.name == arg.name:
         return None

@@ -26,7 +26,7 @@ import duckdb
 import networkx as nx
 
 from fcstudio.graph.read import GraphKey, graph_cache_key
-from fcstudio.paths.fit import Shapes, mismatch, return_fields
+from fcstudio.paths.fit import Shapes, Side, return_fields, sides_mismatch
 from fcstudio.store import run
 
 Link = tuple[str, str]  # (return field, parameter): which output of the producer feeds which argument
@@ -111,22 +111,32 @@ def _evidence_of(evidence: Any) -> Evidence:
     return items
 
 
-def _choose(src: str, dst: str, evidence: Evidence, shapes: Shapes) -> Link | str | None:
+def _choose(
+    src: str, dst: str, evidence: Evidence, shapes: Shapes, sides: dict[tuple[str, str, int], Side] | None = None
+) -> Link | str | None:
     """The best-scored evidence item whose output fits its argument; None when no item names a link (the edge
-    stays, without a link); ``NO_FIT`` when items do but none fits (the edge is no step of a walk)."""
+    stays, without a link); ``NO_FIT`` when items do but none fits (the edge is no step of a walk). ``sides``
+    keeps each (tool, field or parameter) side built once across the edges of one index."""
     links = [(link, score) for source, target, score in evidence if (link := _link(source, target)) is not None]
     if not links:
         return None
-    outputs, params = shapes.get(src, ({}, {}))[1], shapes.get(dst, ({}, {}))[0]
+    sides = {} if sides is None else sides
     ranked = sorted(links, key=lambda item: -item[1] if item[1] is not None else float("inf"))  # stable
     for (output, param), _ in ranked:
-        if mismatch(output, outputs.get(output), param, params.get(param)) is None:
+        out = sides.get((src, output, 1))
+        if out is None:
+            out = sides[(src, output, 1)] = Side(output, shapes.get(src, ({}, {}))[1].get(output))
+        arg = sides.get((dst, param, 0))
+        if arg is None:
+            arg = sides[(dst, param, 0)] = Side(param, shapes.get(dst, ({}, {}))[0].get(param))
+        if sides_mismatch(out, arg) is None:
             return output, param
     return NO_FIT
 
 
 def _fitting(evidence: dict[tuple[str, str], Evidence], shapes: Shapes) -> dict[tuple[str, str], Link | None]:
-    chosen = {(src, dst): _choose(src, dst, items, shapes) for (src, dst), items in evidence.items()}
+    sides: dict[tuple[str, str, int], Side] = {}
+    chosen = {(src, dst): _choose(src, dst, items, shapes, sides) for (src, dst), items in evidence.items()}
     return {pair: link for pair, link in chosen.items() if not isinstance(link, str)}
 
 
