@@ -288,6 +288,7 @@ def test_a_model_jobs_stale_reply_waits_for_a_model(tmp_path: Path) -> None:
         fixed = get_trajectory(con, tid)
         assert fixed["stale"] == [] and fixed["messages"][-1]["content"].startswith("Done: ")
         assert city in fixed["messages"][-1]["content"]  # the teacher answered from the new result
+        assert scalar(con, "SELECT count(*) FROM llm_calls WHERE purpose = 'regenerate_reply'") == 1
 
 
 def test_cli_marks_lists_refuses_and_regenerates_stale_replies(demo_ws: Workspace, tmp_path: Path) -> None:

@@ -73,7 +73,14 @@ def _rewrite(
     llm: LLMConfig | None,
 ) -> list[dict[str, Any]]:
     client = LLMClient(llm, con) if backend == "openai" and llm is not None else None
-    return run_async(regenerate(messages, markers, named, client), client)
+
+    async def work() -> list[dict[str, Any]]:
+        out = await regenerate(messages, markers, named, client)
+        if client is not None:
+            client.flush()  # the model's answers go to the LLM log like any job's
+        return out
+
+    return run_async(work(), client)
 
 
 MAX_ROUNDS = 8  # calls fed by calls fed by ... a changed result: one round per link of the chain
