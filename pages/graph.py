@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from components.auth import admin_only, can_admin
 from components.db import cursor
 from components.graph_charts import EDGE_COLOURS, components_figure, degree_figure, overview_figure, slider_step
 from components.graph_network import network_html
@@ -29,7 +30,7 @@ if stats["nodes"] == 0:
         "No tool graph yet.",
         ["Build it here (offline TF-IDF similarity), or from a terminal: `python -m fcstudio graph build`."],
     )
-    if st.button("Build the graph now", type="primary"):
+    if admin_only("build the graph") and st.button("Build the graph now", type="primary"):
         bar = st.progress(0.0, text="Building the graph…")
         try:
             with cursor() as con:
@@ -61,7 +62,7 @@ if build and build.get("layout") is None:
         "This graph was built before the force-directed layout: its positions are a projection of the tools' "
         "vectors. Lay it out again (edges stay as they are), or from a terminal: `python -m fcstudio graph layout`."
     )
-    if st.button("Lay the graph out again", key="ov_relayout"):
+    if can_admin() and st.button("Lay the graph out again", key="ov_relayout"):
         try:
             with cursor() as con:
                 relayout_graph(con)

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from components.auth import person_name
+from components.auth import can_admin, person_name
 from components.chat import render_messages
 from components.db import cursor
 from components.layout import empty_state, page_header, show_error
@@ -35,45 +35,46 @@ page_header(
     "agreement between annotators is tracked as Cohen's kappa.",
 )
 
-with st.expander("Make pairs from verified trajectories", expanded=False):
-    with st.form("pairs_form"):
-        c = st.columns(3)
-        strategy = c[0].selectbox(
-            "How the rejected side is made",
-            STRATEGIES,
-            index=2,
-            help="perturb: controlled errors · misleading_hint: a wrong call planted as the hint · no_hint: a model "
-            "continues without the path (needs a model)",
-        )
-        required = int(c[1].number_input("Annotators per pair", 1, 9, 1))
-        seed = int(c[2].number_input("Seed", 0, 10**9, 0))
-        keep_trivial = st.checkbox(
-            "Keep trivial pairs",
-            help="A pair whose sides make the same calls and differ only in an id a tool returned teaches "
-            "nothing; by default it is not made.",
-        )
-        llm = llm_settings("pairs")
-        go = st.form_submit_button("Make pairs", type="primary")
-    if go:
-        bar = st.progress(0.0, text="Making pairs…")
-        try:
-            with cursor() as con:
-                made = make_pairs(
-                    con,
-                    strategy,
-                    llm=llm,
-                    annotators=required,
-                    seed=seed,
-                    progress=lambda f, label: bar.progress(min(f, 1.0), text=label),
-                    keep_trivial=keep_trivial,
-                )
-            st.success(
-                f"{len(made.created)} pairs made; {made.same_as_chosen} negatives came out equal to the positive, "
-                f"{made.skipped_trivial} differed only in a returned id (skipped as trivial), "
-                f"{made.not_applicable} trajectories had no turn this strategy applies to."
+if can_admin():  # making pairs runs a job (a model's, for some strategies): for admins of a shared workspace
+    with st.expander("Make pairs from verified trajectories", expanded=False):
+        with st.form("pairs_form"):
+            c = st.columns(3)
+            strategy = c[0].selectbox(
+                "How the rejected side is made",
+                STRATEGIES,
+                index=2,
+                help="perturb: controlled errors · misleading_hint: a wrong call planted as the hint · no_hint: a model "
+                "continues without the path (needs a model)",
             )
-        except Exception as exc:
-            show_error(exc, "make pairs")
+            required = int(c[1].number_input("Annotators per pair", 1, 9, 1))
+            seed = int(c[2].number_input("Seed", 0, 10**9, 0))
+            keep_trivial = st.checkbox(
+                "Keep trivial pairs",
+                help="A pair whose sides make the same calls and differ only in an id a tool returned teaches "
+                "nothing; by default it is not made.",
+            )
+            llm = llm_settings("pairs")
+            go = st.form_submit_button("Make pairs", type="primary")
+        if go:
+            bar = st.progress(0.0, text="Making pairs…")
+            try:
+                with cursor() as con:
+                    made = make_pairs(
+                        con,
+                        strategy,
+                        llm=llm,
+                        annotators=required,
+                        seed=seed,
+                        progress=lambda f, label: bar.progress(min(f, 1.0), text=label),
+                        keep_trivial=keep_trivial,
+                    )
+                st.success(
+                    f"{len(made.created)} pairs made; {made.same_as_chosen} negatives came out equal to the positive, "
+                    f"{made.skipped_trivial} differed only in a returned id (skipped as trivial), "
+                    f"{made.not_applicable} trajectories had no turn this strategy applies to."
+                )
+            except Exception as exc:
+                show_error(exc, "make pairs")
 
 with cursor() as con:
     done = progress(con)
