@@ -435,13 +435,6 @@ MIGRATIONS.append(
         ],
     )
 )
-MIGRATIONS.append(
-    (
-        13,
-        "trajectories: stale replies (assistant messages quoting a tool result that a re-execution changed)",
-        ["ALTER TABLE trajectories ADD COLUMN stale JSON"],
-    )
-)
 
 
 def _mark_trivial_pairs(con: duckdb.DuckDBPyConnection) -> None:
@@ -455,7 +448,7 @@ def _mark_trivial_pairs(con: duckdb.DuckDBPyConnection) -> None:
 
 MIGRATIONS.append(
     (
-        14,
+        13,
         "preference pairs: a trivial flag (backfilled), and labels on single assistant turns of either side",
         [
             "ALTER TABLE pairs ADD COLUMN trivial BOOLEAN DEFAULT false",
@@ -473,6 +466,8 @@ MIGRATIONS.append(
         ],
     )
 )
+
+
 def _path_canonical_keys(con: duckdb.DuckDBPyConnection) -> None:
     from fcstudio.paths.store import backfill_canonical
 
@@ -481,7 +476,7 @@ def _path_canonical_keys(con: duckdb.DuckDBPyConnection) -> None:
 
 MIGRATIONS.append(
     (
-        12,
+        11,
         "paths: each path's canonical form (sampling skips one already stored), backfilled and indexed",
         [
             "ALTER TABLE fsp_paths ADD COLUMN canonical VARCHAR",
@@ -489,6 +484,13 @@ MIGRATIONS.append(
             "CREATE INDEX fsp_paths_canonical ON fsp_paths (canonical)",
             _path_canonical_keys,
         ],
+    )
+)
+MIGRATIONS.append(
+    (
+        12,
+        "trajectories: stale replies (assistant messages quoting a tool result that a re-execution changed)",
+        ["ALTER TABLE trajectories ADD COLUMN stale JSON"],
     )
 )
 MIGRATIONS.sort(key=lambda m: m[0])  # each feature appends its own numbered block; applied in number order

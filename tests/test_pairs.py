@@ -430,14 +430,14 @@ def test_pairs_make_cli_reports_the_skipped_trivial(paired: Workspace) -> None:
     assert run_cli("pairs", "diff", "999999", workspace=paired.path).returncode != 0
 
 
-def test_migration_14_flags_the_trivial_pairs_stored_before_it(paired: Workspace, tmp_path: Path) -> None:
+def test_migration_13_flags_the_trivial_pairs_stored_before_it(paired: Workspace, tmp_path: Path) -> None:
     with paired.connect() as con:
         tid = _trivial_candidate(con)
         trivial = get_pair(con, make_pairs(con, "perturb", trajectory_ids=[tid], seed=1, keep_trivial=True).created[0])
         other = get_pair(con, int(scalar(con, "SELECT min(id) FROM pairs WHERE perturbation = 'wrong_argument'")))
     assert trivial is not None and other is not None
-    old = duckdb.connect(str(tmp_path / "v13.duckdb"))
-    migrate(old, target=13)
+    old = duckdb.connect(str(tmp_path / "v12.duckdb"))
+    migrate(old, target=12)
     for i, p in enumerate((trivial, other), start=1):
         run(
             old,
@@ -449,7 +449,7 @@ def test_migration_14_flags_the_trivial_pairs_stored_before_it(paired: Workspace
         old,
         "INSERT INTO pair_labels (pair_id, slot, required, annotator, choice, reasons) VALUES (1, 1, 1, 'a', 'tie', [])",
     )
-    assert migrate(old) >= 14
+    assert migrate(old) >= 13
     assert rows(old, "SELECT id, trivial FROM pairs ORDER BY id") == [
         {"id": 1, "trivial": True},
         {"id": 2, "trivial": False},

@@ -668,21 +668,21 @@ def test_the_canonical_form_is_the_path_not_how_it_was_made() -> None:
     assert len(keys) == 5
 
 
-def test_migration_12_gives_stored_paths_their_canonical_form(tmp_path: Path) -> None:
-    """A workspace from before migration 12: its paths get their key (a path whose JSON no longer parses: NULL),
+def test_migration_11_gives_stored_paths_their_canonical_form(tmp_path: Path) -> None:
+    """A workspace from before migration 11: its paths get their key (a path whose JSON no longer parses: NULL),
     and sampling then skips what they already hold."""
     import duckdb
 
     from fcstudio import store
 
-    before = max(v for v, _, _ in store.MIGRATIONS if v < 12)
+    before = max(v for v, _, _ in store.MIGRATIONS if v < 11)
     path = tmp_path / "old.duckdb"
     demo_workspace(path)  # a current workspace, only for its graph and tools
     with Workspace(path).connect() as con:
         build_graph(con, TfidfEmbedder())
         index = load_walk_index(con)
     drawn = [fsp for _, fsp, _ in sample_fsps(index, n=3, steps=2, ops=["merge"], seed=8)]
-    old = tmp_path / "v11.duckdb"
+    old = tmp_path / "v10.duckdb"
     con = duckdb.connect(str(old))
     store.migrate(con, target=before)
     assert "canonical" not in {r[0] for r in con.execute("DESCRIBE fsp_paths").fetchall()}

@@ -1,6 +1,6 @@
 """Sampling FSPs into the workspace, and reading/saving them with version history.
 
-Every stored path carries its ``canonical`` key (``fsp.canonical_key``, indexed; migration 12 filled it in for
+Every stored path carries its ``canonical`` key (``fsp.canonical_key``, indexed; migration 11 filled it in for
 paths stored before): sampling skips a path, or a split copy, whose key is already stored or already drawn in
 the same run, and reports how many it skipped, so one seed run twice or two walks that meet add nothing twice.
 """
