@@ -98,7 +98,7 @@ def test_preferences_label_counts_and_refuses_nothing_twice(workspace: Path) -> 
     assert any("Enter your name" in i.value for i in at.info)
     needed = next(m.value for m in at.metric if m.label == "Labels")
     assert needed.startswith("0 of ")
-    at.text_input(key="annotator").input("ana").run()
+    at.text_input(key="fcstudio_name_annotator").input("ana").run()
     no_errors(at)
     pair_id = int(next(s.value for s in at.subheader if s.value.startswith("Pair ")).split()[1])
     _button(at, "← Left is better").click().run()
@@ -109,7 +109,7 @@ def test_preferences_label_counts_and_refuses_nothing_twice(workspace: Path) -> 
         assert rows(con, "SELECT pair_id, annotator FROM pair_labels") == [{"pair_id": pair_id, "annotator": "ana"}]
     # the queue moved on for ana; ben still sees that pair (it needs two annotators)
     assert not any(s.value == f"Pair {pair_id}" for s in at.subheader)
-    at.text_input(key="annotator").input("ben").run()
+    at.text_input(key="fcstudio_name_annotator").input("ben").run()
     assert any(s.value == f"Pair {pair_id}" for s in at.subheader)
     _button(at, "Tie (T)").click().run()
     with Workspace(workspace).connect() as con:
