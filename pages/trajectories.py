@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from components.auth import person_name
+from components.auth import can_admin, person_name
 from components.chat import render_messages
 from components.db import cursor
 from components.layout import empty_state, page_header, show_error
@@ -53,36 +53,37 @@ page_header(
 
 with cursor() as con:
     todo = pending_paths(con)[0]
-with st.expander(f"Synthesise from paths ({len(todo)} without a trajectory)", expanded=False):
-    with st.form("synth_form"):
-        c = st.columns(3)
-        backend = c[0].selectbox("Translator", ["template", "openai"], help="template: offline, no model needed")
-        env = c[1].selectbox("Environment", ["auto", "none", "travel", "retail", "airline"])
-        judge = c[2].checkbox("LLM semantic check", help="needs a model")
-        llm = llm_settings("synth")
-        go = st.form_submit_button("Synthesise", type="primary", disabled=not todo)
-    if not todo:
-        st.caption("Every path has its trajectory. Sample more on the **Paths** page.")
-    if go:
-        bar = st.progress(0.0, text="Synthesising…")
-        try:
-            with cursor() as con:
-                summary = run_synth(
-                    con,
-                    backend=backend,
-                    llm=llm,
-                    env=env,
-                    judge=judge,
-                    progress=lambda f, label: bar.progress(min(f, 1.0), text=label),
+if can_admin():  # synthesis runs a job (a model's, with that backend): for admins of a shared workspace
+    with st.expander(f"Synthesise from paths ({len(todo)} without a trajectory)", expanded=False):
+        with st.form("synth_form"):
+            c = st.columns(3)
+            backend = c[0].selectbox("Translator", ["template", "openai"], help="template: offline, no model needed")
+            env = c[1].selectbox("Environment", ["auto", "none", "travel", "retail", "airline"])
+            judge = c[2].checkbox("LLM semantic check", help="needs a model")
+            llm = llm_settings("synth")
+            go = st.form_submit_button("Synthesise", type="primary", disabled=not todo)
+        if not todo:
+            st.caption("Every path has its trajectory. Sample more on the **Paths** page.")
+        if go:
+            bar = st.progress(0.0, text="Synthesising…")
+            try:
+                with cursor() as con:
+                    summary = run_synth(
+                        con,
+                        backend=backend,
+                        llm=llm,
+                        env=env,
+                        judge=judge,
+                        progress=lambda f, label: bar.progress(min(f, 1.0), text=label),
+                    )
+                st.success(
+                    f"Job {summary.job_id}: {len(summary.created)} trajectories, {summary.verified} verified"
+                    + (f", {len(summary.failed)} failed" if summary.failed else "")
                 )
-            st.success(
-                f"Job {summary.job_id}: {len(summary.created)} trajectories, {summary.verified} verified"
-                + (f", {len(summary.failed)} failed" if summary.failed else "")
-            )
-            for pid, why in summary.failed.items():
-                st.warning(f"path {pid}: {why}")
-        except Exception as exc:
-            show_error(exc, "synthesise")
+                for pid, why in summary.failed.items():
+                    st.warning(f"path {pid}: {why}")
+            except Exception as exc:
+                show_error(exc, "synthesise")
 
 with cursor() as con:
     counts = trajectory_counts(con)

@@ -151,6 +151,17 @@ def test_an_annotator_reaches_no_admin_action(shared_path: Path) -> None:
     no_errors(at)
     assert not [b for b in at.button if b.label == "Export"]
     assert any("Only an admin can export" in i.value for i in at.info)
+    at.switch_page("pages/graph.py").run()  # the demo has no graph yet: only an admin may build it
+    no_errors(at)
+    assert not [b for b in at.button if b.label == "Build the graph now"]
+    assert any("Only an admin can build the graph" in i.value for i in at.info)
+    at.switch_page("pages/preferences.py").run()
+    no_errors(at)
+    assert not [e for e in at.expander if e.label.startswith("Make pairs")]
+    assert not [t for t in at.text_input if t.label == "You are"]  # labels carry the signed-in name
+    at.switch_page("pages/trajectories.py").run()
+    no_errors(at)
+    assert not [e for e in at.expander if e.label.startswith("Synthesise")]
 
 
 def test_an_admin_reaches_the_admin_actions_and_edits_carry_the_name(shared_path: Path) -> None:
