@@ -56,7 +56,13 @@ if go:
 last = st.session_state.get("last_export")
 if last:
     st.success(f"Wrote {last['rows']} rows to `{last['path']}`.")
-    stats = {k: v for k, v in last.items() if k not in ("path", "kind", "format")}
+    if stale := last.get("skipped_stale"):
+        listed = "\n".join(f"- {reason}" for reason in stale[:10]) + ("\n- …" if len(stale) > 10 else "")
+        st.warning(
+            f"Left out {len(stale)} trajectories whose replies quote a tool result that changed; regenerate or "
+            f"edit them on the **Trajectories** page:\n\n{listed}"
+        )
+    stats = {k: v for k, v in last.items() if k not in ("path", "kind", "format", "skipped_stale")}
     charts = {k: v for k, v in stats.items() if isinstance(v, dict) and v}
     cols = st.columns(max(1, len(charts)))
     for col, (name, values) in zip(cols, charts.items(), strict=False):
