@@ -1,7 +1,7 @@
 """The real-browser harness: one ``streamlit run app.py`` for the whole session, Debian's Chromium, and waits.
 
-Registered in ``conftest.py`` as a plugin so every ``tests/test_browser*.py`` module shares the one server and
-browser. No helper sleeps: every wait is on page state. ``_idle`` waits for what the caller's action must draw and
+Registered in ``conftest.py`` as a plugin so every ``tests/test_browser*.py`` module shares the one server (the
+browser is per module, see ``browser``). No helper sleeps: every wait is on page state. ``_idle`` waits for what the caller's action must draw and
 then for Streamlit's script run to end (the app root's ``data-test-script-state`` and no stale element left); a
 keyboard shortcut is pressed only once its listener is bound (``_shortcut_ready``). Every test gets a fresh copy
 of the demo workspace (``app``), so the tests run in any order.
@@ -138,7 +138,9 @@ def _serve(workspace: Path, source: Path) -> None:
         held.close()
 
 
-@pytest.fixture(scope="session")
+# per module: Playwright's sync API runs an event loop in this thread while it is open, and the tests of other
+# modules on this worker call asyncio.run (jobs, the runner), which refuses to start inside a running loop
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (the README's test command does)")
