@@ -224,12 +224,16 @@ if t["verdict"]:
     checks = t["verdict"]["checks"]
     v = st.columns(len(checks) + 1)
     for col, (name, check) in zip(v, checks.items(), strict=False):
-        col.markdown(f"{'✅' if check['ok'] else '❌'} **{name}**")
+        col.markdown(f"{':green[:material/check_circle:]' if check['ok'] else ':red[:material/cancel:]'} **{name}**")
     semantic = t["verdict"].get("semantic")
+    if not semantic:
+        mark = ":gray[:material/remove_circle_outline:]"
+    else:
+        mark = {True: ":green[:material/check_circle:]", False: ":red[:material/cancel:]"}.get(
+            semantic["ok"], ":material/help:"
+        )
     v[-1].markdown(
-        "➖ **semantic** (not judged)"
-        if not semantic
-        else f"{'✅' if semantic['ok'] else ('❌' if semantic['ok'] is False else '❔')} **semantic**: {semantic['reason']}"
+        f"{mark} **semantic** (not judged)" if not semantic else f"{mark} **semantic**: {semantic['reason']}"
     )
     for name, check in checks.items():
         for problem in check["problems"]:
