@@ -25,7 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
 
-from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Locator, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from fcstudio.demo import build_demo  # noqa: E402
 from fcstudio.store import Workspace  # noqa: E402
@@ -58,9 +59,14 @@ def idle(page: Page, *drawn: object) -> None:
     expect(page.get_by_test_id("stStatusWidget").filter(has_text="Running")).to_have_count(0)
     expect(page.locator('[data-stale="true"]')).to_have_count(0)
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0)  # elements still loading their frontend code
-    page.wait_for_function(  # a data frame is drawn on a canvas once its grid has loaded
-        "() => [...document.querySelectorAll('[data-testid=stDataFrame]')].every((d) => d.querySelector('canvas'))"
-    )
+    try:  # a shown data frame is drawn on a canvas once its grid has loaded (one in a hidden tab never is)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-testid=stDataFrame]')]"
+            ".filter((d) => d.offsetParent !== null).every((d) => d.querySelector('canvas'))",
+            timeout=15_000,
+        )
+    except PlaywrightTimeout:
+        print(f"note: a data frame on {page.url} drew no canvas in 15 s; taking the picture as it is")
 
 
 def pick(page: Page, label: str, option: str) -> None:
@@ -78,8 +84,28 @@ def _graph(page: Page) -> None:
         page.wait_for_timeout(1500)  # vis-network's own fit animation, inside its iframe (a picture, not a test)
 
 
+def _top(page: Page, locator: Locator) -> None:
+    """Scroll the main area so ``locator`` is at the top of the picture (what the page is about, not its filters)."""
+    locator.first.evaluate("(e) => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)  # the scroll settles (a picture, not a test)
+
+
 def _paths(page: Page) -> None:
-    page.wait_for_timeout(500)  # the diagram's iframe or chart settles after the run ends (a picture, not a test)
+    expect(page.get_by_test_id("stGraphVizChart").first).to_be_visible()
+    _top(page, page.get_by_role("heading", name=re.compile(r"^Path \d+")))
+
+
+def _trajectories(page: Page) -> None:
+    pick(page, "Source", "^synth$")  # a synthesised conversation, with its verification
+    _top(page, page.get_by_text("Open a trajectory"))
+
+
+def _preferences(page: Page) -> None:
+    name = page.get_by_role("textbox", name="You are")
+    name.fill("demo")
+    name.press("Enter")
+    idle(page, page.get_by_role("heading", name=re.compile(r"^Pair \d+$")))
+    _top(page, page.get_by_role("heading", name=re.compile(r"^Pair \d+$")))
 
 
 def _tasks(page: Page) -> None:
@@ -90,7 +116,7 @@ def _tasks(page: Page) -> None:
 
 
 def _episodes(page: Page) -> None:
-    idle(page)
+    _top(page, page.get_by_text("Open episode"))
 
 
 # page path -> (file name, what to wait for, extra steps)
@@ -99,8 +125,8 @@ PAGES: list[tuple[str, str, str, Callable[[Page], None] | None]] = [
     ("catalog", "catalog", "Catalog", None),
     ("graph", "graph", "Graph", _graph),
     ("paths", "paths", "Paths", _paths),
-    ("trajectories", "trajectories", "Trajectories", None),
-    ("preferences", "preferences", "Preferences", None),
+    ("trajectories", "trajectories", "Trajectories", _trajectories),
+    ("preferences", "preferences", "Preferences", _preferences),
     ("export", "export", "Export", None),
     ("tasks", "tasks", "Tasks", _tasks),
     ("leaderboard", "leaderboard", "Leaderboard", None),
@@ -146,7 +172,7 @@ def main() -> None:
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                page = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
+                page = browser.new_context(viewport={"width": 1440, "height": 1100}).new_page()
                 page.set_default_timeout(WAIT_MS)
                 expect.set_options(timeout=WAIT_MS)
                 for path, name, ready, extra in PAGES:
