@@ -199,3 +199,27 @@ def test_no_export_carries_a_user_or_a_password_hash(shared_path: Path, tmp_path
     for w in written:
         text = Path(w["path"]).read_text()
         assert "scrypt$" not in text and ANNOTATOR[1] not in text and ADMIN[1] not in text
+
+
+def _paired(ws: Workspace) -> None:
+    from conftest import synthesised_workspace
+    from fcstudio.prefs.pairs import make_pairs
+
+    synthesised_workspace(ws.path, seed=11)
+    with ws.connect() as con:
+        assert make_pairs(con, "perturb", annotators=1, seed=1).created
+        add_user(con, ANNOTATOR[0], "annotator", ANNOTATOR[1])
+
+
+def test_a_label_carries_the_signed_in_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from conftest import template
+
+    path = copy_workspace(template("users_paired", _paired), tmp_path, monkeypatch)
+    at = _sign_in(*ANNOTATOR)
+    at.switch_page("pages/preferences.py").run()
+    no_errors(at)
+    pid = int(at.subheader[0].value.split()[1])
+    at.button(key=f"pick_tie_{pid}").click().run()
+    no_errors(at)
+    with Workspace(path).open() as con:
+        assert rows(con, "SELECT annotator, choice FROM pair_labels") == [{"annotator": "ann", "choice": "tie"}]
