@@ -22,6 +22,7 @@ from fcstudio.paths.store import save_path
 from fcstudio.store import Workspace, rows, scalar, transaction
 from fcstudio.synth.edits import apply_edit
 from fcstudio.synth.job import run_synth
+from fcstudio.synth.plan import SynthError
 from fcstudio.synth.trajectories import get_trajectory
 
 
@@ -289,6 +290,40 @@ def test_a_model_jobs_stale_reply_waits_for_a_model(tmp_path: Path) -> None:
         assert fixed["stale"] == [] and fixed["messages"][-1]["content"].startswith("Done: ")
         assert city in fixed["messages"][-1]["content"]  # the teacher answered from the new result
         assert scalar(con, "SELECT count(*) FROM llm_calls WHERE purpose = 'regenerate_reply'") == 1
+
+
+def test_a_model_that_calls_again_is_asked_for_words_and_one_that_never_writes_words_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    """Like llama.cpp's Qwen 0.5B: offered tools after a finished turn, it calls the same function again."""
+    from fcstudio.synth.edits import regenerate_stale
+    from fcstudio.synth.stale import SAY_THE_RESULTS
+
+    def calls_again(body: dict) -> object:  # type: ignore[type-arg]
+        last = body["messages"][-1]
+        if last == SAY_THE_RESULTS and "tools" not in body:
+            tool = next(m for m in reversed(body["messages"]) if m["role"] == "tool")
+            return f"It is {json.loads(tool['content']).get('condition', 'known')} there now."
+        call = next(m for m in reversed(body["messages"]) if m.get("tool_calls"))["tool_calls"][0]
+        return {"tool_calls": [{**call, "id": "again"}]}
+
+    ws = demo_workspace(tmp_path / "calls_again.duckdb")
+    with ws.connect() as con:
+        tid, t, i, call = _weather_trajectory(con)
+        _elsewhere(call)
+        version = apply_edit(con, tid, t["messages"], t["version"], reexecute_from=i, regenerate_replies=False)
+        with StubServer(respond=lambda body: '```json\n{"name": "get_weather"}\n```') as server:
+            config = LLMConfig(model="m", base_url=server.base_url, backoff_base=0.01)
+            with pytest.raises(SynthError, match="no reply in words"):
+                regenerate_stale(con, tid, version, llm=config)
+        unchanged = get_trajectory(con, tid)
+        assert unchanged["version"] == version and len(unchanged["stale"]) == 1  # nothing half-written
+        with StubServer(respond=calls_again) as server:  # another model: the first one's answers are cached
+            config = LLMConfig(model="m2", base_url=server.base_url, backoff_base=0.01)
+            regenerate_stale(con, tid, version, llm=config)
+        fixed = get_trajectory(con, tid)
+        assert fixed["stale"] == [] and fixed["messages"][-1]["content"].startswith("It is ")
+        assert SAY_THE_RESULTS not in fixed["messages"]  # the request's nudge is never stored
 
 
 def test_cli_marks_lists_refuses_and_regenerates_stale_replies(demo_ws: Workspace, tmp_path: Path) -> None:

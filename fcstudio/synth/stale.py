@@ -239,6 +239,26 @@ def with_replies(verdict: dict[str, Any] | None, markers: list[dict[str, Any]]) 
 # -- regeneration --------------------------------------------------------------------------------------------
 
 
+# Appended to the request only (never stored) when the model's first answer to a finished turn had no words.
+SAY_THE_RESULTS = {
+    "role": "system",
+    "content": "The function results above answer the user's last request. Reply to the user now in one or two "
+    "plain sentences that state those results. Do not call a function and do not write JSON.",
+}
+
+
+def _words(content: str | None) -> str:
+    """A reply in words, or "" for none: empty, a fenced block or bare JSON (a call written as text) is no reply."""
+    text = (content or "").strip()
+    if not text or text.startswith("```"):
+        return ""
+    try:
+        json.loads(text)
+    except ValueError:
+        return text
+    return ""
+
+
 async def regenerate(
     messages: list[dict[str, Any]],
     markers: list[dict[str, Any]],
@@ -255,9 +275,15 @@ async def regenerate(
         else:
             offered = [s.openai() for s in tools.values()]
             reply = await client.chat(out[:i], tools=offered or None, purpose="regenerate_reply")
-            text = (reply.content or "").strip()
+            text = _words(reply.content)
+            if not reply.error and not text:
+                # a small model answers a finished turn by calling again (llama.cpp's Qwen 0.5B did, every time):
+                # ask once more for the reply in words, with no tools to call
+                reply = await client.chat([*out[:i], SAY_THE_RESULTS], purpose="regenerate_reply")
+                text = _words(reply.content)
             if reply.error or not text:
-                raise SynthError(f"the model could not write message {i} again: {reply.error or 'empty reply'}")
+                why = reply.error or "no reply in words (an empty message, a call or JSON)"
+                raise SynthError(f"the model could not write message {i} again: {why}")
         out[i] = {**out[i], "content": text}
     return out
 
