@@ -45,7 +45,8 @@ WorkspaceOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 ModelOpt = Annotated[str | None, typer.Option(help="Model name at the OpenAI-compatible endpoint.")]
 BaseUrlOpt = Annotated[str | None, typer.Option(help="Endpoint, e.g. http://localhost:8000/v1 (else OpenAI's).")]
-KeyEnvOpt = Annotated[str, typer.Option(help="Environment variable holding the API key.")]
+# one name on every model command; --key-env, the evaluation commands' old name, still works
+KeyEnvOpt = Annotated[str, typer.Option("--api-key-env", "--key-env", help="Environment variable holding the API key.")]
 ConcurrencyOpt = Annotated[int, typer.Option(help="Requests in flight at once.")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ask the model again even for a cached request.")]
 # The start state of BFCL domains (bfcl:<Class>): a file, or a BFCL entry by id (default: each class's shipped one).

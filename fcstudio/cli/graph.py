@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from fcstudio.cli.common import WorkspaceOpt, connect, err, progress_bar, report_failures
+from fcstudio.cli.common import KeyEnvOpt, WorkspaceOpt, connect, err, progress_bar, report_failures
 from fcstudio.graph.build import build_graph
 from fcstudio.graph.embed import make_embedder
 from fcstudio.graph.read import graph_stats
@@ -27,6 +27,7 @@ def build_cmd(
     base_url: Annotated[
         str | None, typer.Option(help="Embeddings endpoint for openai:MODEL (else $OPENAI_BASE_URL).")
     ] = None,
+    api_key_env: KeyEnvOpt = "OPENAI_API_KEY",
     top_k: Annotated[int, typer.Option("--top-k", help="Best matches kept per field.")] = 5,
     threshold: Annotated[
         float | None, typer.Option(help="Cosine threshold (default 0.4 for tfidf, 0.82 for embeddings).")
@@ -36,7 +37,7 @@ def build_cmd(
 ) -> None:
     """Build (or rebuild) the graph over the workspace's tools."""
     try:
-        emb = make_embedder(embedder, base_url)
+        emb = make_embedder(embedder, base_url, api_key_env)
     except ValueError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None
@@ -62,7 +63,7 @@ def judge_cmd(
     model: Annotated[str, typer.Option(help="Chat model of the OpenAI-compatible endpoint.")],
     workspace: WorkspaceOpt = None,
     base_url: Annotated[str | None, typer.Option(help="Endpoint (else $OPENAI_BASE_URL).")] = None,
-    api_key_env: Annotated[str, typer.Option(help="Environment variable holding the API key.")] = "OPENAI_API_KEY",
+    api_key_env: KeyEnvOpt = "OPENAI_API_KEY",
     kinds: Annotated[str, typer.Option(help="Edge kinds to judge, comma-separated.")] = "dependency",
     limit: Annotated[int | None, typer.Option(help="Judge at most this many (strongest first).")] = None,
     concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 8,

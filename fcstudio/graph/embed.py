@@ -102,10 +102,10 @@ class OpenAIEmbedder:
         return matrix / np.where(norms == 0, 1.0, norms)
 
 
-def make_embedder(spec: str, base_url: str | None = None) -> Embedder:
-    """``tfidf`` or ``openai:MODEL``."""
+def make_embedder(spec: str, base_url: str | None = None, api_key_env: str = "OPENAI_API_KEY") -> Embedder:
+    """``tfidf`` or ``openai:MODEL`` (its key read from the environment variable ``api_key_env``)."""
     if spec == "tfidf":
         return TfidfEmbedder()
     if spec.startswith("openai:") and len(spec) > len("openai:"):
-        return OpenAIEmbedder(spec.split(":", 1)[1], base_url=base_url)
+        return OpenAIEmbedder(spec.split(":", 1)[1], base_url=base_url, api_key_env=api_key_env)
     raise ValueError(f"unknown embedder {spec!r}: use 'tfidf' or 'openai:MODEL'")
