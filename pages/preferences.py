@@ -26,7 +26,7 @@ from fcstudio.prefs.labels import (
     progress,
     skip_pair,
 )
-from fcstudio.prefs.pairs import STRATEGIES, get_pair, list_pairs, make_pairs
+from fcstudio.prefs.pairs import STRATEGIES, explain_none_made, get_pair, list_pairs, make_pairs
 
 page_header(
     "Preferences",
@@ -68,11 +68,14 @@ if can_admin():  # making pairs runs a job (a model's, for some strategies): for
                         progress=lambda f, label: bar.progress(min(f, 1.0), text=label),
                         keep_trivial=keep_trivial,
                     )
-                st.success(
-                    f"{len(made.created)} pairs made; {made.same_as_chosen} negatives came out equal to the positive, "
-                    f"{made.skipped_trivial} differed only in a returned id (skipped as trivial), "
-                    f"{made.not_applicable} trajectories had no turn this strategy applies to."
-                )
+                if not made.created:
+                    st.warning(explain_none_made(made).capitalize() + ".")
+                else:
+                    st.success(
+                        f"{len(made.created)} pairs made; {made.same_as_chosen} negatives came out equal to the "
+                        f"positive, {made.skipped_trivial} differed only in a returned id (skipped as trivial), "
+                        f"{made.not_applicable} trajectories had no turn this strategy applies to."
+                    )
             except Exception as exc:
                 show_error(exc, "make pairs")
 

@@ -16,6 +16,7 @@ from fcstudio.cli.common import (
     WorkspaceOpt,
     connect,
     dump,
+    err,
     fail,
     llm_config,
     out,
@@ -51,7 +52,7 @@ def pairs_make(
 
     Trivial negatives (same calls, text differing only in an identifier a tool returned) are skipped and
     counted as ``skipped_trivial``."""
-    from fcstudio.prefs.pairs import make_pairs
+    from fcstudio.prefs.pairs import explain_none_made, make_pairs
 
     llm = llm_config(model, base_url, api_key_env, concurrency, no_cache) if model else None
     with connect(workspace) as con, progress_bar() as bar:
@@ -84,11 +85,15 @@ def pairs_make(
             "same_as_chosen": summary.same_as_chosen,
             "skipped_trivial": summary.skipped_trivial,
             "not_applicable": summary.not_applicable,
+            "eligible": summary.eligible,
+            "ineligible": summary.ineligible,
             "failed": failed,
             "by_error_type": {r["error_type"]: r["n"] for r in made},
             "usage": summary.usage,
         }
     )
+    if not summary.created:
+        err.print(explain_none_made(summary), markup=False)
     code = report_failures(summary.job_id, summary.status, failed, summary.reached, "trajectories")
     if code:
         raise typer.Exit(code)

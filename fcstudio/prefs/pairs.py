@@ -64,6 +64,8 @@ class PairSummary:
     skipped_trivial: int = 0  # the negative differed only in a returned identifier: no pair (unless kept)
     not_applicable: int = 0
     failed: dict[int, str] = field(default_factory=dict)  # trajectory id -> error, also in job_failures
+    eligible: int = 0  # candidate trajectories (verified, synthesised, not rejected, not paired so yet)
+    ineligible: dict[str, int] = field(default_factory=dict)  # why the trajectories considered were not used
     reached: int = 0
     status: str = "running"
     usage: dict[str, Any] = field(default_factory=dict)
@@ -316,6 +318,47 @@ def candidate_trajectories(con: duckdb.DuckDBPyConnection, strategy: str, ids: l
     ]
 
 
+def ineligible_trajectories(con: duckdb.DuckDBPyConnection, strategy: str, ids: list[int] | None) -> dict[str, int]:
+    """Why the trajectories considered (the named ones, or all) are not candidates, counted by the first reason:
+    so that making no pairs says why instead of printing 0."""
+    found = {
+        str(reason): int(n)
+        for reason, n in run(
+            con,
+            f"""SELECT CASE
+                    WHEN coalesce(t.status, 'pending') = 'rejected' THEN 'rejected by a reviewer'
+                    WHEN t.meta IS NULL OR t.meta NOT LIKE '%"plan"%' THEN 'not synthesised from a path (no plan)'
+                    WHEN NOT coalesce(t.verified, false) THEN 'not verified'
+                    ELSE 'already paired with this strategy' END AS reason, count(*)
+                FROM trajectories t
+                WHERE NOT (t.verified AND coalesce(t.status, 'pending') <> 'rejected' AND t.meta LIKE '%"plan"%'
+                    AND NOT EXISTS (SELECT 1 FROM pairs p WHERE p.trajectory_id = t.id AND p.strategy = ?))
+                  {"AND list_contains(?, t.id)" if ids is not None else ""}
+                GROUP BY reason ORDER BY reason""",
+            [strategy, *([ids] if ids is not None else [])],
+        )
+    }
+    if ids is not None:
+        known = int(scalar(con, "SELECT count(*) FROM trajectories WHERE list_contains(?, id)", [ids]))
+        if len(set(ids)) > known:
+            found["no such trajectory"] = len(set(ids)) - known
+    return found
+
+
+def explain_none_made(summary: PairSummary) -> str:
+    """Why a run made no pairs, in words (the CLI and the page say it instead of a bare 0)."""
+    if summary.eligible == 0:
+        why = ", ".join(f"{n} {reason}" for reason, n in summary.ineligible.items()) or "the workspace has none"
+        return f"no pairs made: no trajectory was eligible ({why}); pairs start from verified synthesised trajectories"
+    parts = [
+        f"{summary.same_as_chosen} negatives came out equal to the positive" if summary.same_as_chosen else "",
+        f"{summary.skipped_trivial} were trivial (--keep-trivial keeps them)" if summary.skipped_trivial else "",
+        f"{summary.not_applicable} had no turn this strategy applies to" if summary.not_applicable else "",
+        f"{len(summary.failed)} failed" if summary.failed else "",
+    ]
+    return f"no pairs made from {summary.eligible} eligible trajectories: " + "; ".join(p for p in parts if p)
+
+
 def make_pairs(
     con: duckdb.DuckDBPyConnection,
     strategy: str,
@@ -343,7 +386,9 @@ def make_pairs(
         {"strategy": strategy},
         total=len(todo),
     )
-    summary = PairSummary(job_id=job_id)
+    summary = PairSummary(
+        job_id=job_id, eligible=len(todo), ineligible=ineligible_trajectories(con, strategy, trajectory_ids)
+    )
     client = LLMClient(llm, con, job_id) if llm else None
 
     def end(crashed: BaseException | None) -> None:
