@@ -1,4 +1,5 @@
-"""The model settings a job form asks for (synthesis, pairs, evaluation): endpoint, model, key, concurrency, prices."""
+"""The model settings a job form asks for (synthesis, pairs, evaluation): endpoint, model, key, concurrency, prices,
+and a cap on each reply's tokens."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fcstudio.llm import LLMConfig
 
 def llm_settings(key: str, *, required: bool = False) -> LLMConfig | None:
     """Inputs for an OpenAI-compatible model; None when no model is named (and none is required)."""
-    c = st.columns([2, 3, 2, 1, 1, 1])
+    c = st.columns([2, 3, 2, 1, 1, 1, 1])
     model = c[0].text_input(
         "Model", key=f"{key}_model", placeholder="e.g. gpt-4o-mini" + ("" if required else " (optional)")
     )
@@ -28,6 +29,16 @@ def llm_settings(key: str, *, required: bool = False) -> LLMConfig | None:
             "$ / M out", 0.0, 1000.0, 0.0, key=f"{key}_price_out", help="USD per million completion tokens"
         )
     )
+    max_tokens = int(
+        c[6].number_input(
+            "Max tokens",
+            0,
+            32_768,
+            0,
+            key=f"{key}_max_tokens",
+            help="Cap on each reply's tokens; 0: the server's default",
+        )
+    )
     if not model.strip():
         return None
     return LLMConfig(
@@ -37,4 +48,5 @@ def llm_settings(key: str, *, required: bool = False) -> LLMConfig | None:
         concurrency=concurrency,
         price_in=price_in,
         price_out=price_out,
+        max_tokens=max_tokens or None,
     )

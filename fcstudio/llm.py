@@ -45,6 +45,7 @@ class LLMConfig(BaseModel):
     max_retries: int = Field(5, ge=0)
     timeout: float = Field(60.0, gt=0)
     temperature: float = 0.0
+    max_tokens: int | None = Field(None, ge=1, description="cap on each reply's tokens (the server's default if unset)")
     use_cache: bool = True
     price_in: float = Field(0.0, ge=0, description="USD per million prompt tokens")
     price_out: float = Field(0.0, ge=0, description="USD per million completion tokens")
@@ -188,6 +189,8 @@ class LLMClient:
             "messages": messages,
             "temperature": self.config.temperature,
         }
+        if self.config.max_tokens is not None:  # only when set, so requests cached before the option still match
+            body["max_tokens"] = self.config.max_tokens
         if tools:
             body["tools"] = tools
             if tool_choice:

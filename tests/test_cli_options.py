@@ -31,3 +31,29 @@ def test_every_model_command_takes_api_key_env_and_the_old_name() -> None:
         flags = _flags(cmd)
         assert "--api-key-env" in flags, name
         assert "--key-env" in flags, name  # kept as an alias, so yesterday's scripts still run
+
+
+def test_every_chat_model_command_takes_max_tokens() -> None:
+    root = typer.main.get_command(full_app())
+    chat = {name: cmd for name, cmd in _commands(root) if "--base-url" in _flags(cmd) and name != "graph build"}
+    missing = sorted(name for name, cmd in chat.items() if "--max-tokens" not in _flags(cmd))
+    assert not missing, f"model commands without --max-tokens: {missing}"
+
+
+def test_max_tokens_reaches_the_request_only_when_set(ws) -> None:  # type: ignore[no-untyped-def]
+    from openai_stub import StubServer
+
+    from fcstudio.llm import LLMClient, LLMConfig, run_async
+
+    seen: list[dict[str, Any]] = []
+
+    def respond(body: dict[str, Any]) -> str:
+        seen.append(body)
+        return "ok"
+
+    with StubServer(respond=respond) as server, ws.connect() as con:
+        for cap in (7, None):
+            config = LLMConfig(model="m", base_url=server.base_url, max_tokens=cap, backoff_base=0.01)
+            client = LLMClient(config, con)
+            run_async(client.chat([{"role": "user", "content": f"cap {cap}"}]), client)
+    assert seen[0]["max_tokens"] == 7 and "max_tokens" not in seen[1]

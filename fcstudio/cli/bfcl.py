@@ -13,6 +13,7 @@ from fcstudio.cli.common import (
     BaseUrlOpt,
     ConcurrencyOpt,
     KeyEnvOpt,
+    MaxTokensOpt,
     NoCacheOpt,
     WorkspaceOpt,
     bar_and_step,
@@ -164,6 +165,7 @@ def bfcl_run_cmd(
     key_env: KeyEnvOpt = "OPENAI_API_KEY",
     concurrency: ConcurrencyOpt = 8,
     no_cache: NoCacheOpt = False,
+    max_tokens: MaxTokensOpt = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Ask a model every case (multi-turn: play every entry), check it, store runs with accuracy per category.
@@ -171,7 +173,7 @@ def bfcl_run_cmd(
     Single-turn categories make a ``bfcl-v4`` run; multi-turn ones a ``bfcl-v3`` run shown beside MAGNET's table."""
     from fcstudio.evals.bfcl_multi_turn import run_multi_turn
 
-    config = llm_config(model, base_url, key_env, concurrency, no_cache)
+    config = llm_config(model, base_url, key_env, concurrency, no_cache, max_tokens)
     cats = parse_names(categories)
     multi = [c for c in cats or [] if c in MULTI_TURN]
     single = [c for c in cats or [] if c not in MULTI_TURN] if cats else None

@@ -49,6 +49,9 @@ BaseUrlOpt = Annotated[str | None, typer.Option(help="Endpoint, e.g. http://loca
 KeyEnvOpt = Annotated[str, typer.Option("--api-key-env", "--key-env", help="Environment variable holding the API key.")]
 ConcurrencyOpt = Annotated[int, typer.Option(help="Requests in flight at once.")]
 NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Ask the model again even for a cached request.")]
+MaxTokensOpt = Annotated[
+    int | None, typer.Option("--max-tokens", help="Cap on the tokens of each reply (default: the server's).")
+]
 # The start state of BFCL domains (bfcl:<Class>): a file, or a BFCL entry by id (default: each class's shipped one).
 StateOpt = Annotated[
     Path | None,
@@ -134,7 +137,13 @@ def connect(workspace: str | Workspace | None) -> Iterator[duckdb.DuckDBPyConnec
 
 
 def llm_config(
-    model: str, base_url: str | None, key_env: str, concurrency: int, no_cache: bool, **extra: Any
+    model: str,
+    base_url: str | None,
+    key_env: str,
+    concurrency: int,
+    no_cache: bool,
+    max_tokens: int | None = None,
+    **extra: Any,
 ) -> LLMConfig:
     """The settings of a model endpoint; a bad value or a missing key ends with exit 2 naming it."""
     from pydantic import ValidationError
@@ -149,6 +158,7 @@ def llm_config(
             api_key_env=key_env,
             concurrency=concurrency,
             use_cache=not no_cache,
+            max_tokens=max_tokens,
             **extra,
         )
         config.api_key()

@@ -16,6 +16,7 @@ from fcstudio.cli.common import (
     ConcurrencyOpt,
     JsonOpt,
     KeyEnvOpt,
+    MaxTokensOpt,
     NoCacheOpt,
     WorkspaceOpt,
     bar_and_step,
@@ -126,6 +127,7 @@ def eval_run(
     user_price_in: Annotated[float, typer.Option(help="User simulator: USD per million prompt tokens.")] = 0.0,
     user_price_out: Annotated[float, typer.Option(help="User simulator: USD per million completion tokens.")] = 0.0,
     no_cache: NoCacheOpt = False,
+    max_tokens: MaxTokensOpt = None,
     resume: Annotated[int | None, typer.Option(help="Finish an interrupted run (its own settings are used).")] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
@@ -151,6 +153,7 @@ def eval_run(
                         key_env,
                         concurrency,
                         no_cache,
+                        max_tokens,
                         temperature=temperature,
                         price_in=price_in,
                         price_out=price_out,
@@ -164,7 +167,9 @@ def eval_run(
                     max_steps=max_steps,
                     agent=model(agent_model, agent_price_in, agent_price_out),
                     user=model(user_model, user_price_in, user_price_out) if user_model else None,
-                    judge=llm_config(judge_model, base_url, key_env, concurrency, no_cache) if judge_model else None,
+                    judge=llm_config(judge_model, base_url, key_env, concurrency, no_cache, max_tokens)
+                    if judge_model
+                    else None,
                 )
                 run_id = create_run(con, spec)
             err.print(f"run {run_id}", markup=False)

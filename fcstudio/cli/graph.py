@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from fcstudio.cli.common import KeyEnvOpt, WorkspaceOpt, connect, err, progress_bar, report_failures
+from fcstudio.cli.common import KeyEnvOpt, MaxTokensOpt, WorkspaceOpt, connect, err, progress_bar, report_failures
 from fcstudio.graph.build import build_graph
 from fcstudio.graph.embed import make_embedder
 from fcstudio.graph.read import graph_stats
@@ -68,6 +68,7 @@ def judge_cmd(
     limit: Annotated[int | None, typer.Option(help="Judge at most this many (strongest first).")] = None,
     concurrency: Annotated[int, typer.Option(help="Requests in flight at once.")] = 8,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Ask again even for a cached request.")] = False,
+    max_tokens: MaxTokensOpt = None,
 ) -> None:
     """LLM judge: keep or drop candidate edges, recording a reason for each (dropped edges leave the walks)."""
     import os
@@ -82,6 +83,7 @@ def judge_cmd(
             api_key_env=api_key_env,
             concurrency=concurrency,
             use_cache=not no_cache,
+            max_tokens=max_tokens,
         )
         llm.api_key()
     except ValueError as exc:

@@ -11,6 +11,7 @@ from fcstudio.cli.common import (
     BaseUrlOpt,
     ConcurrencyOpt,
     KeyEnvOpt,
+    MaxTokensOpt,
     ModelOpt,
     NoCacheOpt,
     WorkspaceOpt,
@@ -44,6 +45,7 @@ def pairs_make(
     api_key_env: KeyEnvOpt = "OPENAI_API_KEY",
     concurrency: ConcurrencyOpt = 8,
     no_cache: NoCacheOpt = False,
+    max_tokens: MaxTokensOpt = None,
     keep_trivial: Annotated[
         bool, typer.Option(help="Also store pairs that differ only in a returned id (flagged trivial).")
     ] = False,
@@ -54,7 +56,7 @@ def pairs_make(
     counted as ``skipped_trivial``."""
     from fcstudio.prefs.pairs import explain_none_made, make_pairs
 
-    llm = llm_config(model, base_url, api_key_env, concurrency, no_cache) if model else None
+    llm = llm_config(model, base_url, api_key_env, concurrency, no_cache, max_tokens) if model else None
     with connect(workspace) as con, progress_bar() as bar:
         task = bar.add_task("making pairs", total=1.0)
         try:

@@ -14,6 +14,7 @@ from fcstudio.cli.common import (
     DataOpt,
     EntryOpt,
     KeyEnvOpt,
+    MaxTokensOpt,
     ModelOpt,
     NoCacheOpt,
     StateOpt,
@@ -58,6 +59,7 @@ def synth_cmd(
     data: DataOpt = None,
     judge: Annotated[bool, typer.Option("--judge", help="Add the LLM semantic check (needs --model).")] = False,
     no_cache: NoCacheOpt = False,
+    max_tokens: MaxTokensOpt = None,
     price_in: Annotated[float, typer.Option(help="USD per million prompt tokens, for the cost column.")] = 0.0,
     price_out: Annotated[float, typer.Option(help="USD per million completion tokens.")] = 0.0,
 ) -> None:
@@ -69,7 +71,9 @@ def synth_cmd(
 
     bfcl_start = bfcl_start_of(state, entry, data)
     llm = (
-        llm_config(model, base_url, api_key_env, concurrency, no_cache, price_in=price_in, price_out=price_out)
+        llm_config(
+            model, base_url, api_key_env, concurrency, no_cache, max_tokens, price_in=price_in, price_out=price_out
+        )
         if model
         else None
     )
@@ -182,6 +186,7 @@ def traj_edit(
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = "OPENAI_API_KEY",
+    max_tokens: MaxTokensOpt = None,
     note: str = "",
     editor: str | None = None,
     workspace: WorkspaceOpt = None,
@@ -197,7 +202,7 @@ def traj_edit(
         messages = json.loads(messages_file.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise fail(f"{messages_file}: {exc}") from None
-    llm = llm_config(model, base_url, api_key_env, 1, False) if model else None
+    llm = llm_config(model, base_url, api_key_env, 1, False, max_tokens) if model else None
     with connect(workspace) as con:
         try:
             new = apply_edit(
@@ -230,6 +235,7 @@ def traj_regenerate(
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     api_key_env: KeyEnvOpt = "OPENAI_API_KEY",
+    max_tokens: MaxTokensOpt = None,
     editor: str | None = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
@@ -238,7 +244,7 @@ def traj_regenerate(
     from fcstudio.synth.edits import regenerate_stale
     from fcstudio.synth.plan import SynthError
 
-    llm = llm_config(model, base_url, api_key_env, 1, False) if model else None
+    llm = llm_config(model, base_url, api_key_env, 1, False, max_tokens) if model else None
     with connect(workspace) as con:
         try:
             new, count = regenerate_stale(con, tid, version, llm=llm, editor=editor)
