@@ -37,7 +37,8 @@ def sampled_text(sampled: Sampled) -> tuple[str, str]:
     if not sampled.ids:
         return "info", f"No new path: every drawn path is stored already.{skipped} Try another seed or more steps."
     ids = sampled.ids
-    return "success", f"Sampled {len(ids):,} new paths (ids {ids[0]}–{ids[-1]}).{skipped}"
+    copies = f", {sampled.split_copies:,} of them split copies of the others" if sampled.split_copies else ""
+    return "success", f"Sampled {len(ids):,} new paths (ids {ids[0]}–{ids[-1]}){copies}.{skipped}"
 
 
 @st.cache_resource(show_spinner="Reading the tool graph…", max_entries=2)

@@ -191,7 +191,7 @@ def test_sampling_into_the_workspace_and_versioned_edits(graph_ws: Workspace) ->
         ids = first.ids
         again = sample_paths(con, n=4, steps=2, ops=["merge", "insert", "split"], seed=5)
         assert again.ids == [] and again.duplicates == 8  # same seed, same paths: none stored twice
-        assert first.duplicates == 0
+        assert first.duplicates == 0 and first.split_copies == 4  # each of the 4 asked for brought its split copy
         assert len(ids) == 8 and all(get_path(con, i)["fsp"].provenance[0]["op"] == "sample" for i in ids)
         child = get_path(con, ids[1])
         assert child["parent_id"] == ids[0] and child["ops"][-1] == "split"
@@ -232,10 +232,12 @@ def test_no_graph_yet_is_a_clear_error(tmp_path: Path) -> None:
     shown = json.loads(run_cli("paths", "show", str(ids[0]), workspace=ws).stdout)
     assert shown["fsp"]["turns"] and shown["fsp"]["provenance"][0]["op"] == "sample"
     assert json.loads(result.stdout)["duplicates_skipped"] == 0 and "skipped" not in result.stderr
+    assert json.loads(result.stdout)["split_copies"] == 3  # why --n 3 stored 6 paths, said in words too
+    assert "stored 6 paths: 3 sampled and 3 split copies of them" in result.stderr
     again = run_cli("paths", "sample", "--n", "3", "--steps", "2", "--seed", "1", workspace=ws)
     assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout) == {"paths": [], "duplicates_skipped": 6}  # the same seed stores nothing twice
-    assert "skipped 6 duplicate path(s)" in again.stderr
+    assert json.loads(again.stdout) == {"paths": [], "split_copies": 0, "duplicates_skipped": 6}  # nothing twice
+    assert "skipped 6 duplicates" in again.stderr
     dot = run_cli("paths", "show", str(ids[0]), "--dot", workspace=ws)
     assert dot.returncode == 0 and dot.stdout.startswith("digraph fsp {")
     from fcstudio.paths.diagram import fsp_dot

@@ -27,8 +27,8 @@ def sample_cmd(
     start: Annotated[str | None, typer.Option("--start", help="Start tool id (default: random).")] = None,
     label: Annotated[str | None, typer.Option("--label", help="Only start from tools with this label.")] = None,
 ) -> None:
-    """Sample paths and store the new ones; prints their ids (split copies follow their parent) and how many
-    drawn paths were skipped as duplicates of stored ones (same canonical form)."""
+    """Sample paths and store the new ones; prints their ids (split copies follow their parent), how many of them
+    are split copies, and how many drawn paths were skipped as duplicates of stored ones (same canonical form)."""
     with connect(workspace) as con:
         try:
             sampled = sample_paths(
@@ -44,11 +44,17 @@ def sample_cmd(
         except ValueError as exc:
             err.print(f"error: {exc}", markup=False)
             raise typer.Exit(1) from None
-    if sampled.duplicates:
-        err.print(
-            f"skipped {sampled.duplicates} duplicate path(s): their canonical form is already stored", markup=False
-        )
-    sys.stdout.write(json.dumps({"paths": sampled.ids, "duplicates_skipped": sampled.duplicates}) + "\n")
+    drawn = len(sampled.ids) - sampled.split_copies
+    err.print(
+        f"stored {len(sampled.ids)} paths: {drawn} sampled"
+        + (f" and {sampled.split_copies} split copies of them (one more turn, a parameter or function withheld)"
+           if sampled.split_copies else "")
+        + (f"; skipped {sampled.duplicates} duplicates (their canonical form is already stored)"
+           if sampled.duplicates else ""),
+        markup=False,
+    )  # fmt: skip
+    summary = {"paths": sampled.ids, "split_copies": sampled.split_copies, "duplicates_skipped": sampled.duplicates}
+    sys.stdout.write(json.dumps(summary) + "\n")
 
 
 @paths_app.command("show")

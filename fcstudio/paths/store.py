@@ -144,6 +144,7 @@ class Sampled:
 
     ids: list[int] = field(default_factory=list)
     duplicates: int = 0
+    split_copies: int = 0  # of ``ids``: the split operation's copies (a path asked for can store two)
 
 
 def stored_keys(con: duckdb.DuckDBPyConnection, keys: list[str]) -> dict[str, int]:
@@ -227,6 +228,7 @@ def sample_paths(
                 else:
                     at[copy_key] = len(batch)
                     batch.append((copy_, path_seed, *parent))
+                    out.split_copies += 1
             out.ids += save_paths(con, batch)
     return out
 
