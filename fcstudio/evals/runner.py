@@ -148,6 +148,28 @@ class ScriptedUser:
         return (self.turns.pop(0) if self.turns else STOP), None
 
 
+def _said(text: str) -> str:
+    return " ".join(text.lower().split()).strip(" .!?")
+
+
+def user_turn_problem(messages: list[dict[str, Any]]) -> str | None:
+    """Why the user's last turn (the last message) cannot go on, or None: a simulator that says nothing, says the
+    agent's own words back or repeats its previous turn would loop until max steps (a small model did so ~20
+    times, paying for every round), so the episode ends as ``user_error`` with this reason. Only the stop tokens
+    end it as the user's stop."""
+    text = _said(str(messages[-1].get("content") or ""))
+    if not text:
+        return "the simulated user said nothing"
+    spoken = [m for m in messages[:-1] if isinstance(m.get("content"), str) and m["content"].strip()]
+    agent = next((m for m in reversed(spoken) if m["role"] == "assistant" and not m.get("tool_calls")), None)
+    if agent is not None and _said(agent["content"]) == text:
+        return f"the simulated user echoed the agent: {messages[-1]['content'].strip()[:120]!r}"
+    before = next((m for m in reversed(spoken) if m["role"] == "user" and not m.get("requestor")), None)
+    if before is not None and _said(before["content"]) == text:
+        return f"the simulated user repeated its previous turn: {messages[-1]['content'].strip()[:120]!r}"
+    return None
+
+
 class SimulatedUser:
     """An LLM playing the task's user: it sees the agent's words as the other party's, its own as its own.
 
@@ -189,7 +211,7 @@ class SimulatedUser:
             if reply.error:
                 return None, reply
             if not (self.env and reply.tool_calls):
-                return (reply.content or "").strip() or STOP, reply
+                return (reply.content or "").strip(), reply  # an empty reply is the user's error, not a stop
             if round_ == MAX_USER_TOOL_ROUNDS:
                 break
             messages.append({**reply.message(), "role": "user", "requestor": "user"})
@@ -254,6 +276,9 @@ async def run_episode(
             error = reply.error if reply else None
             break
         messages.append({"role": "user", "content": text})
+        if problem := user_turn_problem(messages):
+            termination, error = "user_error", problem
+            break
         if STOP in text or OUT_OF_SCOPE in text:
             termination = "user_stop"
             break
