@@ -57,3 +57,25 @@ def test_max_tokens_reaches_the_request_only_when_set(ws) -> None:  # type: igno
             client = LLMClient(config, con)
             run_async(client.chat([{"role": "user", "content": f"cap {cap}"}]), client)
     assert seen[0]["max_tokens"] == 7 and "max_tokens" not in seen[1]
+
+
+def test_a_long_command_off_a_terminal_prints_progress_lines(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """stderr is a pipe here, as in a log or CI: the bar becomes a line at the start, every few seconds, the end."""
+    import re
+
+    from conftest import run_cli
+    from fcstudio.cli.common import LineProgress
+
+    ws = tmp_path / "ws.duckdb"
+    assert run_cli("init", "--demo", workspace=ws).returncode == 0
+    built = run_cli("graph", "build", workspace=ws, process=True)
+    assert built.returncode == 0, built.stderr
+    lines = [line for line in built.stderr.splitlines() if re.search(r": \d+% \(\d+ s\)$", line)]
+    assert len(lines) >= 2 and lines[0].endswith(": 0% (0 s)") and "100%" in lines[-1]
+
+    bar = LineProgress(every=3600)  # within the interval only the start and the end are printed
+    with bar:
+        task = bar.add_task("counting", total=4)
+        for _ in range(4):
+            bar.advance(task)
+    assert bar.tasks[0]["shown"] == 4

@@ -14,10 +14,11 @@ import json
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -26,7 +27,7 @@ from fcstudio.config import workspace_path
 
 if TYPE_CHECKING:
     import duckdb
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
 
     from fcstudio.llm import LLMConfig
     from fcstudio.models import BfclStart
@@ -71,10 +72,57 @@ DataOpt = Annotated[
 ]
 
 
-def progress_bar() -> Progress:
-    """A transient bar on stderr (silent when stderr is not a terminal, e.g. in CI logs)."""
+class LineProgress:
+    """Progress off a terminal (a log, CI, ``nohup``): a line on stderr when a task starts, at most every
+    ``every`` seconds while it runs, and when it ends, so a long job is never silent. Takes the calls the
+    commands make on Rich's bar (``add_task``, ``update``, ``advance``)."""
+
+    def __init__(self, every: float = 5.0) -> None:
+        self.every = every
+        self.tasks: list[dict[str, Any]] = []
+
+    def __enter__(self) -> LineProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for task in self.tasks:
+            if task["shown"] != task["completed"]:
+                self._line(task)
+
+    def add_task(self, description: str, total: float | None = 1.0, **_: Any) -> TaskID:
+        self.tasks.append({"description": description, "total": total or 1.0, "completed": 0.0, "shown": None,
+                           "started": time.monotonic(), "last": 0.0})  # fmt: skip
+        self._line(self.tasks[-1])
+        return cast("TaskID", len(self.tasks) - 1)
+
+    def update(self, task_id: int, *, completed: float | None = None, description: str | None = None, **_: Any) -> None:
+        task = self.tasks[task_id]
+        if completed is not None:
+            task["completed"] = completed
+        if description is not None:
+            task["description"] = description
+        if time.monotonic() - task["last"] >= self.every or task["completed"] >= task["total"]:
+            self._line(task)
+
+    def advance(self, task_id: int, advance: float = 1) -> None:
+        self.update(task_id, completed=self.tasks[task_id]["completed"] + advance)
+
+    def _line(self, task: dict[str, Any]) -> None:
+        if task["shown"] == task["completed"] and task["shown"] is not None:
+            return
+        now = time.monotonic()
+        share = min(1.0, task["completed"] / task["total"]) if task["total"] else 0.0
+        sys.stderr.write(f"{task['description']}: {share:.0%} ({now - task['started']:.0f} s)\n")
+        sys.stderr.flush()
+        task["shown"], task["last"] = task["completed"], now
+
+
+def progress_bar() -> Progress | LineProgress:
+    """A transient bar on stderr at a terminal; elsewhere (a log, CI) a line every few seconds (``LineProgress``)."""
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 
+    if not err.is_terminal:
+        return LineProgress()
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -82,11 +130,10 @@ def progress_bar() -> Progress:
         TimeElapsedColumn(),
         console=err,
         transient=True,
-        disable=not err.is_terminal,
     )
 
 
-def bar_and_step(description: str) -> tuple[Progress, Callable[[float, str], None]]:
+def bar_and_step(description: str) -> tuple[Progress | LineProgress, Callable[[float, str], None]]:
     """A progress bar with one task, and the ``progress(fraction, label)`` callback the engine's jobs take."""
     bar = progress_bar()
     task = bar.add_task(description, total=1.0)
