@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import duckdb
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -170,17 +171,23 @@ def floor_seconds(vectors, params_idx: np.ndarray, top_k: int, threshold: float,
     return time.perf_counter() - t0
 
 
+def import_catalogue(con: duckdb.DuckDBPyConnection, folder: Path, n: int) -> None:
+    """A generated catalogue of ``n`` tools, written under ``folder`` and imported (the set-up every graph
+    benchmark shares)."""
+    catalogue = folder / "catalogue.json"
+    catalogue.write_text(json.dumps(make_catalogue(n)))
+    import_files(con, "openai-tools", [catalogue])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tools", type=int, default=16_000)
     ap.add_argument("--top-k", type=int, default=5)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="fcstudio-graph-") as tmp:
-        catalogue = Path(tmp) / "catalogue.json"
-        catalogue.write_text(json.dumps(make_catalogue(args.tools)))
         ws = Workspace(Path(tmp) / "ws.duckdb")
         with ws.connect() as con:
-            import_files(con, "openai-tools", [catalogue])
+            import_catalogue(con, Path(tmp), args.tools)
             tools = load_tools(con)
             fields = tool_fields(tools)
             t0 = time.perf_counter()

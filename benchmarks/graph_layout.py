@@ -12,7 +12,6 @@ seconds=... peak_mb=...`` (ratio = layout seconds / edge-step seconds).
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import sys
 import tempfile
@@ -22,9 +21,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from graph_build import make_catalogue
+from graph_build import import_catalogue
 
-from fcstudio.catalog.ingest import import_files
 from fcstudio.graph.build import build_edges, build_graph, load_tools, relayout_graph
 from fcstudio.graph.embed import TfidfEmbedder
 from fcstudio.graph.read import graph_stats
@@ -36,11 +34,9 @@ def main() -> None:
     ap.add_argument("--tools", type=int, default=10_000)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="fcstudio-layout-") as tmp:
-        catalogue = Path(tmp) / "catalogue.json"
-        catalogue.write_text(json.dumps(make_catalogue(args.tools)))
         ws = Workspace(Path(tmp) / "ws.duckdb")
         with ws.connect() as con:
-            import_files(con, "openai-tools", [catalogue])
+            import_catalogue(con, Path(tmp), args.tools)
             tools = load_tools(con)
             t0 = time.perf_counter()
             build_edges(tools, TfidfEmbedder(), threshold=0.4, top_k=5)
