@@ -167,6 +167,37 @@ def demo_template() -> Path:
     return template("demo", _build_demo)
 
 
+def _build_weather(ws: Workspace) -> None:
+    import threading
+
+    from fcstudio.paths.fsp import FSP, ArgSource, Call, Turn
+    from fcstudio.paths.store import save_path
+    from fcstudio.store import transaction
+    from fcstudio.synth.job import run_synth
+
+    copy_of(demo_template(), ws.path)
+    with ws.connect() as con:
+        (tool,) = con.execute("SELECT id FROM tools WHERE dataset = 'demo' AND name = 'get_weather'").fetchone()
+        fsp = FSP(
+            turns=[Turn(calls=[Call(tool_id=tool, name="get_weather", args={"location": ArgSource(kind="user")})])]
+        )
+        with transaction(con):
+            pid = save_path(con, fsp, seed=None)
+        # on a thread of its own: in a browser test Playwright's event loop owns this one, and synthesis runs its own
+        made: list[int] = []
+        worker = threading.Thread(
+            target=lambda: made.extend(run_synth(con, path_ids=[pid], backend="template").created)
+        )
+        worker.start()
+        worker.join()
+    assert len(made) == 1
+
+
+def weather_template() -> Path:
+    """The demo with one template trajectory asking the weather (its path's only call): copy it, never open it."""
+    return template("weather", _build_weather)
+
+
 def demo_workspace(path: Path) -> Workspace:
     """A copy of the demo workspace at ``path``."""
     return copy_of(demo_template(), path)

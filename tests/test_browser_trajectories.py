@@ -5,45 +5,23 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from pathlib import Path
 
 import pytest
 from browser_kit import App, _assert_no_exception, _idle, _metric, _open, _serve, run_cli
 from playwright.sync_api import Page, expect
 
-from conftest import copy_of, demo_template, template
-from fcstudio.paths.fsp import FSP, ArgSource, Call, Turn
-from fcstudio.paths.store import save_path
-from fcstudio.store import Workspace, scalar, transaction
-from fcstudio.synth.job import run_synth
+from conftest import copy_of, weather_template
+from fcstudio.store import scalar
 from fcstudio.synth.trajectories import get_trajectory
 
 pytestmark = pytest.mark.browser
 
 
-def _build(ws: Workspace) -> None:
-    """The demo with one template trajectory asking the weather."""
-    copy_of(demo_template(), ws.path)
-    with ws.connect() as con:
-        (tool,) = con.execute("SELECT id FROM tools WHERE dataset = 'demo' AND name = 'get_weather'").fetchone()
-        fsp = FSP(
-            turns=[Turn(calls=[Call(tool_id=tool, name="get_weather", args={"location": ArgSource(kind="user")})])]
-        )
-        with transaction(con):
-            pid = save_path(con, fsp, seed=None)
-        # on a thread of its own: Playwright's event loop owns this one, and synthesis runs a loop of its own
-        made: list[int] = []
-        worker = threading.Thread(target=lambda: made.extend(run_synth(con, path_ids=[pid]).created))
-        worker.start()
-        worker.join()
-    assert len(made) == 1
-
-
 def test_an_edited_call_re_executed_flags_the_reply_that_quoted_the_old_result(
     app: App, page: Page, tmp_path: Path
 ) -> None:
-    built = template("traj-browser", _build)
+    built = weather_template()
     with copy_of(built, tmp_path / "look.duckdb").connect() as con:
         tid = int(scalar(con, "SELECT id FROM trajectories WHERE origin = 'synth'"))
         t = get_trajectory(con, tid)

@@ -10,33 +10,17 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from conftest import copy_of, copy_workspace, demo_template, no_errors, open_page, template
-from fcstudio.paths.fsp import FSP, ArgSource, Call, Turn
-from fcstudio.paths.store import save_path
-from fcstudio.store import Workspace, scalar, transaction
+from conftest import copy_workspace, no_errors, open_page, weather_template
+from fcstudio.store import Workspace, scalar
 from fcstudio.synth.edits import apply_edit
-from fcstudio.synth.job import run_synth
 from fcstudio.synth.trajectories import get_trajectory
 
 STALE_BADGE = "stale: the result it quotes changed"
 
 
-def _build(ws: Workspace) -> None:
-    """The demo with one template trajectory asking the weather (its path's only call)."""
-    copy_of(demo_template(), ws.path)
-    with ws.connect() as con:
-        (tool,) = con.execute("SELECT id FROM tools WHERE dataset = 'demo' AND name = 'get_weather'").fetchone()
-        fsp = FSP(
-            turns=[Turn(calls=[Call(tool_id=tool, name="get_weather", args={"location": ArgSource(kind="user")})])]
-        )
-        with transaction(con):
-            pid = save_path(con, fsp, seed=None)
-        run_synth(con, path_ids=[pid], backend="template")
-
-
 @pytest.fixture
 def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return copy_workspace(template("traj-stale-pages", _build), tmp_path, monkeypatch)
+    return copy_workspace(weather_template(), tmp_path, monkeypatch)
 
 
 def _synth(path: Path) -> tuple[int, dict, int]:  # type: ignore[type-arg]
