@@ -7,9 +7,14 @@ Passwords are read from the terminal (asked twice) or, for scripts, one line on 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    import duckdb
 
 from fcstudio.cli.common import JsonOpt, WorkspaceOpt, connect, dump, err, fail, out
 
@@ -19,6 +24,18 @@ RoleOpt = Annotated[str, typer.Option("--role", help="admin (may import, delete,
 StdinOpt = Annotated[
     bool, typer.Option("--password-stdin", help="Read the password from the first line of stdin (for scripts).")
 ]
+
+
+@contextmanager
+def _changing(workspace: str | None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The workspace, with a refused change (``UserError``) ending the command with its reason and exit 1."""
+    from fcstudio.users import UserError
+
+    with connect(workspace) as con:
+        try:
+            yield con
+        except UserError as exc:
+            raise fail(str(exc)) from None
 
 
 def _password(from_stdin: bool) -> str:
@@ -32,14 +49,11 @@ def add(
     name: str, role: RoleOpt = "annotator", password_stdin: StdinOpt = False, workspace: WorkspaceOpt = None
 ) -> None:
     """Add a user; from then on the app asks everyone to sign in."""
-    from fcstudio.users import UserError, add_user, list_users
+    from fcstudio.users import add_user, list_users
 
     password = _password(password_stdin)
-    with connect(workspace) as con:
-        try:
-            user = add_user(con, name, role, password)
-        except UserError as exc:
-            raise fail(str(exc)) from None
+    with _changing(workspace) as con:
+        user = add_user(con, name, role, password)
         admins = [u for u in list_users(con) if u.role == "admin"]
     out.print(f"added {user.name} ({user.role}); the app now asks for a sign-in")
     if not admins:
@@ -67,39 +81,30 @@ def list_cmd(workspace: WorkspaceOpt = None, as_json: JsonOpt = False) -> None:
 @users_app.command("passwd")
 def passwd(name: str, password_stdin: StdinOpt = False, workspace: WorkspaceOpt = None) -> None:
     """Set a user's password."""
-    from fcstudio.users import UserError, set_password
+    from fcstudio.users import set_password
 
     password = _password(password_stdin)
-    with connect(workspace) as con:
-        try:
-            set_password(con, name, password)
-        except UserError as exc:
-            raise fail(str(exc)) from None
+    with _changing(workspace) as con:
+        set_password(con, name, password)
     out.print(f"password of {name} changed")
 
 
 @users_app.command("role")
 def role_cmd(name: str, role: str, workspace: WorkspaceOpt = None) -> None:
     """Make a user admin or annotator (the last admin stays admin while others remain)."""
-    from fcstudio.users import UserError, set_role
+    from fcstudio.users import set_role
 
-    with connect(workspace) as con:
-        try:
-            set_role(con, name, role)
-        except UserError as exc:
-            raise fail(str(exc)) from None
+    with _changing(workspace) as con:
+        set_role(con, name, role)
     out.print(f"{name} is now {role}")
 
 
 @users_app.command("remove")
 def remove(name: str, workspace: WorkspaceOpt = None) -> None:
     """Remove a user; their labels and edits keep their name. With no users left the app is open again."""
-    from fcstudio.users import UserError, has_users, remove_user
+    from fcstudio.users import has_users, remove_user
 
-    with connect(workspace) as con:
-        try:
-            remove_user(con, name)
-        except UserError as exc:
-            raise fail(str(exc)) from None
+    with _changing(workspace) as con:
+        remove_user(con, name)
         left = has_users(con)
     out.print(f"removed {name}" + ("" if left else "; no users left: the app is open to anyone who can reach it"))
