@@ -74,9 +74,9 @@ def can_admin() -> bool:
 
 def admin_only(what: str) -> bool:
     """True when the admin-only action ``what`` may be drawn; otherwise say who may do it, and draw nothing."""
-    if can_admin():
-        return True
     user = current_user()
+    if can_administer(user, _workspace_has_users()):
+        return True
     who = f"You are signed in as {user.name} (annotator)" if user else "You are not signed in"
     st.info(f"Only an admin can {what}. {who}.", icon=":material/lock:")
     return False

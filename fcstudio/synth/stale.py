@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from fcstudio.llm import LLMClient, parse_arguments
+from fcstudio.llm import LLMClient, parse_arguments, parse_json_reply
 from fcstudio.models import ToolSpec
 from fcstudio.store import run
 from fcstudio.synth.plan import SynthError
@@ -253,7 +253,7 @@ def _words(content: str | None) -> str:
     if not text or text.startswith("```"):
         return ""
     try:
-        json.loads(text)
+        parse_json_reply(text)
     except ValueError:
         return text
     return ""
